@@ -1,0 +1,31 @@
+// The runtime credential source the proxy asks before each upstream request and TLS connection.
+
+import type { KubegateError } from '../errors.js';
+
+export interface ClientCertificate {
+  readonly cert: Buffer;
+  readonly key: Buffer;
+}
+
+/**
+ * Live credentials for one RestConfig. Implementations re-read rotated files and refresh plugin
+ * output themselves; callers never cache what these return.
+ */
+export interface Credentials {
+  /**
+   * The `Authorization` header value for the next request, or undefined for none. Synchronous
+   * when the answer is cached (the hot path); a Promise only when it must do I/O (exec plugin run).
+   * Rejects/throws a KubegateError with code KG_ERR_CREDENTIAL when no credential can be produced.
+   */
+  authorization(): string | undefined | Promise<string | undefined>;
+  /** The client certificate for a new TLS connection, read current; undefined when none is configured. */
+  clientCertificate(): ClientCertificate | undefined;
+  /** The CA bundle for a new TLS connection, read current; undefined means the system roots. */
+  certificateAuthority(): Buffer | undefined;
+  /** The upstream answered 401: drop cached secrets so the next call re-reads or re-runs. */
+  invalidate(): void;
+  /** Stop watchers and timers. */
+  close(): void;
+}
+
+export type CredentialError = KubegateError & { readonly code: 'KG_ERR_CREDENTIAL' };

@@ -1,0 +1,22 @@
+#!/usr/bin/env node
+// Entry point: hands the real process to main() and sets the exit code; nothing else.
+
+import { homedir } from 'node:os';
+import { main } from './cli.js';
+
+const exitCode = await main(process.argv.slice(2), {
+  stdout: process.stdout,
+  stderr: process.stderr,
+  env: process.env,
+  cwd: process.cwd(),
+  homedir: homedir(),
+  onShutdownSignal(handler) {
+    process.on('SIGTERM', handler);
+    process.on('SIGINT', handler);
+    return () => {
+      process.off('SIGTERM', handler);
+      process.off('SIGINT', handler);
+    };
+  },
+});
+process.exitCode = exitCode;

@@ -1,0 +1,285 @@
+// The command: kubectl proxy's flags, help and output; start-up order Complete → Validate → Run, as kubectl.
+
+import { readFileSync, statSync } from 'node:fs';
+import { KubegateError, isKubegateError } from './errors.js';
+import { parseFlags, type FlagSpec, type FlagValue, type ParsedFlags } from './flags.js';
+import { createCredentials } from './auth/create-credentials.js';
+import { loadRestConfig } from './kubeconfig/load-rest-config.js';
+import type { KubeconfigFlags, RestConfig } from './kubeconfig/rest-config.js';
+import { listen } from './listen.js';
+import { createLogger, type Logger } from './log.js';
+import {
+  DEFAULT_ACCEPT_HOSTS,
+  DEFAULT_ACCEPT_PATHS,
+  DEFAULT_ADDRESS,
+  DEFAULT_API_PREFIX,
+  DEFAULT_PORT,
+  DEFAULT_REJECT_METHODS,
+  DEFAULT_REJECT_PATHS,
+  DEFAULT_WWW_PREFIX,
+  SHUTDOWN_GRACE_MS,
+  completeOptions,
+  type ProxyFlags,
+  type ResolvedOptions,
+} from './options.js';
+import { buildServer } from './server.js';
+import { startDemo } from './demo-mode.js';
+
+export const FLAG_SPECS: readonly FlagSpec[] = [
+  { name: 'port', short: 'p', kind: 'int', defaultText: String(DEFAULT_PORT), usage: 'The port on which to run the proxy. Set to 0 to pick a random port.' },
+  { name: 'address', kind: 'string', defaultText: DEFAULT_ADDRESS, usage: 'The IP address on which to serve on (IPv6 with or without brackets).' },
+  { name: 'accept-hosts', kind: 'string', defaultText: DEFAULT_ACCEPT_HOSTS, usage: 'Regular expression for hosts that the proxy should accept.' },
+  { name: 'accept-paths', kind: 'string', defaultText: DEFAULT_ACCEPT_PATHS, usage: 'Regular expression for paths that the proxy should accept.' },
+  { name: 'reject-paths', kind: 'string', defaultText: DEFAULT_REJECT_PATHS, usage: 'Regular expression for paths that the proxy should reject. Paths specified here will be rejected even accepted by --accept-paths.' },
+  { name: 'reject-methods', kind: 'string', defaultText: DEFAULT_REJECT_METHODS, usage: 'Regular expression for HTTP methods that the proxy should reject (example --reject-methods=\'POST,PUT,PATCH\').' },
+  { name: 'api-prefix', kind: 'string', defaultText: DEFAULT_API_PREFIX, usage: 'Prefix to serve the proxied API under.' },
+  { name: 'www', short: 'w', kind: 'string', usage: 'Also serve static files from the given directory under the specified prefix.' },
+  { name: 'www-prefix', short: 'P', kind: 'string', defaultText: DEFAULT_WWW_PREFIX, usage: 'Prefix to serve static files under, if static file directory is specified.' },
+  { name: 'disable-filter', kind: 'bool', defaultText: 'false', usage: 'If true, disable request filtering in the proxy. This is dangerous, and can leave you vulnerable to XSRF attacks, when used with an accessible port.' },
+  { name: 'unix-socket', short: 'u', kind: 'string', usage: 'Unix socket on which to run the proxy.' },
+  { name: 'keepalive', kind: 'duration', defaultText: '0s', usage: 'keepalive specifies the keep-alive period for an active network connection (exec/attach/port-forward tunnels). Set to a negative value to disable keepalive.' },
+  { name: 'append-server-path', kind: 'bool', defaultText: 'false', usage: 'If true, enables automatic path appending of the kube context server path to each request.' },
+  { name: 'kubeconfig', kind: 'string', usage: 'Path to the kubeconfig file to use for CLI requests.' },
+  { name: 'context', kind: 'string', usage: 'The name of the kubeconfig context to use.' },
+  { name: 'cluster', kind: 'string', usage: 'The name of the kubeconfig cluster to use.' },
+  { name: 'user', kind: 'string', usage: 'The name of the kubeconfig user to use.' },
+  { name: 'server', short: 's', kind: 'string', usage: 'The address and port of the Kubernetes API server.' },
+  { name: 'token', kind: 'string', usage: 'Bearer token for authentication to the API server.' },
+  { name: 'certificate-authority', kind: 'string', usage: 'Path to a cert file for the certificate authority.' },
+  { name: 'client-certificate', kind: 'string', usage: 'Path to a client certificate file for TLS.' },
+  { name: 'client-key', kind: 'string', usage: 'Path to a client key file for TLS.' },
+  { name: 'insecure-skip-tls-verify', kind: 'bool', defaultText: 'false', usage: "If true, the server's certificate will not be checked for validity. This will make your HTTPS connections insecure." },
+  { name: 'tls-server-name', kind: 'string', usage: 'Server name to use for server certificate validation. If it is not provided, the hostname used to contact the server is used.' },
+  { name: 'as', kind: 'string', usage: 'Username to impersonate for the operation. User could be a regular user or a service account in a namespace.' },
+  { name: 'as-group', kind: 'stringArray', usage: 'Group to impersonate for the operation, this flag can be repeated to specify multiple groups.' },
+  { name: 'as-uid', kind: 'string', usage: 'UID to impersonate for the operation.' },
+  { name: 'username', kind: 'string', usage: 'Username for basic authentication to the API server.' },
+  { name: 'password', kind: 'string', usage: 'Password for basic authentication to the API server.' },
+  { name: 'disable-compression', kind: 'bool', defaultText: 'false', usage: 'If true, opt-out of response compression for all requests to the server.' },
+  { name: 'request-timeout', kind: 'string', defaultText: '0', usage: 'Accepted and validated for compatibility; like kubectl proxy, it has no effect.', noEffect: true },
+  { name: 'namespace', short: 'n', kind: 'string', usage: 'Accepted for compatibility; no effect on a proxy.', noEffect: true },
+  { name: 'v', short: 'v', kind: 'int', defaultText: '0', usage: 'Log level: 0 warnings and errors, 3 filter decisions, 6 one line per request, 8 headers, 9 bodies.' },
+  { name: 'demo', kind: 'bool', defaultText: 'false', usage: 'Start a built-in, in-memory demo API server and proxy to it (no cluster needed). A demo: never for real use.' },
+  { name: 'help', short: 'h', kind: 'bool', usage: 'Help for kubegate.' },
+  { name: 'version', kind: 'bool', usage: 'Print the kubegate version and exit.' },
+  // kubectl's other global flags: accepted so existing command lines keep working; no effect here.
+  ...['cache-dir', 'log-flush-frequency', 'profile', 'profile-output', 'vmodule'].map(
+    (name): FlagSpec => ({ name, kind: 'string', usage: 'kubectl global flag; accepted, no effect.', noEffect: true, hidden: true }),
+  ),
+  ...['match-server-version', 'warnings-as-errors', 'alsologtostderr', 'logtostderr'].map(
+    (name): FlagSpec => ({ name, kind: 'bool', usage: 'kubectl global flag; accepted, no effect.', noEffect: true, hidden: true }),
+  ),
+];
+
+export function helpText(): string {
+  const lines = FLAG_SPECS.filter((spec) => !spec.hidden).map((spec) => {
+    const names = spec.short ? `-${spec.short}, --${spec.name}` : `    --${spec.name}`;
+    const value = spec.kind === 'bool' ? '' : spec.kind === 'stringArray' ? '=[]' : `='${spec.defaultText ?? ''}'`;
+    return `    ${names}${value}:\n\t${spec.usage}\n`;
+  });
+  return `Creates a proxy server or application-level gateway between localhost and the Kubernetes API server.
+It also allows serving static content over specified HTTP path. All incoming data enters through one
+port and gets forwarded to the remote Kubernetes API server port, except for the path matching the
+static content path. A drop-in replacement for \`kubectl proxy\`: same flags, same defaults.
+
+Examples:
+  # Proxy the whole Kubernetes API on localhost:8001
+  kubegate
+  curl http://localhost:8001/api/v1/namespaces/default/pods
+
+  # Pick a free port and print it
+  kubegate --port=0
+
+  # Serve ./local/www under /static/ and the API under /api/
+  kubegate --www=./local/www --www-prefix=/static/ --api-prefix=/api/
+
+  # Allow exec and attach through the proxy (blocked by default)
+  kubegate --reject-paths='^$'
+
+  # Try it with no cluster: a built-in demo API server
+  kubegate --demo
+
+Options:
+${lines.join('\n')}
+Usage:
+  kubegate [--port=PORT] [--www=static-dir] [--www-prefix=prefix] [--api-prefix=prefix] [options]
+`;
+}
+
+export function packageVersion(): string {
+  // dist/src/cli.js and src/cli.ts both sit two or one levels below the package root.
+  for (const candidate of ['../../package.json', '../package.json']) {
+    try {
+      const parsed: unknown = JSON.parse(readFileSync(new URL(candidate, import.meta.url), 'utf8'));
+      if (typeof parsed === 'object' && parsed !== null && 'name' in parsed && parsed.name === 'kubegate' && 'version' in parsed) {
+        return String(parsed.version);
+      }
+    } catch {
+      // try the next location
+    }
+  }
+  return 'unknown';
+}
+
+function stringValue(values: ReadonlyMap<string, FlagValue>, name: string): string | undefined {
+  const value = values.get(name);
+  return typeof value === 'string' ? value : undefined;
+}
+function boolValue(values: ReadonlyMap<string, FlagValue>, name: string): boolean | undefined {
+  const value = values.get(name);
+  return typeof value === 'boolean' ? value : undefined;
+}
+function numberValue(values: ReadonlyMap<string, FlagValue>, name: string): number | undefined {
+  const value = values.get(name);
+  return typeof value === 'number' ? value : undefined;
+}
+
+/** Maps parsed flags onto the two option bags; a flag that was not given stays undefined. */
+export function flagsToOptions(parsed: ParsedFlags): { proxy: ProxyFlags; kubeconfig: KubeconfigFlags } {
+  const v = parsed.values;
+  const proxy: ProxyFlags = {
+    port: numberValue(v, 'port'),
+    address: stringValue(v, 'address'),
+    acceptHosts: stringValue(v, 'accept-hosts'),
+    acceptPaths: stringValue(v, 'accept-paths'),
+    rejectPaths: stringValue(v, 'reject-paths'),
+    rejectMethods: stringValue(v, 'reject-methods'),
+    apiPrefix: stringValue(v, 'api-prefix'),
+    www: stringValue(v, 'www'),
+    wwwPrefix: stringValue(v, 'www-prefix'),
+    disableFilter: boolValue(v, 'disable-filter'),
+    unixSocket: stringValue(v, 'unix-socket'),
+    keepaliveMs: numberValue(v, 'keepalive'),
+    appendServerPath: boolValue(v, 'append-server-path'),
+    requestTimeout: stringValue(v, 'request-timeout'),
+    verbosity: numberValue(v, 'v'),
+    demo: boolValue(v, 'demo'),
+  };
+  const groups = v.get('as-group');
+  const kubeconfig: KubeconfigFlags = {
+    kubeconfig: stringValue(v, 'kubeconfig'),
+    context: stringValue(v, 'context'),
+    cluster: stringValue(v, 'cluster'),
+    user: stringValue(v, 'user'),
+    server: stringValue(v, 'server'),
+    token: stringValue(v, 'token'),
+    certificateAuthority: stringValue(v, 'certificate-authority'),
+    clientCertificate: stringValue(v, 'client-certificate'),
+    clientKey: stringValue(v, 'client-key'),
+    insecureSkipTlsVerify: boolValue(v, 'insecure-skip-tls-verify'),
+    tlsServerName: stringValue(v, 'tls-server-name'),
+    as: stringValue(v, 'as'),
+    asGroups: Array.isArray(groups) ? groups : undefined,
+    asUid: stringValue(v, 'as-uid'),
+    username: stringValue(v, 'username'),
+    password: stringValue(v, 'password'),
+    disableCompression: boolValue(v, 'disable-compression'),
+  };
+  return { proxy, kubeconfig };
+}
+
+/** What the command reads from and writes to the outside world; bin.ts passes the real process, tests their own. */
+export interface CliIo {
+  readonly stdout: { write(text: string): unknown };
+  readonly stderr: { write(text: string): unknown; readonly isTTY?: boolean };
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly cwd: string;
+  readonly homedir: string;
+  /** Calls `handler` on SIGTERM or SIGINT; returns a function that stops listening for them. */
+  onShutdownSignal(handler: (signal: string) => void): () => void;
+  /** For tests: receives the running proxy once it listens. */
+  onListening?(info: { display: string; port: number | undefined }): void;
+}
+
+const DEFAULT_SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
+
+/** Warnings kubectl prints at start, plus kubegate's own (--www problems, config findings). */
+function startupWarnings(options: ResolvedOptions, restConfig: RestConfig): string[] {
+  const warnings = [...restConfig.warnings];
+  if (!options.filter && options.listen.kind === 'tcp') {
+    warnings.push('Request filter disabled, your proxy is vulnerable to XSRF attacks, please be cautious');
+  }
+  if (options.www) {
+    try {
+      if (!statSync(options.www.root).isDirectory()) warnings.push(`Static file directory ${options.www.root} is not a directory`);
+    } catch (error) {
+      warnings.push(`Failed to stat static file directory ${options.www.root}: ${(error as Error).message}`);
+    }
+  }
+  return warnings;
+}
+
+/**
+ * Runs kubegate until a shutdown signal. Resolves with the process exit code: 0 after a clean
+ * shutdown, the error's exit code when start-up fails (the message is printed once, as `error: …`).
+ */
+export async function main(argv: readonly string[], io: CliIo): Promise<number> {
+  let logger: Logger | undefined;
+  const cleanups: (() => Promise<void> | void)[] = [];
+  try {
+    const parsed = parseFlags(argv, FLAG_SPECS);
+    if (parsed.values.get('help') === true) {
+      io.stdout.write(helpText());
+      return 0;
+    }
+    if (parsed.values.get('version') === true) {
+      io.stdout.write(`kubegate v${packageVersion()}\n`);
+      return 0;
+    }
+    const flags = flagsToOptions(parsed);
+    const options = completeOptions(flags.proxy, flags.kubeconfig, io.cwd);
+    logger = createLogger({ verbosity: options.verbosity, pretty: io.stderr.isTTY === true });
+
+    let restConfig: RestConfig;
+    if (options.demo) {
+      const demo = await startDemo(logger);
+      cleanups.push(() => demo.close());
+      restConfig = demo.restConfig;
+    } else {
+      restConfig = await loadRestConfig(
+        options.kubeconfig,
+        {
+          env: io.env,
+          homedir: io.homedir,
+          cwd: io.cwd,
+          serviceAccountDir: io.env.KUBEGATE_SERVICE_ACCOUNT_DIR ?? DEFAULT_SERVICE_ACCOUNT_DIR,
+        },
+        { appendServerPath: options.appendServerPath },
+      );
+    }
+    for (const warning of startupWarnings(options, restConfig)) logger.warn(warning);
+
+    const credentials = createCredentials(restConfig);
+    const userAgent = `kubegate/v${packageVersion()} (${process.platform}/${process.arch})`;
+    const server = buildServer(options, { restConfig, credentials, logger, userAgent });
+    await server.app.ready();
+    const listening = await listen(server.app.server, options.listen);
+    cleanups.push(() => listening.cleanup());
+    io.stdout.write(`Starting to serve on ${listening.display}\n`);
+    io.onListening?.({ display: listening.display, port: listening.port });
+
+    const signal = await new Promise<string>((resolve) => {
+      const stop = io.onShutdownSignal((name) => {
+        stop();
+        resolve(name);
+      });
+    });
+    logger.info({ signal }, 'shutting down');
+    await server.shutdown(SHUTDOWN_GRACE_MS);
+    return 0;
+  } catch (error) {
+    if (isKubegateError(error)) {
+      io.stderr.write(`error: ${error.message}\n`);
+      return error.exitCode;
+    }
+    // A bug, not a user mistake: say so plainly, keep the detail for the report.
+    const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
+    io.stderr.write(`error: internal error in kubegate (please report it): ${detail}\n`);
+    return 70;
+  } finally {
+    for (const cleanup of cleanups.reverse()) await cleanup();
+    logger?.flush();
+  }
+}
+
+export { KubegateError };

@@ -1,0 +1,80 @@
+// Maps low-level failures reaching the API server to kubegate errors, in one place (codes kept as `cause`).
+
+import { KubegateError, isKubegateError } from '../errors.js';
+
+const UNREACHABLE: Readonly<Record<string, string>> = {
+  ECONNREFUSED: 'connection refused',
+  ECONNRESET: 'connection reset by the server',
+  EPIPE: 'connection closed by the server',
+  ENOTFOUND: 'host name not found (DNS)',
+  EAI_AGAIN: 'host name lookup failed temporarily (DNS)',
+  EHOSTUNREACH: 'host unreachable',
+  ENETUNREACH: 'network unreachable',
+  ETIMEDOUT: 'connection timed out',
+  EADDRNOTAVAIL: 'address not available',
+  UND_ERR_CONNECT_TIMEOUT: 'connection timed out',
+  UND_ERR_SOCKET: 'connection closed unexpectedly',
+  UND_ERR_CLOSED: 'connection closed',
+  UND_ERR_DESTROYED: 'connection closed',
+};
+
+const TLS_CODES = new Set([
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'CERT_SIGNATURE_FAILURE',
+  'CERT_UNTRUSTED',
+  'CERT_REJECTED',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+  'EPROTO',
+  'ERR_SSL_WRONG_VERSION_NUMBER',
+]);
+
+function codeOf(error: unknown): string | undefined {
+  if (typeof error === 'object' && error !== null && 'code' in error) {
+    const code = (error as { code: unknown }).code;
+    return typeof code === 'string' ? code : undefined;
+  }
+  return undefined;
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * Turns whatever failed on the way to the API server into a KubegateError whose message names the
+ * cause and the server. undici wraps socket errors, so the `cause` chain is searched for the code.
+ */
+export function describeUpstreamError(error: unknown, server: string): KubegateError {
+  if (isKubegateError(error)) return error;
+  let current: unknown = error;
+  for (let depth = 0; depth < 4 && current !== undefined; depth++) {
+    const code = codeOf(current);
+    if (code !== undefined && (TLS_CODES.has(code) || code.startsWith('ERR_SSL') || code.startsWith('ERR_TLS'))) {
+      return new KubegateError(
+        'KG_ERR_UPSTREAM_TLS',
+        `TLS with the API server at ${server} failed: ${messageOf(current)} (${code}). ` +
+          `Check the cluster's certificate-authority in your kubeconfig (or --certificate-authority) and --tls-server-name.`,
+        { cause: error },
+      );
+    }
+    if (code !== undefined && code in UNREACHABLE) {
+      return new KubegateError(
+        'KG_ERR_UPSTREAM_UNREACHABLE',
+        `cannot reach the API server at ${server}: ${UNREACHABLE[code]} (${code}). Is the cluster running, and is the server URL in your kubeconfig right?`,
+        { cause: error },
+      );
+    }
+    current = typeof current === 'object' && current !== null && 'cause' in current ? (current as { cause: unknown }).cause : undefined;
+  }
+  return new KubegateError(
+    'KG_ERR_UPSTREAM_PROTOCOL',
+    `the request to the API server at ${server} failed: ${messageOf(error)}`,
+    { cause: error },
+  );
+}

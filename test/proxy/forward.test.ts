@@ -1,0 +1,83 @@
+import t from 'tap';
+import { Socket } from 'node:net';
+import { IncomingMessage } from 'node:http';
+import { buildResponseHeaders, buildUpstreamHeaders, connectionListed, isStreamingRequest } from '../../src/proxy/forward.js';
+import type { UpstreamTarget } from '../../src/proxy/upstream.js';
+
+const target: UpstreamTarget = { origin: 'https://127.0.0.1:6443', host: '127.0.0.1:6443', basePath: '', tls: true };
+
+function fakeRequest(headers: Record<string, string | string[]>, remoteAddress = '127.0.0.1'): IncomingMessage {
+  const socket = new Socket();
+  Object.defineProperty(socket, 'remoteAddress', { value: remoteAddress });
+  const request = new IncomingMessage(socket);
+  request.headers = headers;
+  return request;
+}
+
+t.test('hop-by-hop headers and those named in Connection are not forwarded', async (t) => {
+  const headers = buildUpstreamHeaders(
+    fakeRequest({
+      connection: 'close, X-Foo',
+      'x-foo': 'dropped',
+      'keep-alive': 'timeout=5',
+      'proxy-authorization': 'Basic c2VjcmV0',
+      'transfer-encoding': 'chunked',
+      upgrade: 'h2c',
+      te: 'gzip',
+      expect: '100-continue',
+      accept: 'application/json',
+      'user-agent': 'curl/8',
+    }),
+    target,
+    'kubegate/test',
+  );
+  t.same(Object.keys(headers).sort(), ['accept', 'host', 'user-agent', 'x-forwarded-for']);
+  t.equal(headers['user-agent'], 'curl/8');
+});
+
+t.test('TE: trailers is kept, as in Go', async (t) => {
+  t.equal(buildUpstreamHeaders(fakeRequest({ te: 'trailers' }), target, 'kubegate/test').te, 'trailers');
+});
+
+t.test('Host is the server host and X-Forwarded-For is appended', async (t) => {
+  const headers = buildUpstreamHeaders(fakeRequest({ host: 'localhost:8001', 'x-forwarded-for': '1.2.3.4' }, '::ffff:127.0.0.1'), target, 'kubegate/test');
+  t.equal(headers.host, '127.0.0.1:6443');
+  t.equal(headers['x-forwarded-for'], '1.2.3.4, 127.0.0.1');
+});
+
+t.test('a request without User-Agent gets kubegate\'s', async (t) => {
+  t.equal(buildUpstreamHeaders(fakeRequest({}), target, 'kubegate/test')['user-agent'], 'kubegate/test');
+});
+
+t.test("the client's Authorization and User-Agent pass through", async (t) => {
+  const headers = buildUpstreamHeaders(fakeRequest({ authorization: 'Bearer mine', 'user-agent': 'kubectl/v1.32' }), target, 'kubegate/test');
+  t.equal(headers.authorization, 'Bearer mine');
+  t.equal(headers['user-agent'], 'kubectl/v1.32');
+});
+
+t.test('response hop-by-hop headers are dropped, Set-Cookie and CORS kept', async (t) => {
+  const headers = buildResponseHeaders({
+    connection: 'X-Drop-Me',
+    'x-drop-me': '1',
+    'keep-alive': 'timeout=5',
+    'transfer-encoding': 'chunked',
+    'set-cookie': ['a=1', 'b=2'],
+    'access-control-allow-origin': '*',
+    'content-type': 'application/json',
+  });
+  t.same(headers, { 'set-cookie': ['a=1', 'b=2'], 'access-control-allow-origin': '*', 'content-type': 'application/json' });
+});
+
+t.test('connectionListed lower-cases and splits the list', async (t) => {
+  t.same([...(connectionListed('Keep-Alive, X-A,,x-b') ?? [])], ['keep-alive', 'x-a', 'x-b']);
+  t.equal(connectionListed(undefined), undefined);
+});
+
+t.test('watches and follows are recognised as streams', async (t) => {
+  t.ok(isStreamingRequest('/api/v1/pods', 'watch=true'));
+  t.ok(isStreamingRequest('/api/v1/pods', 'a=b&watch=1'));
+  t.ok(isStreamingRequest('/api/v1/watch/pods', ''));
+  t.ok(isStreamingRequest('/api/v1/namespaces/d/pods/p/log', 'follow=true'));
+  t.notOk(isStreamingRequest('/api/v1/pods', 'watch=false'));
+  t.notOk(isStreamingRequest('/api/v1/pods', 'nowatch=true'));
+});

@@ -23,6 +23,8 @@ import {
   type ResolvedOptions,
 } from './options.js';
 import { buildServer } from './server.js';
+import { buildAdminServer, createReadinessCheck } from './admin.js';
+import { createMetrics } from './metrics.js';
 import { startDemo } from './demo-mode.js';
 
 export const FLAG_SPECS: readonly FlagSpec[] = [
@@ -59,6 +61,9 @@ export const FLAG_SPECS: readonly FlagSpec[] = [
   { name: 'request-timeout', kind: 'string', defaultText: '0', usage: 'Accepted and validated for compatibility; like kubectl proxy, it has no effect.', noEffect: true },
   { name: 'namespace', short: 'n', kind: 'string', usage: 'Accepted for compatibility; no effect on a proxy.', noEffect: true },
   { name: 'v', short: 'v', kind: 'int', defaultText: '0', usage: 'Log level: 0 warnings and errors, 3 filter decisions, 6 one line per request, 8 headers, 9 bodies.' },
+  { name: 'log-format', kind: 'string', defaultText: 'auto', usage: 'Log format on stderr: json, text, or auto (text on a terminal, JSON otherwise).' },
+  { name: 'admin-address', kind: 'string', usage: 'Also serve /healthz, /readyz and /metrics (Prometheus) on this host:port, e.g. 127.0.0.1:9101. Off by default; never on the API port.' },
+  { name: 'ready-json', kind: 'bool', defaultText: 'false', usage: 'After the "Starting to serve on" line, print one JSON line with address, port, pid, context and server (for scripts).' },
   { name: 'demo', kind: 'bool', defaultText: 'false', usage: 'Start a built-in, in-memory demo API server and proxy to it (no cluster needed). A demo: never for real use.' },
   { name: 'help', short: 'h', kind: 'bool', usage: 'Help for kubegate.' },
   { name: 'version', kind: 'bool', usage: 'Print the kubegate version and exit.' },
@@ -153,6 +158,9 @@ export function flagsToOptions(parsed: ParsedFlags): { proxy: ProxyFlags; kubeco
     appendServerPath: boolValue(v, 'append-server-path'),
     requestTimeout: stringValue(v, 'request-timeout'),
     verbosity: numberValue(v, 'v'),
+    logFormat: stringValue(v, 'log-format'),
+    adminAddress: stringValue(v, 'admin-address'),
+    readyJson: boolValue(v, 'ready-json'),
     demo: boolValue(v, 'demo'),
   };
   const groups = v.get('as-group');
@@ -228,7 +236,10 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     }
     const flags = flagsToOptions(parsed);
     const options = completeOptions(flags.proxy, flags.kubeconfig, io.cwd);
-    logger = createLogger({ verbosity: options.verbosity, pretty: io.stderr.isTTY === true });
+    logger = createLogger({
+      verbosity: options.verbosity,
+      pretty: options.logFormat === 'text' || (options.logFormat === 'auto' && io.stderr.isTTY === true),
+    });
 
     let restConfig: RestConfig;
     if (options.demo) {
@@ -251,11 +262,35 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
 
     const credentials = createCredentials(restConfig);
     const userAgent = `kubegate/v${packageVersion()} (${process.platform}/${process.arch})`;
-    const server = buildServer(options, { restConfig, credentials, logger, userAgent });
+    const metrics = options.adminAddress ? createMetrics() : undefined;
+    const server = buildServer(options, { restConfig, credentials, logger, userAgent, ...(metrics ? { metrics } : {}) });
     await server.app.ready();
     const listening = await listen(server.app.server, options.listen);
     cleanups.push(() => listening.cleanup());
+
+    if (options.adminAddress && metrics) {
+      const admin = buildAdminServer({
+        metrics,
+        readiness: createReadinessCheck({ agent: server.agent, target: server.target, credentials }),
+      });
+      await admin.ready();
+      const adminListening = await listen(admin.server, options.adminAddress);
+      cleanups.push(() => admin.close());
+      logger.info(`admin endpoints (/healthz, /readyz, /metrics) on ${adminListening.display}`);
+    }
+
     io.stdout.write(`Starting to serve on ${listening.display}\n`);
+    if (options.readyJson) {
+      io.stdout.write(
+        `${JSON.stringify({
+          address: listening.display,
+          port: listening.port ?? null,
+          pid: process.pid,
+          context: restConfig.names.context,
+          server: restConfig.server,
+        })}\n`,
+      );
+    }
     io.onListening?.({ display: listening.display, port: listening.port });
 
     const signal = await new Promise<string>((resolve) => {

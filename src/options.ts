@@ -35,6 +35,9 @@ export interface ProxyFlags {
   readonly appendServerPath?: boolean;
   readonly requestTimeout?: string;
   readonly verbosity?: number;
+  readonly logFormat?: string;
+  readonly adminAddress?: string;
+  readonly readyJson?: boolean;
   readonly demo?: boolean;
 }
 
@@ -50,6 +53,10 @@ export interface ResolvedOptions {
   readonly keepaliveMs: number;
   readonly appendServerPath: boolean;
   readonly verbosity: number;
+  readonly logFormat: 'json' | 'text' | 'auto';
+  /** The admin listener (health, readiness, metrics), when --admin-address is given. */
+  readonly adminAddress: ListenTarget | undefined;
+  readonly readyJson: boolean;
   readonly kubeconfig: KubeconfigFlags;
   readonly demo: boolean;
 }
@@ -94,6 +101,9 @@ export function completeOptions(flags: ProxyFlags, kubeconfig: KubeconfigFlags, 
     keepaliveMs: flags.keepaliveMs ?? 0,
     appendServerPath: flags.appendServerPath ?? false,
     verbosity: flags.verbosity ?? 0,
+    logFormat: parseLogFormat(flags.logFormat),
+    adminAddress: flags.adminAddress === undefined ? undefined : Object.freeze(parseAdminAddress(flags.adminAddress)),
+    readyJson: flags.readyJson ?? false,
     kubeconfig: Object.freeze({ ...kubeconfig }),
     demo: flags.demo ?? false,
   });
@@ -115,6 +125,23 @@ export function normalizeAddress(address: string): string {
     throw usageError(`invalid --address "${address}": give an IP address (127.0.0.1, ::1, 0.0.0.0) or a host name`);
   }
   return unbracketed;
+}
+
+function parseLogFormat(value: string | undefined): 'json' | 'text' | 'auto' {
+  if (value === undefined || value === 'auto') return 'auto';
+  if (value === 'json' || value === 'text') return value;
+  throw usageError(`invalid --log-format "${value}": use json, text or auto`);
+}
+
+/** `HOST:PORT`, `[IPv6]:PORT` or `:PORT` (loopback). */
+export function parseAdminAddress(value: string): ListenTarget {
+  const match = /^(?:\[([^\]]+)\]|([^:]*)):(\d+)$/.exec(value);
+  const port = Number(match?.[3]);
+  if (!match || !Number.isInteger(port) || port > 65535) {
+    throw usageError(`invalid --admin-address "${value}": use HOST:PORT, for example 127.0.0.1:9101`);
+  }
+  const host = match[1] ?? match[2] ?? '';
+  return { kind: 'tcp', host: normalizeAddress(host === '' ? '127.0.0.1' : host), port };
 }
 
 const REQUEST_TIMEOUT = /^(0|[0-9]+(s|m|h)?)$/;

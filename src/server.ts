@@ -4,20 +4,25 @@ import { METHODS, type IncomingMessage, type ServerResponse } from 'node:http';
 import { fastify, type FastifyInstance } from 'fastify';
 import type { Agent } from 'undici';
 import type { Credentials } from './auth/credentials.js';
-import { acceptRequest, compileFilter, hostForFilter, type CompiledFilter } from './filter.js';
+import { compileFilter, type CompiledFilter } from './filter.js';
 import type { RestConfig } from './kubeconfig/rest-config.js';
 import type { Logger } from './log.js';
+import { NO_METRICS, type ProxyMetrics } from './metrics.js';
 import type { ResolvedOptions } from './options.js';
 import { forwardRequest, type ForwardContext } from './proxy/forward.js';
-import { createUpstreamAgent, resolveUpstreamTarget } from './proxy/upstream.js';
-import { resolveRoute, type RouteOptions } from './route.js';
+import { createUpstreamAgent, resolveUpstreamTarget, type UpstreamTarget } from './proxy/upstream.js';
+import { decideRequest, type DecisionContext } from './request-decision.js';
+import type { RouteOptions } from './route.js';
 import { serveStatic } from './static.js';
 import { writeStatus } from './status.js';
+import { createTunnelHandler } from './upgrade.js';
 
 export interface ServerDependencies {
   readonly restConfig: RestConfig;
   readonly credentials: Credentials;
   readonly logger: Logger;
+  /** Where request, watch, tunnel and error counts go; none by default. */
+  readonly metrics?: ProxyMetrics;
   /** Sent upstream when a client sends no User-Agent. */
   readonly userAgent?: string;
   /** Injected in tests; by default built from the RestConfig. */
@@ -26,48 +31,11 @@ export interface ServerDependencies {
 
 export interface KubegateServer {
   readonly app: FastifyInstance;
+  /** The connection pool to the API server (readiness checks reuse it). */
+  readonly agent: Agent;
+  readonly target: UpstreamTarget;
   /** Stops accepting, ends watches and follows, lets other requests finish within `graceMs`, then closes everything. */
   shutdown(graceMs: number): Promise<void>;
-}
-
-/** Go's http.Error: plain text, nosniff, the message plus a newline. */
-function writeGoError(response: ServerResponse, status: number, text: string): void {
-  response.writeHead(status, {
-    'content-type': 'text/plain; charset=utf-8',
-    'x-content-type-options': 'nosniff',
-    'content-length': Buffer.byteLength(text),
-  });
-  response.end(text);
-}
-
-/** Go's http.Redirect with 301: an HTML body for GET, headers only for HEAD, nothing for other methods. */
-function writeRedirect(request: IncomingMessage, response: ServerResponse, location: string): void {
-  if (request.method === 'GET' || request.method === 'HEAD') {
-    const body = `<a href="${escapeHtml(location)}">Moved Permanently</a>.\n\n`;
-    response.writeHead(301, {
-      location,
-      'content-type': 'text/html; charset=utf-8',
-      'content-length': Buffer.byteLength(body),
-    });
-    response.end(request.method === 'GET' ? body : undefined);
-    return;
-  }
-  response.writeHead(301, { location, 'content-length': 0 });
-  response.end();
-}
-
-function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
-}
-
-/** An absolute-form request target (`GET http://host/path`) names the host the filter must check. */
-function absoluteTargetHost(target: string): string | undefined {
-  if (target.startsWith('/')) return undefined;
-  const match = /^[a-zA-Z][a-zA-Z0-9+.-]*:\/\/([^/?#]*)/.exec(target);
-  if (!match) return undefined;
-  const authority = match[1] as string;
-  const at = authority.lastIndexOf('@');
-  return at === -1 ? authority : authority.slice(at + 1);
 }
 
 export function buildServer(options: ResolvedOptions, dependencies: ServerDependencies): KubegateServer {
@@ -85,6 +53,8 @@ export function buildServer(options: ResolvedOptions, dependencies: ServerDepend
     impersonate: restConfig.impersonate,
     logger,
     userAgent: dependencies.userAgent ?? 'kubegate',
+    observer: dependencies.metrics ?? NO_METRICS,
+    accessLog: logger.isLevelEnabled('debug'),
     streams: new Set(),
   };
   const filterLogging = logger.isLevelEnabled('info');
@@ -98,10 +68,10 @@ export function buildServer(options: ResolvedOptions, dependencies: ServerDepend
     forceCloseConnections: 'idle',
     routerOptions: { maxParamLength: 1 << 20 },
     // Malformed percent-escapes: Go's server answers a bare 400.
-    frameworkErrors: (_error, request, reply) => {
+    frameworkErrors: (_error, _request, reply) => {
       reply.hijack();
-      writeGoError(reply.raw, 400, '400 Bad Request');
-      void request;
+      reply.raw.writeHead(400, { 'content-type': 'text/plain; charset=utf-8', connection: 'close' });
+      reply.raw.end('400 Bad Request');
     },
   });
 
@@ -113,51 +83,51 @@ export function buildServer(options: ResolvedOptions, dependencies: ServerDepend
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', (_request, _payload, done) => done(null, undefined));
 
+  const decisionContext: DecisionContext = { route: routeOptions, filter };
+
   const handle = (request: IncomingMessage, response: ServerResponse): void => {
-    const target = request.url ?? '/';
-    const route = resolveRoute(target, routeOptions);
-    switch (route.kind) {
-      case 'redirect':
-        writeRedirect(request, response, route.location);
-        return;
-      case 'not-found':
-        writeGoError(response, 404, '404 page not found\n');
-        return;
-      case 'bad-request':
-        writeGoError(response, 400, '400 Bad Request');
+    const method = request.method ?? 'GET';
+    const decision = decideRequest(method, request.url ?? '/', request.headers.host, decisionContext);
+    switch (decision.kind) {
+      case 'reply':
+        if (decision.rejectedBy) forwardContext.observer.filterRejected(decision.rejectedBy);
+        if (decision.rejectedBy && filterLogging) logger.info({ method, url: request.url, flag: decision.rejectedBy }, `Filter rejecting ${method} ${request.url}`);
+        response.writeHead(decision.status, { ...decision.headers, 'content-length': Buffer.byteLength(decision.body) });
+        response.end(method === 'HEAD' ? undefined : decision.body);
         return;
       case 'static':
         if (!options.www) {
-          writeGoError(response, 404, '404 page not found\n');
+          writeStatus(response, 404, 'not found');
           return;
         }
-        serveStatic(request, response, route.path, { root: options.www.root }).catch((error: unknown) => {
+        serveStatic(request, response, decision.path, { root: options.www.root }).catch((error: unknown) => {
           logger.error({ err: error }, 'static file error');
-          if (!response.headersSent) writeGoError(response, 500, '500 Internal Server Error\n');
+          if (!response.headersSent) writeStatus(response, 500, 'static file error');
           else response.destroy();
         });
         return;
-      case 'api': {
-        const method = request.method ?? 'GET';
-        if (filter) {
-          const host = hostForFilter(request.headers.host, absoluteTargetHost(target));
-          const decision = acceptRequest(filter, method, route.filterPath, host);
-          if (!decision.accepted) {
-            if (filterLogging) logger.info({ method, path: route.filterPath, host }, `Filter rejecting ${method} ${route.filterPath}`);
-            writeStatus(response, 403, decision.message);
-            return;
-          }
-          if (filterLogging) logger.info({ method, path: route.filterPath, host }, `Filter accepting ${method} ${route.filterPath}`);
-        }
-        forwardRequest(forwardContext, request, response, route.upstreamPath, route.hasQuery ? route.rawQuery : undefined);
+      case 'api':
+        if (filterLogging) logger.info({ method, path: decision.filterPath }, `Filter accepting ${method} ${decision.filterPath}`);
+        forwardRequest(forwardContext, request, response, decision.upstreamPath, decision.query);
         return;
-      }
       default: {
-        const unreachable: never = route;
-        throw new Error(`unhandled route ${JSON.stringify(unreachable)}`);
+        const unreachable: never = decision;
+        throw new Error(`unhandled decision ${JSON.stringify(unreachable)}`);
       }
     }
   };
+
+  const tunnels = createTunnelHandler({
+    decision: decisionContext,
+    restConfig,
+    credentials,
+    target: forwardContext.target,
+    keepaliveMs: options.keepaliveMs,
+    logger,
+    userAgent: forwardContext.userAgent,
+    metrics: forwardContext.observer,
+  });
+  app.server.on('upgrade', tunnels.handleUpgrade);
 
   app.route({
     method: app.supportedMethods,
@@ -176,6 +146,7 @@ export function buildServer(options: ResolvedOptions, dependencies: ServerDepend
   const shutdown = async (graceMs: number): Promise<void> => {
     // Streams never finish by themselves: end them cleanly (the client sees the end of a chunked body).
     for (const stop of forwardContext.streams) stop();
+    tunnels.closeAll();
     const timer = setTimeout(() => {
       app.server.closeAllConnections();
       void agent.destroy();
@@ -188,5 +159,5 @@ export function buildServer(options: ResolvedOptions, dependencies: ServerDepend
     }
   };
 
-  return { app, shutdown };
+  return { app, agent, target: forwardContext.target, shutdown };
 }

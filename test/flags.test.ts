@@ -1,6 +1,5 @@
 import t from 'tap';
 import { FLAG_SPECS } from '../src/cli.js';
-import { KubegateError } from '../src/errors.js';
 import { parseFlags, parseGoDuration } from '../src/flags.js';
 
 const parse = (...argv: string[]) => parseFlags(argv, FLAG_SPECS).values;
@@ -68,7 +67,7 @@ t.test('unknown and malformed flags are usage errors with pflag wording', async 
     [['--port'], /flag needs an argument: --port/],
   ];
   for (const [argv, message] of cases) {
-    t.throws(() => parseFlags(argv, FLAG_SPECS), (error: unknown) => error instanceof KubegateError && error.code === 'KG_ERR_USAGE' && message.test(error.message), argv.join(' '));
+    t.throws(() => parseFlags(argv, FLAG_SPECS), { code: 'KG_ERR_USAGE', message }, argv.join(' '));
   }
 });
 

@@ -244,6 +244,7 @@ t.test('a watch is delivered event by event, not buffered', async (t) => {
   let pushEvent: ((line: string) => void) | undefined;
   const upstream = await startUpstream(t, (_req, res) => {
     res.writeHead(200, { 'content-type': 'application/json' });
+    res.flushHeaders();
     pushEvent = (line) => res.write(line);
   });
   const proxy = await startProxy(t, upstream.url);

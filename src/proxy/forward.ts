@@ -1,11 +1,14 @@
 // Forwards one ordinary (non-upgrade) API request to the API server and streams the answer back.
 
+import { randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
+import { performance } from 'node:perf_hooks';
 import type { Agent, Dispatcher } from 'undici';
 import { applyCredentials, type HeaderMap } from '../auth/apply-credentials.js';
 import type { Credentials } from '../auth/credentials.js';
 import type { ImpersonationConfig } from '../kubeconfig/rest-config.js';
 import type { Logger } from '../log.js';
+import { resourceLabel, type ProxyMetrics, type UpstreamErrorKind } from '../metrics.js';
 import { writeStatus } from '../status.js';
 import { describeUpstreamError } from './upstream-errors.js';
 import type { UpstreamTarget } from './upstream.js';
@@ -49,6 +52,10 @@ export interface ForwardContext {
   readonly logger: Logger;
   /** Sent when the client sends no User-Agent (client-go's user-agent round-tripper does the same). */
   readonly userAgent: string;
+  /** Metrics sink (NO_METRICS when the admin listener is off). */
+  readonly observer: ProxyMetrics;
+  /** Whether to write one access line per request (-v=6 and up). */
+  readonly accessLog: boolean;
   /** Stoppers for responses that stream until someone stops them (watch, follow), so shutdown can end them. */
   readonly streams: Set<() => void>;
 }
@@ -128,28 +135,85 @@ export function forwardRequest(
   upstreamPath: string,
   query: string | undefined,
 ): void {
-  const { target, credentials } = context;
+  const { target } = context;
   const headers = buildUpstreamHeaders(request, target, context.userAgent);
-  const path = `${target.basePath}${upstreamPath}${query === undefined ? '' : `?${query}`}`;
-
-  const send = (authorization: string | undefined): void => {
-    applyCredentials(headers, target.tls ? authorization : undefined, context.impersonate);
-    dispatch(context, request, response, path, headers, isStreamingRequest(upstreamPath, query ?? ''));
+  const method = request.method ?? 'GET';
+  const exchange: Exchange = {
+    id: typeof request.headers['audit-id'] === 'string' ? request.headers['audit-id'] : randomUUID(),
+    method,
+    path: upstreamPath,
+    started: performance.now(),
+    upstreamMs: -1,
+    status: 0,
+    bytesOut: 0,
+    streaming: isStreamingRequest(upstreamPath, query ?? ''),
+    // Only a request kubegate authenticated, with no body to replay, is retried after a 401.
+    retryable: (method === 'GET' || method === 'HEAD') && !hasRequestBody(request) && request.headers.authorization === undefined,
   };
+  // The id reaches the API server's audit log (kube-apiserver adopts a client's Audit-ID) and the client.
+  headers['audit-id'] = exchange.id;
+  response.setHeader('audit-id', exchange.id);
+  context.observer.requestStarted();
+  if (exchange.streaming) context.observer.watchOpened();
+  response.once('close', () => finish(context, exchange));
+  const path = `${target.basePath}${upstreamPath}${query === undefined ? '' : `?${query}`}`;
+  withCredentials(context, response, (authorization) => {
+    applyCredentials(headers, target.tls ? authorization : undefined, context.impersonate);
+    dispatch(context, request, response, path, headers, exchange, authorization);
+  });
+}
+
+/** Per-request bookkeeping for the access log and metrics. */
+interface Exchange {
+  readonly id: string;
+  readonly method: string;
+  readonly path: string;
+  readonly started: number;
+  upstreamMs: number;
+  status: number;
+  bytesOut: number;
+  readonly streaming: boolean;
+  retryable: boolean;
+}
+
+function finish(context: ForwardContext, exchange: Exchange): void {
+  const totalMs = performance.now() - exchange.started;
+  const resource = resourceLabel(exchange.path);
+  if (exchange.streaming) context.observer.watchClosed();
+  context.observer.requestFinished(exchange.method, resource, exchange.status, exchange.streaming ? -1 : totalMs / 1000, 0, exchange.bytesOut);
+  if (context.accessLog) {
+    context.logger.debug(
+      {
+        reqId: exchange.id,
+        method: exchange.method,
+        path: exchange.path,
+        status: exchange.status,
+        bytes: exchange.bytesOut,
+        upstreamMs: Math.round(exchange.upstreamMs * 10) / 10,
+        totalMs: Math.round(totalMs * 10) / 10,
+        ...(exchange.streaming ? { streamSeconds: Math.round(totalMs / 100) / 10 } : {}),
+      },
+      `${exchange.method} ${exchange.path} ${exchange.status}`,
+    );
+  }
+}
+
+/** Asks the credential source for the Authorization value (sync on the hot path, async for plugins). */
+function withCredentials(context: ForwardContext, response: ServerResponse, send: (authorization: string | undefined) => void): void {
   const fail = (error: unknown): void => {
-    const described = describeUpstreamError(error, target.origin);
+    const described = describeUpstreamError(error, context.target.origin);
+    context.observer.upstreamError('credential');
     context.logger.error({ err: described, code: described.code }, 'Error while proxying request');
     if (!response.headersSent) writeStatus(response, described.status, described.message);
     else response.destroy();
   };
-
-  if (!target.tls) {
+  if (!context.target.tls) {
     // client-go loads no credentials for http:// servers; impersonation still applies (spec 3.3).
     send(undefined);
     return;
   }
   try {
-    const authorization = credentials.authorization();
+    const authorization = context.credentials.authorization();
     if (typeof authorization === 'object' && authorization !== null) authorization.then(send, fail);
     else send(authorization);
   } catch (error) {
@@ -163,14 +227,17 @@ function dispatch(
   response: ServerResponse,
   path: string,
   headers: HeaderMap,
-  streaming: boolean,
+  exchange: Exchange,
+  usedAuthorization: string | undefined,
 ): void {
   let controller: Dispatcher.DispatchController | undefined;
   let clientGone = false;
   let started = false;
+  let retrying = false;
+  const dispatchedAt = performance.now();
 
   const onClientClose = (): void => {
-    if (response.writableFinished) return;
+    if (response.writableFinished || retrying) return;
     clientGone = true;
     // A client that goes away cancels its upstream request (and the watch behind it).
     controller?.abort(new Error('client closed the connection'));
@@ -178,16 +245,21 @@ function dispatch(
   response.once('close', onClientClose);
   // Every stream gets an error listener at creation: an aborted upload must not crash the process.
   request.once('error', () => controller?.abort(new Error('client request aborted')));
-  if (streaming) {
-    const stop = (): void => {
+  let stop: (() => void) | undefined;
+  if (exchange.streaming) {
+    stop = (): void => {
       clientGone = true;
       controller?.abort(new Error('kubegate is shutting down'));
       if (started) response.end();
       else writeStatus(response, 503, 'kubegate is shutting down');
     };
     context.streams.add(stop);
-    response.once('close', () => context.streams.delete(stop));
   }
+  const release = (): void => {
+    response.off('close', onClientClose);
+    if (stop) context.streams.delete(stop);
+  };
+  response.once('close', release);
 
   const options: Dispatcher.DispatchOptions = {
     origin: context.target.origin,
@@ -205,33 +277,77 @@ function dispatch(
       if (clientGone) ctrl.abort(new Error('client closed the connection'));
     },
     onResponseStart(ctrl, statusCode, upstreamHeaders) {
+      exchange.upstreamMs = performance.now() - dispatchedAt;
+      if (statusCode === 401 && usedAuthorization !== undefined) {
+        // The credential was rejected: drop the cached one so the next read sees a rotated file or re-runs a plugin.
+        context.credentials.invalidate();
+        context.observer.credentialRefresh('failure');
+        if (exchange.retryable) {
+          exchange.retryable = false;
+          const fresh = safeAuthorization(context.credentials);
+          if (typeof fresh === 'string' && fresh !== usedAuthorization) {
+            // Retry once with the new credential; the 401 never reaches the client.
+            retrying = true;
+            release();
+            ctrl.abort(new Error('retrying with a refreshed credential'));
+            headers.authorization = fresh;
+            dispatch(context, request, response, path, headers, exchange, fresh);
+            return;
+          }
+        }
+      }
       started = true;
-      if (statusCode === 401) context.credentials.invalidate();
-      response.writeHead(statusCode, buildResponseHeaders(upstreamHeaders));
+      exchange.status = statusCode;
+      const responseHeaders = buildResponseHeaders(upstreamHeaders);
+      if (responseHeaders['audit-id'] === undefined) responseHeaders['audit-id'] = exchange.id;
+      response.writeHead(statusCode, responseHeaders);
       // Send headers now: a watch may not produce its first event for minutes.
-      if (streaming) response.flushHeaders();
-      void ctrl;
+      if (exchange.streaming) response.flushHeaders();
     },
     onResponseData(ctrl, chunk) {
-      if (clientGone) return;
+      if (clientGone || retrying) return;
+      exchange.bytesOut += chunk.length;
       if (!response.write(chunk)) {
         ctrl.pause();
         response.once('drain', () => ctrl.resume());
       }
     },
     onResponseEnd() {
-      if (!clientGone) response.end();
+      if (!clientGone && !retrying) response.end();
     },
     onResponseError(_ctrl, error) {
-      if (clientGone) return;
+      if (clientGone || retrying) return;
+      const described = describeUpstreamError(error, context.target.origin);
+      context.observer.upstreamError(errorKind(described.code));
       if (!started && !response.headersSent) {
-        const described = describeUpstreamError(error, context.target.origin);
         context.logger.error({ err: described, code: described.code }, 'Error while proxying request');
+        exchange.status = described.status;
         writeStatus(response, described.status, described.message);
         return;
       }
-      context.logger.warn({ code: (error as { code?: string }).code }, 'upstream response aborted');
+      context.logger.warn({ reqId: exchange.id, code: described.code }, 'upstream response aborted');
       response.destroy();
     },
   });
+}
+
+function safeAuthorization(credentials: Credentials): string | undefined | Promise<string | undefined> {
+  try {
+    return credentials.authorization();
+  } catch {
+    return undefined;
+  }
+}
+
+function errorKind(code: string): UpstreamErrorKind {
+  switch (code) {
+    case 'KG_ERR_UPSTREAM_TLS':
+      return 'tls';
+    case 'KG_ERR_UPSTREAM_UNREACHABLE':
+      return 'unreachable';
+    case 'KG_ERR_CREDENTIAL':
+      return 'credential';
+    default:
+      return 'protocol';
+  }
 }

@@ -1,0 +1,138 @@
+// Prometheus metrics for what goes through kubegate, with labels kept to a bounded set (resource, not path).
+
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+export type UpstreamErrorKind = 'unreachable' | 'tls' | 'protocol' | 'credential' | 'aborted';
+
+export interface ProxyMetrics {
+  readonly registry: Registry;
+  requestStarted(): void;
+  requestFinished(method: string, resource: string, status: number, seconds: number, bytesIn: number, bytesOut: number): void;
+  watchOpened(): void;
+  watchClosed(): void;
+  tunnelOpened(): void;
+  tunnelClosed(): void;
+  filterRejected(flag: string): void;
+  upstreamError(kind: UpstreamErrorKind): void;
+  credentialRefresh(outcome: 'success' | 'failure'): void;
+}
+
+/** At most this many distinct resource labels; later newcomers count as `other` (clients choose paths). */
+const MAX_RESOURCE_LABELS = 256;
+
+/** Methods outside this set are counted as OTHER, so a client cannot grow the label space. */
+const KNOWN_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
+
+export function createMetrics(options: { readonly defaultMetrics?: boolean } = {}): ProxyMetrics {
+  const registry = new Registry();
+  if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry, prefix: 'kubegate_process_' });
+
+  const requests = new Counter({
+    name: 'kubegate_requests_total',
+    help: 'Requests forwarded to the API server, by method, API resource and status code.',
+    labelNames: ['method', 'resource', 'code'] as const,
+    registers: [registry],
+  });
+  const duration = new Histogram({
+    name: 'kubegate_request_duration_seconds',
+    help: 'Time from receiving a request to the end of its response (watches excluded).',
+    labelNames: ['method', 'resource'] as const,
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [registry],
+  });
+  const bytesIn = new Counter({ name: 'kubegate_request_bytes_total', help: 'Request body bytes sent to the API server.', registers: [registry] });
+  const bytesOut = new Counter({ name: 'kubegate_response_bytes_total', help: 'Response body bytes relayed to clients.', registers: [registry] });
+  const inFlight = new Gauge({ name: 'kubegate_requests_in_flight', help: 'Requests being forwarded now (watches included).', registers: [registry] });
+  const watches = new Gauge({ name: 'kubegate_open_watches', help: 'Watch and follow streams open now.', registers: [registry] });
+  const tunnels = new Gauge({ name: 'kubegate_open_tunnels', help: 'Upgraded connections (exec, attach, port-forward) open now.', registers: [registry] });
+  const rejections = new Counter({
+    name: 'kubegate_filter_rejections_total',
+    help: 'Requests rejected by the filter, by the flag whose rule rejected them.',
+    labelNames: ['flag'] as const,
+    registers: [registry],
+  });
+  const upstreamErrors = new Counter({
+    name: 'kubegate_upstream_errors_total',
+    help: 'Failures reaching the API server, by kind.',
+    labelNames: ['kind'] as const,
+    registers: [registry],
+  });
+  const refreshes = new Counter({
+    name: 'kubegate_credential_refreshes_total',
+    help: 'Credential re-reads and plugin runs, by outcome.',
+    labelNames: ['outcome'] as const,
+    registers: [registry],
+  });
+
+  const seenResources = new Set<string>();
+  const boundedResource = (resource: string): string => {
+    if (seenResources.has(resource)) return resource;
+    if (seenResources.size >= MAX_RESOURCE_LABELS) return 'other';
+    seenResources.add(resource);
+    return resource;
+  };
+
+  return {
+    registry,
+    requestStarted: () => inFlight.inc(),
+    requestFinished(method, rawResource, status, seconds, inBytes, outBytes) {
+      const methodLabel = KNOWN_METHODS.has(method) ? method : 'OTHER';
+      const resource = boundedResource(rawResource);
+      inFlight.dec();
+      requests.inc({ method: methodLabel, resource, code: String(status) });
+      if (seconds >= 0) duration.observe({ method: methodLabel, resource }, seconds);
+      if (inBytes > 0) bytesIn.inc(inBytes);
+      if (outBytes > 0) bytesOut.inc(outBytes);
+    },
+    watchOpened: () => watches.inc(),
+    watchClosed: () => watches.dec(),
+    tunnelOpened: () => tunnels.inc(),
+    tunnelClosed: () => tunnels.dec(),
+    filterRejected: (flag) => rejections.inc({ flag }),
+    upstreamError: (kind) => upstreamErrors.inc({ kind }),
+    credentialRefresh: (outcome) => refreshes.inc({ outcome }),
+  };
+}
+
+/** Metrics switched off: the same calls, no work. */
+export const NO_METRICS: ProxyMetrics = {
+  registry: new Registry(),
+  requestStarted: () => {},
+  requestFinished: () => {},
+  watchOpened: () => {},
+  watchClosed: () => {},
+  tunnelOpened: () => {},
+  tunnelClosed: () => {},
+  filterRejected: () => {},
+  upstreamError: () => {},
+  credentialRefresh: () => {},
+};
+
+/**
+ * The API resource a path names, for a bounded metric label: `pods`, `pods/log`, `apps/deployments`,
+ * `nonresource` for `/version`, `/healthz`..., `discovery` for `/api`, `/apis/apps/v1`.
+ * Names and namespaces never become labels.
+ */
+export function resourceLabel(path: string): string {
+  const parts = path.split('/').filter((part) => part.length > 0);
+  let rest: string[];
+  let group = '';
+  if (parts[0] === 'api' && parts.length >= 2) {
+    rest = parts.slice(2);
+  } else if (parts[0] === 'apis' && parts.length >= 3) {
+    group = parts[1] as string;
+    rest = parts.slice(3);
+  } else if (parts[0] === 'api' || parts[0] === 'apis') {
+    return 'discovery';
+  } else {
+    return 'nonresource';
+  }
+  if (rest[0] === 'watch') rest = rest.slice(1);
+  if (rest.length === 0) return 'discovery';
+  if (rest[0] === 'namespaces' && rest.length >= 3) rest = rest.slice(2);
+  const resource = rest[0] as string;
+  const subresource = rest.length >= 3 ? `/${rest[2] as string}` : '';
+  const label = `${group ? `${group}/` : ''}${resource}${subresource}`;
+  // Anything odd (very long, unusual characters) collapses to one label instead of growing the set.
+  return /^[a-z0-9./-]{1,80}$/.test(label) ? label : 'other';
+}

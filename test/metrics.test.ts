@@ -1,0 +1,53 @@
+import t from 'tap';
+import { createMetrics, resourceLabel } from '../src/metrics.js';
+
+t.test('resourceLabel names the API resource, never names or namespaces', async (t) => {
+  const rows: [string, string][] = [
+    ['/api/v1/namespaces/default/pods', 'pods'],
+    ['/api/v1/namespaces/default/pods/nginx-1', 'pods'],
+    ['/api/v1/namespaces/default/pods/nginx-1/log', 'pods/log'],
+    ['/api/v1/pods', 'pods'],
+    ['/api/v1/namespaces', 'namespaces'],
+    ['/api/v1/namespaces/default', 'namespaces'],
+    ['/api/v1/watch/namespaces/default/pods', 'pods'],
+    ['/apis/apps/v1/namespaces/default/deployments/web/scale', 'apps/deployments/scale'],
+    ['/apis/apps/v1/deployments', 'apps/deployments'],
+    ['/api/v1/namespaces/default/services/nginx/proxy/index.html', 'services/proxy'],
+    ['/api', 'discovery'],
+    ['/apis/apps/v1', 'discovery'],
+    ['/version', 'nonresource'],
+    ['/healthz', 'nonresource'],
+    ['/api/v1/namespaces/d/Pods%20X', 'other'],
+  ];
+  for (const [path, expected] of rows) t.equal(resourceLabel(path), expected, path);
+});
+
+t.test('counts requests by method, resource and code, and tracks in-flight', async (t) => {
+  const metrics = createMetrics({ defaultMetrics: false });
+  metrics.requestStarted();
+  metrics.requestStarted();
+  metrics.requestFinished('GET', 'pods', 200, 0.01, 0, 123);
+  metrics.requestFinished('FROB', 'pods', 404, 0.02, 0, 7);
+  metrics.filterRejected('--reject-paths');
+  metrics.upstreamError('unreachable');
+  const text = await metrics.registry.metrics();
+  t.match(text, /kubegate_requests_total\{method="GET",resource="pods",code="200"\} 1/);
+  t.match(text, /kubegate_requests_total\{method="OTHER",resource="pods",code="404"\} 1/, 'unknown methods collapse to OTHER');
+  t.match(text, /kubegate_requests_in_flight 0/);
+  t.match(text, /kubegate_response_bytes_total 130/);
+  t.match(text, /kubegate_filter_rejections_total\{flag="--reject-paths"\} 1/);
+  t.match(text, /kubegate_upstream_errors_total\{kind="unreachable"\} 1/);
+  t.match(text, /kubegate_request_duration_seconds_count\{method="GET",resource="pods"\} 1/);
+});
+
+t.test('the resource label set is bounded', async (t) => {
+  const metrics = createMetrics({ defaultMetrics: false });
+  for (let i = 0; i < 300; i++) {
+    metrics.requestStarted();
+    metrics.requestFinished('GET', `r${i}`, 200, 0, 0, 0);
+  }
+  const text = await metrics.registry.metrics();
+  const labels = new Set([...text.matchAll(/kubegate_requests_total\{[^}]*resource="([^"]+)"/g)].map((m) => m[1]));
+  t.equal(labels.size, 257, '256 distinct resources plus "other"');
+  t.ok(labels.has('other'));
+});

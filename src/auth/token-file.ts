@@ -1,0 +1,53 @@
+// A bearer token read from a file that may rotate under kubegate (tokenFile, projected service-account tokens).
+
+import { credentialError } from '../errors.js';
+import { createFileReader } from './material.js';
+
+export interface TokenFileSource {
+  /** `Bearer <token>` for the current file contents. */
+  authorization(): string;
+  invalidate(): void;
+  /** The last problem reading the file, while the last good token is still being used. */
+  readonly problem: string | undefined;
+}
+
+/**
+ * client-go trims the token and, when a later read fails or yields nothing, keeps the last good
+ * one (transport/token_source.go). The first read must succeed.
+ */
+export function createTokenFileSource(path: string): TokenFileSource {
+  const reader = createFileReader(path);
+  let lastGood: string | undefined;
+  let lastRaw: Buffer | undefined;
+  let problem: string | undefined;
+
+  const authorization = (): string => {
+    let raw: Buffer;
+    try {
+      raw = reader.read();
+    } catch (error) {
+      problem = `Unable to rotate token: ${(error as Error).message}`;
+      if (lastGood !== undefined) return lastGood;
+      throw credentialError(`cannot read the token file ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, error);
+    }
+    if (raw === lastRaw && lastGood !== undefined) return lastGood;
+    lastRaw = raw;
+    const token = raw.toString('utf8').trim();
+    if (token === '') {
+      problem = `Unable to rotate token: read empty token from file ${path}`;
+      if (lastGood !== undefined) return lastGood;
+      throw credentialError(`the token file ${path} is empty`);
+    }
+    problem = undefined;
+    lastGood = `Bearer ${token}`;
+    return lastGood;
+  };
+
+  return {
+    authorization,
+    invalidate: () => reader.invalidate(),
+    get problem() {
+      return problem;
+    },
+  };
+}

@@ -1,0 +1,185 @@
+// Parses kubeconfig YAML text into typed entries: the only place that knows the kebab-case keys.
+
+import { parseDocument } from 'yaml';
+import { kubeconfigError, type KubegateError } from '../errors.js';
+import type { ClusterEntry, ContextEntry, Kubeconfig, RawExecConfig, UserEntry } from './types.js';
+
+type Fields = Readonly<Record<string, unknown>>;
+
+function fail(file: string, detail: string): KubegateError {
+  return kubeconfigError(`error loading config file "${file}": ${detail}`);
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'a list';
+  return typeof value === 'object' ? 'a map' : `a ${typeof value}`;
+}
+
+/** Narrowing helpers: each names the file and field path when the value has the wrong type. */
+class Reader {
+  constructor(readonly file: string) {}
+
+  map(value: unknown, path: string): Fields | undefined {
+    if (value === undefined || value === null) return undefined;
+    if (typeof value !== 'object' || Array.isArray(value)) throw fail(this.file, `${path}: expected a map, got ${describe(value)}`);
+    return value as Fields;
+  }
+
+  list(value: unknown, path: string): readonly unknown[] {
+    if (value === undefined || value === null) return [];
+    if (!Array.isArray(value)) throw fail(this.file, `${path}: expected a list, got ${describe(value)}`);
+    return value;
+  }
+
+  string(value: unknown, path: string): string | undefined {
+    if (value === undefined || value === null) return undefined;
+    if (typeof value === 'string') return value;
+    // YAML turns `8443` or `true` into numbers and booleans; Go's JSON decoding of a string field refuses them.
+    throw fail(this.file, `${path}: expected a string, got ${describe(value)}`);
+  }
+
+  bool(value: unknown, path: string): boolean {
+    if (value === undefined || value === null) return false;
+    if (typeof value === 'boolean') return value;
+    throw fail(this.file, `${path}: expected true or false, got ${describe(value)}`);
+  }
+
+  stringList(value: unknown, path: string): string[] {
+    return this.list(value, path).map((item, i) => this.string(item, `${path}[${i}]`) ?? '');
+  }
+
+  base64(value: unknown, path: string): Buffer | undefined {
+    const text = this.string(value, path);
+    if (text === undefined || text === '') return undefined;
+    const compact = text.replace(/\s+/g, '');
+    const bad = /[^A-Za-z0-9+/=]/.exec(compact);
+    if (bad || compact.length % 4 !== 0) {
+      throw fail(this.file, `${path}: illegal base64 data at input byte ${bad ? bad.index : compact.length} (a *-data field holds base64-encoded PEM)`);
+    }
+    return Buffer.from(compact, 'base64');
+  }
+}
+
+function named(reader: Reader, value: unknown, path: string, key: string): { name: string; body: Fields } {
+  const entry = reader.map(value, path) ?? {};
+  const name = reader.string(entry.name, `${path}.name`) ?? '';
+  const body = reader.map(entry[key], `${path}.${key}`) ?? {};
+  return { name, body };
+}
+
+function parseCluster(reader: Reader, value: unknown, path: string): ClusterEntry {
+  const { name, body } = named(reader, value, path, 'cluster');
+  const at = `${path}.cluster`;
+  let execExtension: unknown;
+  reader.list(body.extensions, `${at}.extensions`).forEach((item, i) => {
+    const extension = reader.map(item, `${at}.extensions[${i}]`) ?? {};
+    if (extension.name === 'client.authentication.k8s.io/exec') execExtension = extension.extension;
+  });
+  return {
+    name,
+    file: reader.file,
+    server: reader.string(body.server, `${at}.server`),
+    tlsServerName: reader.string(body['tls-server-name'], `${at}.tls-server-name`),
+    insecureSkipTlsVerify: reader.bool(body['insecure-skip-tls-verify'], `${at}.insecure-skip-tls-verify`),
+    certificateAuthority: reader.string(body['certificate-authority'], `${at}.certificate-authority`),
+    certificateAuthorityData: reader.base64(body['certificate-authority-data'], `${at}.certificate-authority-data`),
+    proxyUrl: reader.string(body['proxy-url'], `${at}.proxy-url`),
+    disableCompression: reader.bool(body['disable-compression'], `${at}.disable-compression`),
+    execExtension,
+  };
+}
+
+function parseExec(reader: Reader, value: unknown, path: string): RawExecConfig | undefined {
+  const exec = reader.map(value, path);
+  if (exec === undefined) return undefined;
+  return {
+    command: reader.string(exec.command, `${path}.command`) ?? '',
+    args: reader.stringList(exec.args, `${path}.args`),
+    env: reader.list(exec.env, `${path}.env`).map((item, i) => {
+      const variable = reader.map(item, `${path}.env[${i}]`) ?? {};
+      return {
+        name: reader.string(variable.name, `${path}.env[${i}].name`) ?? '',
+        value: reader.string(variable.value, `${path}.env[${i}].value`) ?? '',
+      };
+    }),
+    apiVersion: reader.string(exec.apiVersion, `${path}.apiVersion`) ?? '',
+    installHint: reader.string(exec.installHint, `${path}.installHint`) ?? '',
+    provideClusterInfo: reader.bool(exec.provideClusterInfo, `${path}.provideClusterInfo`),
+    interactiveMode: reader.string(exec.interactiveMode, `${path}.interactiveMode`) ?? '',
+  };
+}
+
+function parseUser(reader: Reader, value: unknown, path: string): UserEntry {
+  const { name, body } = named(reader, value, path, 'user');
+  const at = `${path}.user`;
+  const extra: Record<string, string[]> = {};
+  for (const [key, values] of Object.entries(reader.map(body['as-user-extra'], `${at}.as-user-extra`) ?? {})) {
+    extra[key] = reader.stringList(values, `${at}.as-user-extra.${key}`);
+  }
+  const provider = reader.map(body['auth-provider'], `${at}.auth-provider`);
+  let authProvider: UserEntry['authProvider'];
+  if (provider !== undefined) {
+    const config: Record<string, string> = {};
+    for (const [key, item] of Object.entries(reader.map(provider.config, `${at}.auth-provider.config`) ?? {})) {
+      config[key] = reader.string(item, `${at}.auth-provider.config.${key}`) ?? '';
+    }
+    authProvider = { name: reader.string(provider.name, `${at}.auth-provider.name`) ?? '', config };
+  }
+  return {
+    name,
+    file: reader.file,
+    clientCertificate: reader.string(body['client-certificate'], `${at}.client-certificate`),
+    clientCertificateData: reader.base64(body['client-certificate-data'], `${at}.client-certificate-data`),
+    clientKey: reader.string(body['client-key'], `${at}.client-key`),
+    clientKeyData: reader.base64(body['client-key-data'], `${at}.client-key-data`),
+    token: reader.string(body.token, `${at}.token`),
+    tokenFile: reader.string(body.tokenFile, `${at}.tokenFile`),
+    as: reader.string(body.as, `${at}.as`),
+    asUid: reader.string(body['as-uid'], `${at}.as-uid`),
+    asGroups: reader.stringList(body['as-groups'], `${at}.as-groups`),
+    asUserExtra: extra,
+    username: reader.string(body.username, `${at}.username`),
+    password: reader.string(body.password, `${at}.password`),
+    authProvider,
+    exec: parseExec(reader, body.exec, `${at}.exec`),
+  };
+}
+
+function parseContext(reader: Reader, value: unknown, path: string): ContextEntry {
+  const { name, body } = named(reader, value, path, 'context');
+  const at = `${path}.context`;
+  return {
+    name,
+    file: reader.file,
+    cluster: reader.string(body.cluster, `${at}.cluster`) ?? '',
+    user: reader.string(body.user, `${at}.user`) ?? '',
+    namespace: reader.string(body.namespace, `${at}.namespace`),
+  };
+}
+
+/** Within one file the first definition of a name counts, as client-go's list-to-map conversion. */
+function toMap<T extends { readonly name: string }>(entries: readonly T[]): Map<string, T> {
+  const map = new Map<string, T>();
+  for (const entry of entries) if (!map.has(entry.name)) map.set(entry.name, entry);
+  return map;
+}
+
+/** `file` is the absolute path, used in messages and to resolve relative paths later. */
+export function parseKubeconfig(text: string, file: string): Kubeconfig {
+  const document = parseDocument(text, { prettyErrors: false, uniqueKeys: false });
+  const problem = document.errors[0];
+  if (problem) {
+    const where = problem.linePos?.[0] ? `yaml: line ${problem.linePos[0].line}: ` : 'yaml: ';
+    throw fail(file, `${where}${problem.message.split('\n')[0] ?? problem.message}`);
+  }
+  const reader = new Reader(file);
+  const root = reader.map(document.toJS({ maxAliasCount: 100 }) as unknown, 'the document');
+  if (root === undefined) return { clusters: new Map(), users: new Map(), contexts: new Map(), currentContext: '' };
+  return {
+    clusters: toMap(reader.list(root.clusters, 'clusters').map((item, i) => parseCluster(reader, item, `clusters[${i}]`))),
+    users: toMap(reader.list(root.users, 'users').map((item, i) => parseUser(reader, item, `users[${i}]`))),
+    contexts: toMap(reader.list(root.contexts, 'contexts').map((item, i) => parseContext(reader, item, `contexts[${i}]`))),
+    currentContext: reader.string(root['current-context'], 'current-context') ?? '',
+  };
+}

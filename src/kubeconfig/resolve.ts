@@ -1,0 +1,317 @@
+// Selects context, cluster and user, applies flag overrides and validates: client-go's DirectClientConfig → RestConfig.
+
+import { readFileSync } from 'node:fs';
+import { dirname, isAbsolute, resolve as resolvePath } from 'node:path';
+import { createSecureContext } from 'node:tls';
+import { kubeconfigError, KubegateError } from '../errors.js';
+import type { AuthConfig, ExecConfig, ImpersonationConfig, KubeconfigEnvironment, KubeconfigFlags, MaterialSource, RestConfig } from './rest-config.js';
+import type { ClusterEntry, ContextEntry, Kubeconfig, UserEntry } from './types.js';
+
+export interface ResolveOptions {
+  readonly appendServerPath: boolean;
+  /** Files the merged config came from, for messages. */
+  readonly loadedFrom: readonly string[];
+}
+
+const EXEC_API_VERSIONS = ['client.authentication.k8s.io/v1', 'client.authentication.k8s.io/v1beta1'] as const;
+
+const GCP_REMOVED =
+  'The gcp auth plugin has been removed.\nPlease use the "gke-gcloud-auth-plugin" kubectl/client-go credential plugin instead.\n' +
+  'See https://cloud.google.com/blog/products/containers-kubernetes/kubectl-auth-changes-in-gke for further details';
+const AZURE_REMOVED =
+  'The azure auth plugin has been removed.\nPlease use the "kubelogin" client-go credential plugin instead.\n' +
+  'See https://kubernetes.io/docs/reference/access-authn-authz/authentication/#client-go-credential-plugins for further details';
+
+/** A path from a kubeconfig resolves against that file's directory; a flag's against the working directory. */
+function fromFile(path: string | undefined, file: string): string | undefined {
+  if (path === undefined || path === '') return undefined;
+  return isAbsolute(path) ? path : resolvePath(dirname(file), path);
+}
+function fromFlag(path: string | undefined, cwd: string): string | undefined {
+  if (path === undefined || path === '') return undefined;
+  return isAbsolute(path) ? path : resolvePath(cwd, path);
+}
+
+function material(file: string | undefined, data: Buffer | undefined, origin: string): MaterialSource | undefined {
+  // `*-data` wins over the file (client-go's TLS config rule).
+  if (data !== undefined && data.length > 0) return { kind: 'data', data, origin };
+  if (file !== undefined) return { kind: 'file', path: file };
+  return undefined;
+}
+
+function readMaterial(source: MaterialSource, what: string, owner: string, errors: string[]): Buffer | undefined {
+  if (source.kind === 'data') return source.data;
+  try {
+    return readFileSync(source.path);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const reason = code === 'ENOENT' ? 'no such file or directory' : code === 'EACCES' ? 'permission denied' : (error as Error).message;
+    errors.push(`unable to read ${what} ${source.path} for ${owner} due to open ${source.path}: ${reason}`);
+    return undefined;
+  }
+}
+
+function sourceName(source: MaterialSource): string {
+  return source.kind === 'file' ? source.path : source.origin;
+}
+
+/** Validates PEM material now, so a bad certificate is a start-up error, not a failure on the first request. */
+function checkPem(ca: Buffer | undefined, caSource: MaterialSource | undefined, cert: Buffer | undefined, key: Buffer | undefined, certSource: MaterialSource | undefined, errors: string[]): void {
+  if (ca !== undefined && caSource !== undefined) {
+    if (!ca.toString('latin1').includes('-----BEGIN CERTIFICATE-----')) {
+      errors.push(`unable to load root certificates from ${sourceName(caSource)}: unable to parse bytes as PEM block`);
+    } else {
+      try {
+        createSecureContext({ ca });
+      } catch (error) {
+        errors.push(`unable to load root certificates from ${sourceName(caSource)}: ${(error as Error).message}`);
+      }
+    }
+  }
+  if (cert !== undefined && key !== undefined && certSource !== undefined) {
+    try {
+      createSecureContext({ cert, key });
+    } catch (error) {
+      errors.push(`unable to load the client certificate and key (${sourceName(certSource)}): ${(error as Error).message}`);
+    }
+  }
+}
+
+function parseServer(server: string, clusterName: string): URL {
+  let url: URL;
+  try {
+    url = new URL(server);
+  } catch (error) {
+    throw kubeconfigError(
+      `the server URL ${JSON.stringify(server)} of cluster "${clusterName}" is not a URL; write it as https://HOST:PORT`,
+      error,
+    );
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    throw kubeconfigError(`the server URL ${JSON.stringify(server)} of cluster "${clusterName}" has no http:// or https:// scheme; write it as https://HOST:PORT`);
+  }
+  return url;
+}
+
+function resolveExec(user: UserEntry, owner: string, errors: string[]): ExecConfig | undefined {
+  const exec = user.exec;
+  if (exec === undefined) return undefined;
+  if (exec.command === '') errors.push(`command must be specified for ${owner} to use exec authentication plugin`);
+  if (exec.apiVersion === '') {
+    errors.push(`apiVersion must be specified for ${owner} to use exec authentication plugin`);
+    return undefined;
+  }
+  if (!(EXEC_API_VERSIONS as readonly string[]).includes(exec.apiVersion)) {
+    errors.push(`exec plugin: invalid apiVersion "${exec.apiVersion}"`);
+    return undefined;
+  }
+  exec.env.forEach((variable, i) => {
+    if (variable.name === '') errors.push(`env variable ${i} name must be specified for ${owner} to use exec authentication plugin`);
+  });
+  let interactiveMode = exec.interactiveMode;
+  if (interactiveMode === '') {
+    if (exec.apiVersion === 'client.authentication.k8s.io/v1') {
+      errors.push(`interactiveMode must be specified for ${owner} to use exec authentication plugin`);
+      return undefined;
+    }
+    interactiveMode = 'IfAvailable';
+  }
+  if (interactiveMode !== 'Never' && interactiveMode !== 'IfAvailable' && interactiveMode !== 'Always') {
+    errors.push(`invalid interactiveMode for ${owner}: ${interactiveMode} (use Never, IfAvailable or Always)`);
+    return undefined;
+  }
+  return {
+    apiVersion: exec.apiVersion as ExecConfig['apiVersion'],
+    // client-go resolves the command against the kubeconfig's directory only when it contains a '/'.
+    command: exec.command.includes('/') ? (fromFile(exec.command, user.file) ?? exec.command) : exec.command,
+    args: exec.args,
+    env: exec.env,
+    installHint: exec.installHint,
+    provideClusterInfo: exec.provideClusterInfo,
+    interactiveMode,
+    fieldPath: `users[name=${user.name}].user.exec`,
+  };
+}
+
+function resolveAuthProvider(user: UserEntry): AuthConfig | undefined {
+  const provider = user.authProvider;
+  if (provider === undefined) return undefined;
+  switch (provider.name) {
+    case 'gcp':
+      throw kubeconfigError(GCP_REMOVED);
+    case 'azure':
+      throw kubeconfigError(AZURE_REMOVED);
+    case 'oidc': {
+      const idToken = provider.config['id-token'] ?? '';
+      if (idToken === '') {
+        throw kubeconfigError(
+          `user "${user.name}" uses the oidc auth-provider without an id-token; kubegate does not refresh OIDC tokens: log in with your OIDC helper (for example kubelogin) first`,
+        );
+      }
+      return { kind: 'oidc', idToken, config: provider.config };
+    }
+    default:
+      throw kubeconfigError(`no Auth Provider found for name "${provider.name}"`);
+  }
+}
+
+/** The empty user client-go uses when the context names none (or an undefined one). */
+function emptyUser(name: string): UserEntry {
+  return { name, file: '', asGroups: [], asUserExtra: {} };
+}
+
+export function resolveRestConfig(
+  config: Kubeconfig,
+  flags: KubeconfigFlags,
+  environment: KubeconfigEnvironment,
+  options: ResolveOptions,
+): RestConfig {
+  const warnings: string[] = [];
+  const where = options.loadedFrom.length > 0 ? options.loadedFrom.join(', ') : 'no kubeconfig file';
+
+  // 1. Context.
+  const contextName = flags.context || config.currentContext;
+  let context: ContextEntry | undefined;
+  if (contextName) {
+    context = config.contexts.get(contextName);
+    if (context === undefined) {
+      if (flags.context) throw kubeconfigError(`context "${contextName}" does not exist (in ${where})`);
+      throw kubeconfigError(`Error in configuration: context was not found for specified context: ${contextName} (current-context in ${where})`);
+    }
+  }
+
+  // 2. Cluster and user names, explicit flags first.
+  const clusterName = flags.cluster || context?.cluster || '';
+  const userName = flags.user || context?.user || '';
+  if (flags.cluster && !config.clusters.has(flags.cluster)) throw kubeconfigError(`cluster "${flags.cluster}" does not exist (in ${where})`);
+  if (flags.user && !config.users.has(flags.user)) throw kubeconfigError(`auth info "${flags.user}" does not exist (in ${where})`);
+  const cluster: ClusterEntry | undefined = clusterName ? config.clusters.get(clusterName) : undefined;
+  if (clusterName && cluster === undefined && !flags.server) {
+    throw kubeconfigError(`context "${contextName}" refers to cluster "${clusterName}", which is not defined (in ${where})`);
+  }
+  const user: UserEntry = (userName ? config.users.get(userName) : undefined) ?? emptyUser(userName);
+  if (userName && !config.users.has(userName)) {
+    warnings.push(`context "${contextName}" refers to user "${userName}", which is not defined: requests go to the API server without credentials`);
+  }
+
+  const errors: string[] = [];
+  const clusterOwner = clusterName || 'the cluster';
+  const userOwner = userName || 'the user';
+
+  // 3. Cluster overrides (client-go: CA or insecure flags replace all three trust fields).
+  const server = flags.server || cluster?.server || '';
+  if (server === '') {
+    throw kubeconfigError(
+      clusterName
+        ? `no server found for cluster "${clusterName}" (in ${where}); set clusters[].cluster.server or pass --server`
+        : `no server to connect to: the kubeconfig (${where}) selects no cluster; pass --context, --cluster or --server`,
+    );
+  }
+  const serverUrl = parseServer(server, clusterOwner);
+  const trustOverridden = Boolean(flags.certificateAuthority) || flags.insecureSkipTlsVerify === true;
+  const insecureSkipTlsVerify = trustOverridden ? flags.insecureSkipTlsVerify === true : (cluster?.insecureSkipTlsVerify ?? false);
+  const caSource: MaterialSource | undefined = trustOverridden
+    ? material(fromFlag(flags.certificateAuthority, environment.cwd), undefined, '--certificate-authority')
+    : cluster
+      ? material(fromFile(cluster.certificateAuthority, cluster.file), cluster.certificateAuthorityData, `certificate-authority-data of cluster "${clusterName}"`)
+      : undefined;
+  const serverName = flags.server !== undefined || flags.tlsServerName !== undefined ? flags.tlsServerName || undefined : cluster?.tlsServerName || undefined;
+  if (insecureSkipTlsVerify && caSource !== undefined) {
+    errors.push(`specifying a root certificates file with the insecure flag is not allowed (cluster "${clusterOwner}")`);
+  }
+  if (cluster?.proxyUrl) {
+    const scheme = /^([a-z0-9+.-]+):\/\//i.exec(cluster.proxyUrl)?.[1]?.toLowerCase();
+    if (scheme !== 'http' && scheme !== 'https' && scheme !== 'socks5') {
+      errors.push(`invalid 'proxy-url' "${cluster.proxyUrl}" for cluster "${clusterName}": unsupported scheme "${scheme ?? ''}", must be http, https, or socks5`);
+    }
+  }
+
+  // 4. User overrides: a flag replaces the file's value (kubegate: including its *-data twin).
+  const certSource = flags.clientCertificate
+    ? material(fromFlag(flags.clientCertificate, environment.cwd), undefined, '--client-certificate')
+    : material(fromFile(user.clientCertificate, user.file), user.clientCertificateData, `client-certificate-data of user "${userName}"`);
+  const keySource = flags.clientKey
+    ? material(fromFlag(flags.clientKey, environment.cwd), undefined, '--client-key')
+    : material(fromFile(user.clientKey, user.file), user.clientKeyData, `client-key-data of user "${userName}"`);
+  if (certSource !== undefined && keySource === undefined) {
+    errors.push(`client-key-data or client-key must be specified for ${userOwner} to use the clientCert authentication method.`);
+  }
+  if (keySource !== undefined && certSource === undefined) {
+    errors.push(`client-certificate-data or client-certificate must be specified for ${userOwner} to use the clientCert authentication method.`);
+  }
+
+  const token = flags.token || user.token || '';
+  const tokenFile = flags.token ? undefined : fromFile(user.tokenFile, user.file);
+  const username = flags.username || user.username || '';
+  const password = flags.password || user.password || '';
+  const methods: string[] = [];
+  if (token || tokenFile) methods.push('token');
+  if (username || password) methods.push('basicAuth');
+  if (methods.length > 1) errors.push(`more than one authentication method found for ${userOwner}; found [${methods.join(' ')}], only one is allowed`);
+  if (user.exec !== undefined && user.authProvider !== undefined) {
+    errors.push(`authProvider cannot be provided in combination with an exec plugin for ${userOwner}`);
+  }
+
+  // 5. Impersonation.
+  const as = flags.as || user.as || '';
+  const asGroups = flags.asGroups && flags.asGroups.length > 0 ? flags.asGroups : user.asGroups;
+  const asUid = flags.asUid || user.asUid || '';
+  const extra = user.asUserExtra;
+  if (!as && (asUid || asGroups.length > 0 || Object.keys(extra).length > 0)) {
+    errors.push(`requesting uid, groups or user-extra for ${userOwner} without impersonating a user`);
+  }
+  const impersonate: ImpersonationConfig | undefined = as ? { user: as, ...(asUid ? { uid: asUid } : {}), groups: asGroups, extra } : undefined;
+
+  // 6. Files must be readable and PEM must parse, now rather than on the first request.
+  const ca = caSource ? readMaterial(caSource, 'certificate-authority', clusterOwner, errors) : undefined;
+  const cert = certSource ? readMaterial(certSource, 'client-cert', userOwner, errors) : undefined;
+  const key = keySource ? readMaterial(keySource, 'client-key', userOwner, errors) : undefined;
+  checkPem(ca, caSource, cert, key, certSource, errors);
+  const exec = resolveExec(user, userOwner, errors);
+
+  if (errors.length === 1) throw kubeconfigError(errors[0] as string);
+  if (errors.length > 1) throw kubeconfigError(`Error in configuration: \n${errors.map((e) => `* ${e}`).join('\n')}`);
+
+  // 7. Which credential authenticates requests (besides a client certificate).
+  let auth: AuthConfig = { kind: 'none' };
+  if (token) auth = tokenFile ? { kind: 'token-file', path: tokenFile } : { kind: 'token', token };
+  else if (tokenFile) auth = { kind: 'token-file', path: tokenFile };
+  else if (username || password) auth = { kind: 'basic', username, password };
+  else if (exec) auth = { kind: 'exec', exec };
+  else auth = resolveAuthProvider(user) ?? auth;
+
+  if (tokenFile) {
+    try {
+      readFileSync(tokenFile);
+    } catch (error) {
+      throw new KubegateError('KG_ERR_FILE', `open ${tokenFile}: cannot read the tokenFile of user "${userOwner}" (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`, { cause: error });
+    }
+  }
+
+  const serverPath = serverUrl.pathname;
+  if (!options.appendServerPath && serverPath !== '' && serverPath !== '/') {
+    warnings.push(`Your kube context contains a server path ${serverPath}, use --append-server-path to automatically append the path to each request`);
+  }
+  if (serverUrl.protocol === 'https:' && auth.kind === 'none' && certSource === undefined) {
+    warnings.push(`no credentials for ${serverUrl.origin}: requests go to the API server anonymously (kubectl would prompt for a username and password)`);
+  }
+
+  return {
+    server,
+    serverUrl,
+    tls: {
+      ...(caSource ? { ca: caSource } : {}),
+      insecureSkipTlsVerify,
+      ...(serverName ? { serverName } : {}),
+      ...(certSource && keySource ? { clientCertificate: { cert: certSource, key: keySource } } : {}),
+    },
+    auth,
+    ...(impersonate ? { impersonate } : {}),
+    disableCompression: flags.disableCompression ?? cluster?.disableCompression ?? false,
+    ...(cluster?.proxyUrl ? { proxyUrl: cluster.proxyUrl } : {}),
+    names: { context: contextName, cluster: clusterName, user: userName },
+    loadedFrom: options.loadedFrom,
+    inCluster: false,
+    warnings,
+  };
+}

@@ -112,16 +112,18 @@ Usage:
 }
 
 export function packageVersion(): string {
-  // dist/src/cli.js and src/cli.ts both sit two or one levels below the package root.
-  for (const candidate of ['../../package.json', '../package.json']) {
+  // Walk up from this file (dist/src/cli.js, or a test build) to kubegate's package.json.
+  let directory = new URL('.', import.meta.url);
+  for (let depth = 0; depth < 6; depth++) {
     try {
-      const parsed: unknown = JSON.parse(readFileSync(new URL(candidate, import.meta.url), 'utf8'));
+      const parsed: unknown = JSON.parse(readFileSync(new URL('package.json', directory), 'utf8'));
       if (typeof parsed === 'object' && parsed !== null && 'name' in parsed && parsed.name === 'kubegate' && 'version' in parsed) {
         return String(parsed.version);
       }
     } catch {
-      // try the next location
+      // not here; try the parent
     }
+    directory = new URL('..', directory);
   }
   return 'unknown';
 }

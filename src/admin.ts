@@ -3,7 +3,7 @@
 import { fastify, type FastifyInstance } from 'fastify';
 import type { Agent } from 'undici';
 import type { Credentials } from './auth/credentials.js';
-import type { ProxyMetrics } from './metrics.js';
+import type { Metrics } from './metrics.js';
 import type { UpstreamTarget } from './proxy/upstream.js';
 
 /** How long a successful API server check counts as "answered recently". */
@@ -74,7 +74,7 @@ export function createReadinessCheck(dependencies: ReadinessDependencies): () =>
 }
 
 export interface AdminOptions {
-  readonly metrics: ProxyMetrics;
+  readonly metrics: Metrics;
   readonly readiness: () => Promise<Readiness>;
 }
 

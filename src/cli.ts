@@ -23,9 +23,6 @@ import {
   type ResolvedOptions,
 } from './options.js';
 import { buildServer } from './server.js';
-import { buildAdminServer, createReadinessCheck } from './admin.js';
-import { createMetrics } from './metrics.js';
-import { startDemo } from './demo-mode.js';
 
 export const FLAG_SPECS: readonly FlagSpec[] = [
   { name: 'port', short: 'p', kind: 'int', defaultText: String(DEFAULT_PORT), usage: 'The port on which to run the proxy. Set to 0 to pick a random port.' },
@@ -245,6 +242,8 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
 
     let restConfig: RestConfig;
     if (options.demo) {
+      // Loaded only when asked for: the demo server and its certificate library stay out of a normal start.
+      const { startDemo } = await import('./demo-mode.js');
       const demo = await startDemo(logger);
       cleanups.push(() => demo.close());
       restConfig = demo.restConfig;
@@ -264,13 +263,15 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
 
     const credentials = createCredentials(restConfig);
     const userAgent = `kubegate/v${packageVersion()} (${process.platform}/${process.arch})`;
-    const metrics = options.adminAddress ? createMetrics() : undefined;
+    // prom-client and the admin server load only with --admin-address.
+    const metrics = options.adminAddress ? (await import('./metrics.js')).createMetrics() : undefined;
     const server = buildServer(options, { restConfig, credentials, logger, userAgent, ...(metrics ? { metrics } : {}) });
     await server.app.ready();
     const listening = await listen(server.app.server, options.listen);
     cleanups.push(() => listening.cleanup());
 
     if (options.adminAddress && metrics) {
+      const { buildAdminServer, createReadinessCheck } = await import('./admin.js');
       const admin = buildAdminServer({
         metrics,
         readiness: createReadinessCheck({ agent: server.agent, target: server.target, credentials }),

@@ -1,7 +1,8 @@
 // The pino logger: kubectl-style verbosity mapped to levels, credentials redacted, human-readable on a terminal.
 
+import { createRequire } from 'node:module';
 import { pino, type DestinationStream, type Logger } from 'pino';
-import pretty from 'pino-pretty';
+import type PinoPretty from 'pino-pretty';
 
 export type { Logger } from 'pino';
 
@@ -51,6 +52,8 @@ export function createLogger(options: LoggerOptions): Logger {
   const destination = options.destination ?? pino.destination({ fd: 2, sync: true });
   if (options.pretty) {
     // Synchronous pretty printing on the main thread: no worker thread to start, nothing lost at exit.
+    // Loaded only for a terminal, so scripts and sidecars do not pay for it.
+    const pretty = createRequire(import.meta.url)('pino-pretty') as typeof PinoPretty;
     return pino(base, pretty({ destination, sync: true, colorize: false, ignore: 'pid,hostname', translateTime: 'HH:MM:ss.l' }));
   }
   return pino(base, destination);

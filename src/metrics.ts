@@ -1,21 +1,7 @@
 // Prometheus metrics for what goes through kubegate, with labels kept to a bounded set (resource, not path).
 
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-
-export type UpstreamErrorKind = 'unreachable' | 'tls' | 'protocol' | 'credential' | 'aborted';
-
-export interface ProxyMetrics {
-  readonly registry: Registry;
-  requestStarted(): void;
-  requestFinished(method: string, resource: string, status: number, seconds: number, bytesIn: number, bytesOut: number): void;
-  watchOpened(): void;
-  watchClosed(): void;
-  tunnelOpened(): void;
-  tunnelClosed(): void;
-  filterRejected(flag: string): void;
-  upstreamError(kind: UpstreamErrorKind): void;
-  credentialRefresh(outcome: 'success' | 'failure'): void;
-}
+import type { ProxyMetrics } from './observer.js';
 
 /** At most this many distinct resource labels; later newcomers count as `other` (clients choose paths). */
 const MAX_RESOURCE_LABELS = 256;
@@ -23,7 +9,11 @@ const MAX_RESOURCE_LABELS = 256;
 /** Methods outside this set are counted as OTHER, so a client cannot grow the label space. */
 const KNOWN_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
 
-export function createMetrics(options: { readonly defaultMetrics?: boolean } = {}): ProxyMetrics {
+export interface Metrics extends ProxyMetrics {
+  readonly registry: Registry;
+}
+
+export function createMetrics(options: { readonly defaultMetrics?: boolean } = {}): Metrics {
   const registry = new Registry();
   if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry, prefix: 'kubegate_process_' });
 
@@ -94,45 +84,3 @@ export function createMetrics(options: { readonly defaultMetrics?: boolean } = {
   };
 }
 
-/** Metrics switched off: the same calls, no work. */
-export const NO_METRICS: ProxyMetrics = {
-  registry: new Registry(),
-  requestStarted: () => {},
-  requestFinished: () => {},
-  watchOpened: () => {},
-  watchClosed: () => {},
-  tunnelOpened: () => {},
-  tunnelClosed: () => {},
-  filterRejected: () => {},
-  upstreamError: () => {},
-  credentialRefresh: () => {},
-};
-
-/**
- * The API resource a path names, for a bounded metric label: `pods`, `pods/log`, `apps/deployments`,
- * `nonresource` for `/version`, `/healthz`..., `discovery` for `/api`, `/apis/apps/v1`.
- * Names and namespaces never become labels.
- */
-export function resourceLabel(path: string): string {
-  const parts = path.split('/').filter((part) => part.length > 0);
-  let rest: string[];
-  let group = '';
-  if (parts[0] === 'api' && parts.length >= 2) {
-    rest = parts.slice(2);
-  } else if (parts[0] === 'apis' && parts.length >= 3) {
-    group = parts[1] as string;
-    rest = parts.slice(3);
-  } else if (parts[0] === 'api' || parts[0] === 'apis') {
-    return 'discovery';
-  } else {
-    return 'nonresource';
-  }
-  if (rest[0] === 'watch') rest = rest.slice(1);
-  if (rest.length === 0) return 'discovery';
-  if (rest[0] === 'namespaces' && rest.length >= 3) rest = rest.slice(2);
-  const resource = rest[0] as string;
-  const subresource = rest.length >= 3 ? `/${rest[2] as string}` : '';
-  const label = `${group ? `${group}/` : ''}${resource}${subresource}`;
-  // Anything odd (very long, unusual characters) collapses to one label instead of growing the set.
-  return /^[a-z0-9./-]{1,80}$/.test(label) ? label : 'other';
-}

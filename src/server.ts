@@ -7,7 +7,7 @@ import type { Credentials } from './auth/credentials.js';
 import { compileFilter, type CompiledFilter } from './filter.js';
 import type { RestConfig } from './kubeconfig/rest-config.js';
 import type { Logger } from './log.js';
-import { NO_METRICS, type ProxyMetrics } from './metrics.js';
+import { NO_METRICS, type ProxyMetrics } from './observer.js';
 import type { ResolvedOptions } from './options.js';
 import { forwardRequest, type ForwardContext } from './proxy/forward.js';
 import { createUpstreamAgent, resolveUpstreamTarget, type UpstreamTarget } from './proxy/upstream.js';

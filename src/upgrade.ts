@@ -11,7 +11,7 @@ import { applyCredentials, type HeaderMap } from './auth/apply-credentials.js';
 import type { Credentials } from './auth/credentials.js';
 import type { RestConfig } from './kubeconfig/rest-config.js';
 import type { Logger } from './log.js';
-import type { ProxyMetrics } from './metrics.js';
+import type { ProxyMetrics } from './observer.js';
 import { clientAddress } from './proxy/forward.js';
 import { describeUpstreamError } from './proxy/upstream-errors.js';
 import { currentTlsOptions, type UpstreamTarget } from './proxy/upstream.js';

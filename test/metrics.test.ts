@@ -1,5 +1,6 @@
 import t from 'tap';
-import { createMetrics, resourceLabel } from '../src/metrics.js';
+import { createMetrics } from '../src/metrics.js';
+import { resourceLabel } from '../src/observer.js';
 
 t.test('resourceLabel names the API resource, never names or namespaces', async (t) => {
   const rows: [string, string][] = [

@@ -8,7 +8,7 @@ import { applyCredentials, type HeaderMap } from '../auth/apply-credentials.js';
 import type { Credentials } from '../auth/credentials.js';
 import type { ImpersonationConfig } from '../kubeconfig/rest-config.js';
 import type { Logger } from '../log.js';
-import { resourceLabel, type ProxyMetrics, type UpstreamErrorKind } from '../metrics.js';
+import { resourceLabel, type ProxyMetrics, type UpstreamErrorKind } from '../observer.js';
 import { writeStatus } from '../status.js';
 import { describeUpstreamError } from './upstream-errors.js';
 import type { UpstreamTarget } from './upstream.js';

@@ -19,4 +19,6 @@ const exitCode = await main(process.argv.slice(2), {
     };
   },
 });
-process.exitCode = exitCode;
+// Exit explicitly: after a failed start or a shutdown nothing kubegate owns is left running, and a
+// socket a client keeps half-open must not keep the process alive.
+process.exit(exitCode);

@@ -266,6 +266,10 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     // prom-client and the admin server load only with --admin-address.
     const metrics = options.adminAddress ? (await import('./metrics.js')).createMetrics() : undefined;
     const server = buildServer(options, { restConfig, credentials, logger, userAgent, ...(metrics ? { metrics } : {}) });
+    let stopped = false;
+    cleanups.push(async () => {
+      if (!stopped) await server.shutdown(0);
+    });
     await server.app.ready();
     const listening = await listen(server.app.server, options.listen);
     cleanups.push(() => listening.cleanup());
@@ -304,6 +308,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     });
     logger.info({ signal }, 'shutting down');
     await server.shutdown(SHUTDOWN_GRACE_MS);
+    stopped = true;
     return 0;
   } catch (error) {
     if (isKubegateError(error)) {

@@ -6,6 +6,9 @@ import type { Server } from 'node:http';
 import { KubegateError } from './errors.js';
 import type { ListenTarget } from './options.js';
 
+/** sizeof(sockaddr_un.sun_path) - 1 on Linux. */
+const MAX_SOCKET_PATH_BYTES = 107;
+
 export interface Listening {
   /** What follows `Starting to serve on ` (kubectl's l.Addr().String()). */
   readonly display: string;
@@ -60,6 +63,13 @@ export async function listen(server: Server, target: ListenTarget): Promise<List
     return { display: joinHostPort(host, port), port, cleanup: async () => {} };
   }
 
+  // Linux keeps at most 107 bytes of a socket path (sun_path); a longer one would be silently cut.
+  if (Buffer.byteLength(target.path) > MAX_SOCKET_PATH_BYTES) {
+    throw new KubegateError(
+      'KG_ERR_LISTEN',
+      `listen unix ${target.path}: bind: path too long (${Buffer.byteLength(target.path)} bytes; the limit is ${MAX_SOCKET_PATH_BYTES}): use a shorter path, e.g. under /tmp`,
+    );
+  }
   // A stale socket from an earlier run is replaced; any other file is left alone (kubectl's rule).
   const existing = await lstat(target.path).catch(() => undefined);
   if (existing?.isSocket()) await unlink(target.path);

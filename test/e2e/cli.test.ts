@@ -1,5 +1,6 @@
 import t from 'tap';
-import { lstatSync, existsSync, writeFileSync, mkdirSync } from 'node:fs';
+import { lstatSync, existsSync, writeFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { runKubegate, startKubegate } from '../fixtures/processes.js';
@@ -36,7 +37,10 @@ t.test('SIGINT exits 0 too', async (t) => {
 
 t.test('unix socket: owner-only, serves requests, stale socket replaced, removed on exit', async (t) => {
   const dir = t.testdir({});
-  const socketPath = join(dir, 'kubegate.sock');
+  // Socket paths are limited to 107 bytes; t.testdir paths can be longer.
+  const socketDir = mkdtempSync(join(tmpdir(), 'kg-'));
+  t.teardown(() => rmSync(socketDir, { recursive: true, force: true }));
+  const socketPath = join(socketDir, 'kubegate.sock');
   const first = await startKubegate(t, [...SERVER, '-u', socketPath], { env: isolated(dir) });
   t.equal(first.stdout(), `Starting to serve on ${socketPath}\n`);
   const mode = lstatSync(socketPath).mode & 0o777;
@@ -59,8 +63,17 @@ t.test('unix socket: owner-only, serves requests, stale socket replaced, removed
   t.notOk(existsSync(socketPath), 'the socket file is removed on exit');
 });
 
+t.test('a socket path longer than the OS allows is a clear error, not a truncated socket', async (t) => {
+  const dir = t.testdir({});
+  const result = runKubegate([...SERVER, '-u', `/tmp/${'x'.repeat(120)}.sock`], { env: isolated(dir) });
+  t.equal(result.status, 1);
+  t.match(result.stderr, /^error: listen unix .*path too long \(\d+ bytes; the limit is 107\)/);
+});
+
 t.test('a regular file in the socket path is not deleted: error, exit 1', async (t) => {
-  const dir = t.testdir({ 'not-a-socket': 'keep me' });
+  const dir = mkdtempSync(join(tmpdir(), 'kg-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  writeFileSync(join(dir, 'not-a-socket'), 'keep me');
   const result = runKubegate([...SERVER, '-u', join(dir, 'not-a-socket')], { env: isolated(dir) });
   t.equal(result.status, 1);
   t.match(result.stderr, /^error: listen unix .*not-a-socket: bind: address already in use/);

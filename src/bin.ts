@@ -10,6 +10,7 @@ const exitCode = await main(process.argv.slice(2), {
   env: process.env,
   cwd: process.cwd(),
   homedir: homedir(),
+  stdinIsTerminal: process.stdin.isTTY === true,
   onShutdownSignal(handler) {
     process.on('SIGTERM', handler);
     process.on('SIGINT', handler);

@@ -61,6 +61,8 @@ export const FLAG_SPECS: readonly FlagSpec[] = [
   { name: 'log-format', kind: 'string', defaultText: 'auto', usage: 'Log format on stderr: json, text, or auto (text on a terminal, JSON otherwise).' },
   { name: 'admin-address', kind: 'string', usage: 'Also serve /healthz, /readyz and /metrics (Prometheus) on this host:port, e.g. 127.0.0.1:9101. Off by default; never on the API port.' },
   { name: 'ready-json', kind: 'bool', defaultText: 'false', usage: 'After the "Starting to serve on" line, print one JSON line with address, port, pid, context and server (for scripts).' },
+  { name: 'exec-plugin-timeout', kind: 'duration', defaultText: '1m0s', usage: 'How long an exec credential plugin (users[].user.exec) may run before kubegate stops it and fails the request.' },
+  { name: 'service-account-dir', kind: 'string', defaultText: '/var/run/secrets/kubernetes.io/serviceaccount', usage: 'Where the pod\'s service-account token and ca.crt are, for in-cluster mode (also KUBEGATE_SERVICE_ACCOUNT_DIR).' },
   { name: 'demo', kind: 'bool', defaultText: 'false', usage: 'Start a built-in, in-memory demo API server and proxy to it (no cluster needed). A demo: never for real use.' },
   { name: 'help', short: 'h', kind: 'bool', usage: 'Help for kubegate.' },
   { name: 'version', kind: 'bool', usage: 'Print the kubegate version and exit.' },
@@ -161,6 +163,8 @@ export function flagsToOptions(parsed: ParsedFlags): { proxy: ProxyFlags; kubeco
     adminAddress: stringValue(v, 'admin-address'),
     readyJson: boolValue(v, 'ready-json'),
     demo: boolValue(v, 'demo'),
+    execPluginTimeoutMs: numberValue(v, 'exec-plugin-timeout'),
+    serviceAccountDir: stringValue(v, 'service-account-dir'),
   };
   const groups = v.get('as-group');
   const kubeconfig: KubeconfigFlags = {
@@ -192,6 +196,8 @@ export interface CliIo {
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly cwd: string;
   readonly homedir: string;
+  /** Whether standard input is a terminal (exec plugins may then prompt). */
+  readonly stdinIsTerminal?: boolean;
   /** Calls `handler` on SIGTERM or SIGINT; returns a function that stops listening for them. */
   onShutdownSignal(handler: (signal: string) => void): () => void;
   /** For tests: receives the running proxy once it listens. */
@@ -254,14 +260,18 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
           env: io.env,
           homedir: io.homedir,
           cwd: io.cwd,
-          serviceAccountDir: io.env.KUBEGATE_SERVICE_ACCOUNT_DIR ?? DEFAULT_SERVICE_ACCOUNT_DIR,
+          serviceAccountDir: options.serviceAccountDir ?? io.env.KUBEGATE_SERVICE_ACCOUNT_DIR ?? DEFAULT_SERVICE_ACCOUNT_DIR,
         },
         { appendServerPath: options.appendServerPath },
       );
     }
     for (const warning of startupWarnings(options, restConfig)) logger.warn(warning);
 
-    const credentials = createCredentials(restConfig);
+    const credentials = createCredentials(restConfig, {
+      execTimeoutMs: options.execPluginTimeoutMs,
+      stdinIsTerminal: io.stdinIsTerminal === true,
+      env: io.env,
+    });
     const userAgent = `kubegate/v${packageVersion()} (${process.platform}/${process.arch})`;
     // prom-client and the admin server load only with --admin-address.
     const metrics = options.adminAddress ? (await import('./metrics.js')).createMetrics() : undefined;

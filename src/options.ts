@@ -39,6 +39,8 @@ export interface ProxyFlags {
   readonly adminAddress?: string;
   readonly readyJson?: boolean;
   readonly demo?: boolean;
+  readonly execPluginTimeoutMs?: number;
+  readonly serviceAccountDir?: string;
 }
 
 export type ListenTarget =
@@ -59,6 +61,9 @@ export interface ResolvedOptions {
   readonly readyJson: boolean;
   readonly kubeconfig: KubeconfigFlags;
   readonly demo: boolean;
+  readonly execPluginTimeoutMs: number;
+  /** Overrides the in-cluster service-account directory (else KUBEGATE_SERVICE_ACCOUNT_DIR, else the pod default). */
+  readonly serviceAccountDir: string | undefined;
 }
 
 /**
@@ -106,7 +111,17 @@ export function completeOptions(flags: ProxyFlags, kubeconfig: KubeconfigFlags, 
     readyJson: flags.readyJson ?? false,
     kubeconfig: Object.freeze({ ...kubeconfig }),
     demo: flags.demo ?? false,
+    execPluginTimeoutMs: execPluginTimeout(flags.execPluginTimeoutMs),
+    serviceAccountDir: flags.serviceAccountDir === undefined || flags.serviceAccountDir === '' ? undefined : resolvePath(cwd, flags.serviceAccountDir),
   });
+}
+
+export const DEFAULT_EXEC_PLUGIN_TIMEOUT_MS = 60_000;
+
+function execPluginTimeout(ms: number | undefined): number {
+  if (ms === undefined) return DEFAULT_EXEC_PLUGIN_TIMEOUT_MS;
+  if (ms <= 0) throw usageError(`invalid --exec-plugin-timeout: it must be positive, for example 30s`);
+  return ms;
 }
 
 function resolvePath(cwd: string, path: string): string {

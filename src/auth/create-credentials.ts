@@ -1,8 +1,8 @@
 // Builds the live credential source for a RestConfig: which secret goes on each request and connection.
 
-import { credentialError } from '../errors.js';
 import type { RestConfig } from '../kubeconfig/rest-config.js';
 import type { ClientCertificate, Credentials } from './credentials.js';
+import { createExecCredentialSource, type ExecCredential } from './exec-plugin.js';
 import { createMaterialReader, type FileReader } from './material.js';
 import { createTokenFileSource } from './token-file.js';
 
@@ -33,11 +33,22 @@ function staticAuthorization(config: RestConfig): (() => string | undefined) | u
   }
 }
 
+export interface CredentialOptions {
+  /** How long an exec credential plugin may run. */
+  readonly execTimeoutMs: number;
+  /** kubegate's stdin is a terminal: exec plugins with interactiveMode IfAvailable may prompt. */
+  readonly stdinIsTerminal: boolean;
+  /** The environment exec plugins inherit. */
+  readonly env: Readonly<Record<string, string | undefined>>;
+}
+
+const DEFAULT_CREDENTIAL_OPTIONS: CredentialOptions = { execTimeoutMs: 60_000, stdinIsTerminal: false, env: process.env };
+
 /**
  * Credentials are loaded only for https:// servers (client-go's IsConfigTransportTLS rule): over
  * plain http nothing secret is ever sent.
  */
-export function createCredentials(config: RestConfig): Credentials {
+export function createCredentials(config: RestConfig, options: CredentialOptions = DEFAULT_CREDENTIAL_OPTIONS): Credentials {
   const tls = config.serverUrl.protocol === 'https:';
   const ca: FileReader | undefined = tls && config.tls.ca ? createMaterialReader(config.tls.ca) : undefined;
   const cert = tls && config.tls.clientCertificate ? createMaterialReader(config.tls.clientCertificate.cert) : undefined;
@@ -46,6 +57,8 @@ export function createCredentials(config: RestConfig): Credentials {
 
   let authorization: () => string | undefined | Promise<string | undefined>;
   let invalidate = (): void => {};
+  // An exec plugin may hand out a client certificate instead of (or besides) a token.
+  let pluginCertificate = (): ClientCertificate | undefined => undefined;
   if (!tls) {
     authorization = () => undefined;
   } else if (config.auth.kind === 'token-file') {
@@ -53,13 +66,28 @@ export function createCredentials(config: RestConfig): Credentials {
     authorization = () => source.authorization();
     invalidate = () => source.invalidate();
   } else if (config.auth.kind === 'exec') {
-    const exec = config.auth.exec;
+    const ca = config.tls.ca;
+    const source = createExecCredentialSource(config.auth.exec, {
+      cluster: {
+        server: config.server,
+        insecureSkipTlsVerify: config.tls.insecureSkipTlsVerify,
+        disableCompression: config.disableCompression,
+        ...(config.tls.serverName ? { tlsServerName: config.tls.serverName } : {}),
+        ...(ca ? { certificateAuthorityData: createMaterialReader(ca).read() } : {}),
+        ...(config.proxyUrl ? { proxyUrl: config.proxyUrl } : {}),
+        ...(config.auth.exec.clusterConfig !== undefined ? { config: config.auth.exec.clusterConfig } : {}),
+      },
+      timeoutMs: options.execTimeoutMs,
+      stdinIsTerminal: options.stdinIsTerminal,
+      env: options.env,
+    });
+    const bearer = (credential: ExecCredential): string | undefined => (credential.token !== undefined ? `Bearer ${credential.token}` : undefined);
     authorization = () => {
-      throw credentialError(
-        `user "${config.names.user}" uses an exec credential plugin (${exec.command}), which this version of kubegate does not run yet; ` +
-          'get a token from the plugin yourself and pass it with --token',
-      );
+      const cached = source.cached();
+      return cached ? bearer(cached) : source.get().then(bearer);
     };
+    pluginCertificate = () => source.cached()?.clientCertificate;
+    invalidate = () => source.invalidate();
   } else {
     authorization = staticAuthorization(config) ?? (() => undefined);
   }
@@ -67,6 +95,8 @@ export function createCredentials(config: RestConfig): Credentials {
   return {
     authorization,
     clientCertificate() {
+      const fromPlugin = pluginCertificate();
+      if (fromPlugin) return fromPlugin;
       if (!cert || !key) return undefined;
       const certData = cert.read();
       const keyData = key.read();

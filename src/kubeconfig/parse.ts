@@ -170,7 +170,9 @@ export function parseKubeconfig(text: string, file: string): Kubeconfig {
   const document = parseDocument(text, { prettyErrors: false, uniqueKeys: false });
   const problem = document.errors[0];
   if (problem) {
-    const where = problem.linePos?.[0] ? `yaml: line ${problem.linePos[0].line}: ` : 'yaml: ';
+    // Count lines ourselves: the parser's linePos is only filled in with prettyErrors, which adds a code frame.
+    const line = text.slice(0, problem.pos[0]).split('\n').length;
+    const where = `yaml: line ${line}: `;
     throw fail(file, `${where}${problem.message.split('\n')[0] ?? problem.message}`);
   }
   const reader = new Reader(file);

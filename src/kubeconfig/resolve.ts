@@ -93,7 +93,7 @@ function parseServer(server: string, clusterName: string): URL {
   return url;
 }
 
-function resolveExec(user: UserEntry, owner: string, errors: string[]): ExecConfig | undefined {
+function resolveExec(user: UserEntry, cluster: ClusterEntry | undefined, owner: string, errors: string[]): ExecConfig | undefined {
   const exec = user.exec;
   if (exec === undefined) return undefined;
   if (exec.command === '') errors.push(`command must be specified for ${owner} to use exec authentication plugin`);
@@ -130,6 +130,7 @@ function resolveExec(user: UserEntry, owner: string, errors: string[]): ExecConf
     provideClusterInfo: exec.provideClusterInfo,
     interactiveMode,
     fieldPath: `users[name=${user.name}].user.exec`,
+    ...(cluster?.execExtension !== undefined ? { clusterConfig: cluster.execExtension } : {}),
   };
 }
 
@@ -267,7 +268,7 @@ export function resolveRestConfig(
   const cert = certSource ? readMaterial(certSource, 'client-cert', userOwner, errors) : undefined;
   const key = keySource ? readMaterial(keySource, 'client-key', userOwner, errors) : undefined;
   checkPem(ca, caSource, cert, key, certSource, errors);
-  const exec = resolveExec(user, userOwner, errors);
+  const exec = resolveExec(user, cluster, userOwner, errors);
 
   if (errors.length === 1) throw kubeconfigError(errors[0] as string);
   if (errors.length > 1) throw kubeconfigError(`Error in configuration: \n${errors.map((e) => `* ${e}`).join('\n')}`);

@@ -17,6 +17,8 @@ export interface ExecConfig {
   readonly interactiveMode: 'Never' | 'IfAvailable' | 'Always';
   /** `users[N].user.exec`, for error messages. */
   readonly fieldPath: string;
+  /** The cluster's `client.authentication.k8s.io/exec` extension, for KUBERNETES_EXEC_INFO. */
+  readonly clusterConfig?: unknown;
 }
 
 /** How kubegate authenticates its own requests to the API server (besides a client certificate). */

@@ -294,6 +294,28 @@ function dispatch(
             dispatch(context, request, response, path, headers, exchange, fresh);
             return;
           }
+          if (typeof fresh === 'object' && fresh !== null) {
+            // An exec plugin is re-running: drop this 401 and retry once with whatever it returns
+            // (the same token is retried too, and that second 401 then reaches the client).
+            retrying = true;
+            release();
+            ctrl.abort(new Error('retrying with a refreshed credential'));
+            fresh.then(
+              (authorization) => {
+                if (authorization === undefined) delete headers.authorization;
+                else headers.authorization = authorization;
+                dispatch(context, request, response, path, headers, exchange, authorization);
+              },
+              (error: unknown) => {
+                const described = describeUpstreamError(error, context.target.origin);
+                context.observer.upstreamError('credential');
+                context.logger.error({ err: described, code: described.code }, 'Error while proxying request');
+                exchange.status = described.status;
+                if (!response.headersSent) writeStatus(response, described.status, described.message);
+              },
+            );
+            return;
+          }
         }
       }
       started = true;

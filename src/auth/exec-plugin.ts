@@ -1,0 +1,257 @@
+// Runs a client-go exec credential plugin (client.authentication.k8s.io v1/v1beta1) and caches what it returns.
+
+import { spawn } from 'node:child_process';
+import { credentialError, type KubegateError } from '../errors.js';
+import type { ExecConfig } from '../kubeconfig/rest-config.js';
+import type { ClientCertificate } from './credentials.js';
+
+/** What the plugin gave: a bearer token, a client certificate, or (rarely) both. */
+export interface ExecCredential {
+  readonly token?: string;
+  readonly clientCertificate?: ClientCertificate;
+  /** Epoch milliseconds; undefined means valid until a 401 says otherwise. */
+  readonly expiresAt?: number;
+}
+
+/** The cluster block of KUBERNETES_EXEC_INFO, sent only when the kubeconfig says provideClusterInfo. */
+export interface ExecClusterInfo {
+  readonly server: string;
+  readonly tlsServerName?: string;
+  readonly insecureSkipTlsVerify: boolean;
+  readonly certificateAuthorityData?: Buffer;
+  readonly proxyUrl?: string;
+  readonly disableCompression: boolean;
+  /** `extensions[client.authentication.k8s.io/exec]` of the cluster, passed through untouched. */
+  readonly config?: unknown;
+}
+
+export interface ExecPluginOptions {
+  readonly cluster: ExecClusterInfo;
+  /** A plugin that has not exited by then is killed and the request fails. */
+  readonly timeoutMs: number;
+  /** Whether kubegate's stdin is a terminal (interactiveMode IfAvailable/Always). */
+  readonly stdinIsTerminal: boolean;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly now?: () => number;
+}
+
+export interface ExecCredentialSource {
+  /** The cached credential when it is still fresh (the hot path), else undefined. */
+  cached(): ExecCredential | undefined;
+  /** A fresh credential: the cached one, or a plugin run shared by every concurrent caller. */
+  get(): Promise<ExecCredential>;
+  /** Forget the cached credential (after a 401): the next get() runs the plugin again. */
+  invalidate(): void;
+}
+
+/**
+ * Refresh this long before expirationTimestamp, so a token is never sent in its last seconds.
+ * While inside this window the old credential is still served and one refresh runs in the background.
+ */
+export const REFRESH_BEFORE_EXPIRY_MS = 30_000;
+/** stderr kept for the error message: plugins print their reason last. */
+const STDERR_LIMIT = 4096;
+/** A well-behaved plugin prints a few KB; refuse to buffer more than this. */
+const STDOUT_LIMIT = 1024 * 1024;
+
+function execInfo(exec: ExecConfig, options: ExecPluginOptions, interactive: boolean): string {
+  const cluster = options.cluster;
+  const spec: Record<string, unknown> = { interactive };
+  if (exec.provideClusterInfo) {
+    spec.cluster = {
+      server: cluster.server,
+      ...(cluster.tlsServerName ? { 'tls-server-name': cluster.tlsServerName } : {}),
+      ...(cluster.insecureSkipTlsVerify ? { 'insecure-skip-tls-verify': true } : {}),
+      ...(cluster.certificateAuthorityData ? { 'certificate-authority-data': cluster.certificateAuthorityData.toString('base64') } : {}),
+      ...(cluster.proxyUrl ? { 'proxy-url': cluster.proxyUrl } : {}),
+      ...(cluster.disableCompression ? { 'disable-compression': true } : {}),
+      ...(cluster.config !== undefined ? { config: cluster.config } : {}),
+    };
+  }
+  return JSON.stringify({ kind: 'ExecCredential', apiVersion: exec.apiVersion, spec });
+}
+
+function interactiveFor(exec: ExecConfig, stdinIsTerminal: boolean): boolean {
+  if (exec.interactiveMode === 'Never') return false;
+  if (exec.interactiveMode === 'Always' && !stdinIsTerminal) {
+    throw credentialError(
+      `exec plugin ${exec.command} (${exec.fieldPath}) has interactiveMode Always, but kubegate's standard input is not a terminal: ` +
+        'it cannot prompt. Log in with the plugin first, or set interactiveMode: IfAvailable or Never.',
+    );
+  }
+  return stdinIsTerminal;
+}
+
+function fieldError(exec: ExecConfig, detail: string): KubegateError {
+  return credentialError(`exec plugin ${exec.command} (${exec.fieldPath}) returned an unusable ExecCredential: ${detail}`);
+}
+
+/** Validates the plugin's stdout as client-go does (exec.go: decode, apiVersion match, token or cert/key pair). */
+export function parseExecCredential(exec: ExecConfig, stdout: string): ExecCredential {
+  let document: unknown;
+  try {
+    document = JSON.parse(stdout);
+  } catch {
+    throw fieldError(exec, 'its standard output is not JSON');
+  }
+  if (typeof document !== 'object' || document === null || Array.isArray(document)) throw fieldError(exec, 'expected a JSON object');
+  const body = document as Record<string, unknown>;
+  if (body.kind !== 'ExecCredential') throw fieldError(exec, `kind is ${JSON.stringify(body.kind)}, expected "ExecCredential"`);
+  if (body.apiVersion !== exec.apiVersion) {
+    throw fieldError(exec, `apiVersion is ${JSON.stringify(body.apiVersion)}, but the kubeconfig asked for "${exec.apiVersion}"`);
+  }
+  const status = body.status;
+  if (typeof status !== 'object' || status === null) throw fieldError(exec, 'status is missing');
+  const fields = status as Record<string, unknown>;
+  const text = (name: string): string | undefined => {
+    const value = fields[name];
+    if (value === undefined || value === null || value === '') return undefined;
+    if (typeof value !== 'string') throw fieldError(exec, `status.${name} is not a string`);
+    return value;
+  };
+  const token = text('token');
+  const cert = text('clientCertificateData');
+  const key = text('clientKeyData');
+  if ((cert === undefined) !== (key === undefined)) {
+    throw fieldError(exec, 'status.clientCertificateData and status.clientKeyData must both be present or both be absent');
+  }
+  if (token === undefined && cert === undefined) throw fieldError(exec, 'it holds neither a token nor a client certificate and key');
+  let expiresAt: number | undefined;
+  const expiration = text('expirationTimestamp');
+  if (expiration !== undefined) {
+    expiresAt = Date.parse(expiration);
+    if (Number.isNaN(expiresAt)) throw fieldError(exec, `status.expirationTimestamp ${JSON.stringify(expiration)} is not an RFC 3339 time`);
+  }
+  return {
+    ...(token !== undefined ? { token } : {}),
+    ...(cert !== undefined && key !== undefined ? { clientCertificate: { cert: Buffer.from(cert), key: Buffer.from(key) } } : {}),
+    ...(expiresAt !== undefined ? { expiresAt } : {}),
+  };
+}
+
+/** Runs the plugin once, asynchronously; never blocks the event loop, never inherits stdout. */
+function runPlugin(exec: ExecConfig, options: ExecPluginOptions): Promise<ExecCredential> {
+  return new Promise((resolve, reject) => {
+    let interactive: boolean;
+    try {
+      interactive = interactiveFor(exec, options.stdinIsTerminal);
+    } catch (error) {
+      reject(error);
+      return;
+    }
+    const env: Record<string, string | undefined> = { ...options.env };
+    for (const variable of exec.env) env[variable.name] = variable.value;
+    env.KUBERNETES_EXEC_INFO = execInfo(exec, options, interactive);
+
+    const child = spawn(exec.command, [...exec.args], {
+      env,
+      // Interactive plugins prompt on the terminal; the credential itself always comes back on a pipe.
+      stdio: [interactive ? 'inherit' : 'ignore', 'pipe', 'pipe'],
+    });
+    const stdout: Buffer[] = [];
+    let stdoutBytes = 0;
+    let stderr = '';
+    let settled = false;
+    const finish = (error: KubegateError | undefined, credential?: ExecCredential): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      if (error) reject(error);
+      else resolve(credential as ExecCredential);
+    };
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      finish(credentialError(`exec plugin ${exec.command} (${exec.fieldPath}) did not finish within ${options.timeoutMs / 1000}s and was stopped${describeStderr(stderr)}`));
+    }, options.timeoutMs);
+
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdoutBytes += chunk.length;
+      if (stdoutBytes > STDOUT_LIMIT) {
+        child.kill('SIGKILL');
+        finish(fieldError(exec, `its output is larger than ${STDOUT_LIMIT} bytes`));
+        return;
+      }
+      stdout.push(chunk);
+    });
+    child.stderr.setEncoding('utf8');
+    child.stderr.on('data', (chunk: string) => {
+      stderr = (stderr + chunk).slice(-STDERR_LIMIT);
+    });
+    child.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT') {
+        const hint = exec.installHint ? `\n\n${exec.installHint}` : '';
+        finish(
+          credentialError(
+            `exec: executable ${exec.command} not found (${exec.fieldPath})\n\nIt looks like you are trying to use a client-go credential plugin that is not installed.${hint}`,
+            error,
+          ),
+        );
+      } else if (error.code === 'EACCES') {
+        finish(credentialError(`exec plugin ${exec.command} (${exec.fieldPath}) cannot be run: permission denied (is it executable?)`, error));
+      } else {
+        finish(credentialError(`exec plugin ${exec.command} (${exec.fieldPath}) failed to start: ${error.message}`, error));
+      }
+    });
+    child.on('close', (code, signal) => {
+      if (settled) return;
+      if (code !== 0) {
+        const how = code === null ? `was killed by ${signal ?? 'a signal'}` : `exited with code ${code}`;
+        finish(credentialError(`exec plugin ${exec.command} (${exec.fieldPath}) ${how}${describeStderr(stderr)}`));
+        return;
+      }
+      try {
+        finish(undefined, parseExecCredential(exec, Buffer.concat(stdout).toString('utf8')));
+      } catch (error) {
+        finish(error as KubegateError);
+      }
+    });
+  });
+}
+
+function describeStderr(stderr: string): string {
+  const trimmed = stderr.trim();
+  return trimmed === '' ? '' : `: ${trimmed}`;
+}
+
+export function createExecCredentialSource(exec: ExecConfig, options: ExecPluginOptions): ExecCredentialSource {
+  const now = options.now ?? Date.now;
+  let current: ExecCredential | undefined;
+  let running: Promise<ExecCredential> | undefined;
+
+  const run = (): Promise<ExecCredential> => {
+    // Concurrent callers share one run: a burst of requests never starts a burst of plugins.
+    running ??= runPlugin(exec, options).then(
+      (credential) => {
+        current = credential;
+        running = undefined;
+        return credential;
+      },
+      (error: unknown) => {
+        running = undefined;
+        throw error;
+      },
+    );
+    return running;
+  };
+
+  const usable = (credential: ExecCredential | undefined): credential is ExecCredential =>
+    credential !== undefined && (credential.expiresAt === undefined || now() < credential.expiresAt);
+
+  return {
+    cached() {
+      if (!usable(current)) return undefined;
+      if (current.expiresAt !== undefined && current.expiresAt - now() < REFRESH_BEFORE_EXPIRY_MS && running === undefined) {
+        // Close to expiry: keep serving this one while a fresh one is fetched; a failed refresh is retried by the next caller.
+        run().catch(() => {});
+      }
+      return current;
+    },
+    get() {
+      const cached = this.cached();
+      return cached ? Promise.resolve(cached) : run();
+    },
+    invalidate() {
+      current = undefined;
+    },
+  };
+}

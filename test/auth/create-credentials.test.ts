@@ -1,0 +1,81 @@
+import t from 'tap';
+import { mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createCredentials } from '../../src/auth/create-credentials.js';
+import type { AuthConfig } from '../../src/kubeconfig/rest-config.js';
+import { b64, restConfig } from '../fixtures/kubeconfig/env.js';
+import { writeTestPlugin } from '../fixtures/exec-plugins.js';
+
+const HTTPS = 'https://127.0.0.1:6443';
+const options = { execTimeoutMs: 5000, stdinIsTerminal: false, env: process.env };
+
+function tempFile(t: { teardown(fn: () => void): void }, name: string, text: string): string {
+  const dir = mkdtempSync(join(tmpdir(), 'kubegate-creds-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  writeFileSync(join(dir, name), text);
+  return join(dir, name);
+}
+
+const authorizationFor = async (auth: AuthConfig, server = HTTPS): Promise<string | undefined> =>
+  createCredentials(restConfig(server, auth), options).authorization();
+
+t.test('each credential kind becomes its Authorization header', async (t) => {
+  t.equal(await authorizationFor({ kind: 'none' }), undefined);
+  t.equal(await authorizationFor({ kind: 'token', token: 'abc' }), 'Bearer abc');
+  t.equal(await authorizationFor({ kind: 'basic', username: 'bob', password: 'pw:x' }), `Basic ${b64('bob:pw:x')}`);
+  t.equal(await authorizationFor({ kind: 'oidc', idToken: 'id-tok', config: {} }), 'Bearer id-tok');
+  t.equal(await authorizationFor({ kind: 'token-file', path: tempFile(t, 'token', 'from-file\n') }), 'Bearer from-file');
+  const plugin = writeTestPlugin(t, { tokens: ['from-plugin'] });
+  t.equal(await authorizationFor({ kind: 'exec', exec: plugin.config() }), 'Bearer from-plugin');
+});
+
+t.test('nothing secret is loaded for an http:// server (client-go rule)', async (t) => {
+  t.equal(await authorizationFor({ kind: 'token', token: 'abc' }, 'http://127.0.0.1:8080'), undefined);
+  const plugin = writeTestPlugin(t, { tokens: ['x'] });
+  t.equal(await authorizationFor({ kind: 'exec', exec: plugin.config() }, 'http://127.0.0.1:8080'), undefined);
+  t.equal(plugin.runs(), 0, 'the plugin is not even run');
+});
+
+t.test('a token file is re-read after it rotates; the hot path is synchronous', async (t) => {
+  const path = tempFile(t, 'token', 'one');
+  const credentials = createCredentials(restConfig(HTTPS, { kind: 'token-file', path }), options);
+  t.equal(credentials.authorization(), 'Bearer one');
+  writeFileSync(`${path}.new`, 'two');
+  renameSync(`${path}.new`, path);
+  t.equal(credentials.authorization(), 'Bearer two');
+});
+
+t.test('exec: first call is async, then cached synchronously; invalidate re-runs', async (t) => {
+  const plugin = writeTestPlugin(t, { tokens: ['p1', 'p2'] });
+  const credentials = createCredentials(restConfig(HTTPS, { kind: 'exec', exec: plugin.config() }), options);
+  const first = credentials.authorization();
+  t.type(first, Promise);
+  t.equal(await first, 'Bearer p1');
+  t.equal(credentials.authorization(), 'Bearer p1');
+  credentials.invalidate();
+  t.equal(await credentials.authorization(), 'Bearer p2');
+});
+
+t.test('exec: a client certificate from the plugin is used for TLS', async (t) => {
+  const plugin = writeTestPlugin(t, { clientCertificate: { cert: 'PLUGIN CERT', key: 'PLUGIN KEY' } });
+  const credentials = createCredentials(restConfig(HTTPS, { kind: 'exec', exec: plugin.config() }), options);
+  t.equal(await credentials.authorization(), undefined, 'no bearer token');
+  t.equal(credentials.clientCertificate()?.cert.toString(), 'PLUGIN CERT');
+});
+
+t.test('client certificate and CA come from their sources, the same object while unchanged', async (t) => {
+  const cert = tempFile(t, 'c.crt', 'CERT');
+  const key = tempFile(t, 'c.key', 'KEY');
+  const credentials = createCredentials(
+    restConfig(HTTPS, { kind: 'none' }, { ca: { kind: 'data', data: Buffer.from('CA'), origin: 'x' }, clientCertificate: { cert: { kind: 'file', path: cert }, key: { kind: 'file', path: key } } }),
+    options,
+  );
+  const first = credentials.clientCertificate();
+  t.equal(first?.cert.toString(), 'CERT');
+  t.equal(credentials.clientCertificate(), first, 'unchanged files: same object, so the connector is reused');
+  t.equal(credentials.certificateAuthority()?.toString(), 'CA');
+  writeFileSync(`${cert}.new`, 'CERT2');
+  renameSync(`${cert}.new`, cert);
+  t.equal(credentials.clientCertificate()?.cert.toString(), 'CERT2');
+});

@@ -1,0 +1,161 @@
+import t from 'tap';
+import { createExecCredentialSource, parseExecCredential, REFRESH_BEFORE_EXPIRY_MS, type ExecPluginOptions } from '../../src/auth/exec-plugin.js';
+import type { ExecConfig } from '../../src/kubeconfig/rest-config.js';
+import { writeTestPlugin } from '../fixtures/exec-plugins.js';
+
+const options = (overrides: Partial<ExecPluginOptions> = {}): ExecPluginOptions => ({
+  cluster: { server: 'https://127.0.0.1:6443', insecureSkipTlsVerify: false, disableCompression: false, certificateAuthorityData: Buffer.from('CA PEM'), tlsServerName: 'api.example', config: { audience: 'k8s' } },
+  timeoutMs: 10_000,
+  stdinIsTerminal: false,
+  env: process.env,
+  ...overrides,
+});
+
+async function failure(promise: Promise<unknown>): Promise<{ code: string; message: string }> {
+  try {
+    await promise;
+  } catch (error) {
+    return { code: (error as { code: string }).code, message: (error as Error).message };
+  }
+  throw new Error('expected the plugin run to fail');
+}
+
+t.test('runs the plugin with its args, env and KUBERNETES_EXEC_INFO, and returns its token', async (t) => {
+  const plugin = writeTestPlugin(t, { tokens: ['plugin-token-1'] });
+  const source = createExecCredentialSource(
+    plugin.config({ args: ['--cluster', 'dev'], env: [{ name: 'REGION', value: 'eu' }], provideClusterInfo: true }),
+    options(),
+  );
+  const credential = await source.get();
+  t.equal(credential.token, 'plugin-token-1');
+  const seen = plugin.lastSeen();
+  t.same(seen.argv, ['--cluster', 'dev']);
+  t.equal(seen.env.REGION, 'eu');
+  t.equal(seen.env.PATH_SET, 'yes', 'the plugin inherits the environment');
+  t.same(seen.execInfo, {
+    kind: 'ExecCredential',
+    apiVersion: 'client.authentication.k8s.io/v1',
+    spec: {
+      interactive: false,
+      cluster: { server: 'https://127.0.0.1:6443', 'tls-server-name': 'api.example', 'certificate-authority-data': Buffer.from('CA PEM').toString('base64'), config: { audience: 'k8s' } },
+    },
+  });
+});
+
+t.test('cluster info is sent only with provideClusterInfo', async (t) => {
+  const plugin = writeTestPlugin(t, { tokens: ['x'] });
+  await createExecCredentialSource(plugin.config(), options()).get();
+  t.same(plugin.lastSeen().execInfo, { kind: 'ExecCredential', apiVersion: 'client.authentication.k8s.io/v1', spec: { interactive: false } });
+});
+
+t.test('the credential is cached until its expiry; concurrent callers share one run', async (t) => {
+  const plugin = writeTestPlugin(t, { tokens: ['a', 'b', 'c'], expiresInSeconds: 3600, delayMs: 200 });
+  const source = createExecCredentialSource(plugin.config(), options());
+  const all = await Promise.all(Array.from({ length: 20 }, () => source.get()));
+  t.same(new Set(all.map((c) => c.token)), new Set(['a']));
+  t.equal(plugin.runs(), 1, 'twenty concurrent requests, one plugin run');
+  t.equal(source.cached()?.token, 'a', 'served from the cache without a new run');
+  t.equal(plugin.runs(), 1);
+});
+
+t.test('an expired credential is fetched again before use', async (t) => {
+  let clock = Date.now();
+  const plugin = writeTestPlugin(t, { tokens: ['first', 'second'], expiresInSeconds: 600 });
+  const source = createExecCredentialSource(plugin.config(), options({ now: () => clock }));
+  t.equal((await source.get()).token, 'first');
+  clock += 601_000;
+  t.equal(source.cached(), undefined, 'an expired credential is never served');
+  t.equal((await source.get()).token, 'second');
+  t.equal(plugin.runs(), 2);
+});
+
+t.test('shortly before expiry the old credential is served while one refresh runs', async (t) => {
+  let clock = Date.now();
+  const plugin = writeTestPlugin(t, { tokens: ['old', 'new'], expiresInSeconds: 600 });
+  const source = createExecCredentialSource(plugin.config(), options({ now: () => clock }));
+  await source.get();
+  clock += 600_000 - REFRESH_BEFORE_EXPIRY_MS / 2;
+  t.equal(source.cached()?.token, 'old');
+  t.equal(source.cached()?.token, 'old', 'a second caller does not start a second refresh');
+  const fresh = await source.get();
+  // get() may still see "old" if the refresh has not finished; wait for the background run.
+  for (let i = 0; i < 100 && source.cached()?.token !== 'new'; i++) await new Promise((r) => setTimeout(r, 20));
+  t.equal(source.cached()?.token, 'new');
+  t.equal(plugin.runs(), 2);
+  t.ok(fresh.token === 'old' || fresh.token === 'new');
+});
+
+t.test('invalidate (after a 401) makes the next get run the plugin again', async (t) => {
+  const plugin = writeTestPlugin(t, { tokens: ['revoked', 'valid'] });
+  const source = createExecCredentialSource(plugin.config(), options());
+  t.equal((await source.get()).token, 'revoked');
+  source.invalidate();
+  t.equal(source.cached(), undefined);
+  t.equal((await source.get()).token, 'valid');
+});
+
+t.test('a client certificate pair is returned as buffers', async (t) => {
+  const plugin = writeTestPlugin(t, { clientCertificate: { cert: 'CERT PEM', key: 'KEY PEM' } });
+  const credential = await createExecCredentialSource(plugin.config(), options()).get();
+  t.equal(credential.token, undefined);
+  t.equal(credential.clientCertificate?.cert.toString(), 'CERT PEM');
+  t.equal(credential.clientCertificate?.key.toString(), 'KEY PEM');
+});
+
+t.test('a failing plugin: its exit code and stderr reach the error', async (t) => {
+  const plugin = writeTestPlugin(t, { exitCode: 3, stderr: 'error: refresh token expired, run `login`\n' });
+  const error = await failure(createExecCredentialSource(plugin.config(), options()).get());
+  t.equal(error.code, 'KG_ERR_CREDENTIAL');
+  t.match(error.message, /exec plugin .*plugin\.mjs \(users\[name=test-user\]\.user\.exec\) exited with code 3: error: refresh token expired, run `login`/);
+});
+
+t.test('a hanging plugin is stopped after the timeout with a clear error', async (t) => {
+  const plugin = writeTestPlugin(t, { hang: true, stderr: '' });
+  const error = await failure(createExecCredentialSource(plugin.config(), options({ timeoutMs: 300 })).get());
+  t.match(error.message, /did not finish within 0\.3s and was stopped/);
+});
+
+t.test('a missing command shows the installHint', async (t) => {
+  const config: ExecConfig = { ...writeTestPlugin(t, {}).config(), command: 'kubegate-no-such-plugin', installHint: 'Install it with: brew install no-such-plugin' };
+  const error = await failure(createExecCredentialSource(config, options()).get());
+  t.match(error.message, /exec: executable kubegate-no-such-plugin not found/);
+  t.match(error.message, /It looks like you are trying to use a client-go credential plugin that is not installed\.\n\nInstall it with: brew install no-such-plugin/);
+});
+
+t.test('interactiveMode Always without a terminal fails instead of hanging on a prompt', async (t) => {
+  const plugin = writeTestPlugin(t, { tokens: ['x'] });
+  const error = await failure(createExecCredentialSource(plugin.config({ interactiveMode: 'Always' }), options()).get());
+  t.match(error.message, /interactiveMode Always, but kubegate's standard input is not a terminal/);
+  t.equal(plugin.runs(), 0, 'the plugin never ran');
+});
+
+t.test('IfAvailable tells the plugin whether it may prompt', async (t) => {
+  const plugin = writeTestPlugin(t, { tokens: ['x'] });
+  await createExecCredentialSource(plugin.config({ interactiveMode: 'IfAvailable' }), options({ stdinIsTerminal: false })).get();
+  t.match(plugin.lastSeen().execInfo, { spec: { interactive: false } });
+});
+
+t.test('unusable output is rejected with the reason', async (t) => {
+  const config = writeTestPlugin(t, {}).config();
+  const parse = (text: string): string => {
+    try {
+      parseExecCredential(config, text);
+      return 'ok';
+    } catch (error) {
+      return (error as Error).message;
+    }
+  };
+  t.match(parse('not json'), /standard output is not JSON/);
+  t.match(parse('{"kind":"Other","apiVersion":"client.authentication.k8s.io/v1","status":{"token":"x"}}'), /kind is "Other"/);
+  t.match(parse('{"kind":"ExecCredential","apiVersion":"client.authentication.k8s.io/v1beta1","status":{"token":"x"}}'), /but the kubeconfig asked for "client.authentication.k8s.io\/v1"/);
+  t.match(parse('{"kind":"ExecCredential","apiVersion":"client.authentication.k8s.io/v1","status":{}}'), /neither a token nor a client certificate/);
+  t.match(parse('{"kind":"ExecCredential","apiVersion":"client.authentication.k8s.io/v1","status":{"clientCertificateData":"c"}}'), /must both be present/);
+  t.match(parse('{"kind":"ExecCredential","apiVersion":"client.authentication.k8s.io/v1","status":{"token":"x","expirationTimestamp":"soon"}}'), /not an RFC 3339 time/);
+  t.equal(parse('{"kind":"ExecCredential","apiVersion":"client.authentication.k8s.io/v1","status":{"token":"x","expirationTimestamp":"2030-01-01T00:00:00Z"}}'), 'ok');
+});
+
+t.test('the credential never appears in an error message', async (t) => {
+  const plugin = writeTestPlugin(t, { stdout: '{"kind":"ExecCredential","apiVersion":"client.authentication.k8s.io/v1beta1","status":{"token":"sekrit-plugin-token"}}' });
+  const error = await failure(createExecCredentialSource(plugin.config(), options()).get());
+  t.notMatch(error.message, /sekrit-plugin-token/);
+});

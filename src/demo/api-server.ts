@@ -5,6 +5,7 @@ import { once } from 'node:events';
 import { request as httpRequest, type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
 import { createSecureServer, type Http2ServerRequest, type Http2ServerResponse, type Http2Session } from 'node:http2';
 import type { AddressInfo, Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
 import { createGzip } from 'node:zlib';
 import { parse as parseYaml } from 'yaml';
@@ -25,6 +26,7 @@ import {
   type ResourceType,
 } from './resources.js';
 import { ObjectStore, type KubeObject, type WatchEvent } from './store.js';
+import { createStreamServer, rejectUpgrade, type TunnelRegistry } from './streams.js';
 import { toTable, wantsTable } from './table.js';
 
 export type DemoRequest = IncomingMessage | Http2ServerRequest;
@@ -47,6 +49,13 @@ export interface TestRoute {
 }
 
 export type Authorizer = (user: UserInfo, info: RequestInfo) => boolean;
+
+interface Admission {
+  readonly info: RequestInfo;
+  /** Undefined when the request did not authenticate. */
+  readonly user: UserInfo | undefined;
+  readonly impersonationError: string | undefined;
+}
 
 export interface ApiServerOptions extends AuthenticationOptions {
   readonly pki?: Pki;
@@ -72,7 +81,8 @@ export interface RunningApiServer {
   readonly pki: Pki;
   readonly store: ObjectStore;
   readonly requests: RequestLog;
-  /** Number of requests answered since start (every request, recorded or not). */
+  /** Open exec/attach/port-forward tunnels, and a way to cut them from the server side. */
+  readonly tunnels: TunnelRegistry;
   close(): Promise<void>;
 }
 
@@ -531,6 +541,45 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ru
     sendStatus(request, response, 404, 'NotFound', 'the server could not find the requested resource', {});
   };
 
+  /** Authenticates, impersonates and records one request (ordinary or upgrade), as kube-apiserver's filter chain. */
+  const admit = (request: DemoRequest, rawPath: string, rawQuery: string, decodedPath: string, size: number, body: Buffer): Admission => {
+    const method = request.method ?? 'GET';
+    const query = new URLSearchParams(rawQuery);
+    const info = parseRequestInfo(method, decodedPath, query);
+    const socket = request.socket as TLSSocket;
+    const certificate = peerCertificate(socket);
+    const authentication = authenticate(request.headers, certificate, options);
+    let user: UserInfo | undefined = authentication.kind === 'authenticated' ? authentication.user : undefined;
+    let impersonatedBy: UserInfo | undefined;
+    let impersonationError: string | undefined;
+    if (user) {
+      const impersonation = impersonate(request.headers, user);
+      if (impersonation.kind === 'impersonating') {
+        impersonatedBy = user;
+        user = impersonation.user;
+      } else if (impersonation.kind === 'forbidden') {
+        impersonationError = impersonation.message;
+      }
+    }
+    requests.push({
+      method,
+      path: rawPath,
+      query: rawQuery,
+      url: request.url ?? '/',
+      headers: rawHeaderMap(request.rawHeaders),
+      httpVersion: request.httpVersion,
+      alpnProtocol: socket.alpnProtocol || undefined,
+      clientCertificate: certificate?.summary as PeerCertificateSummary | undefined,
+      user,
+      impersonatedBy,
+      requestInfo: info,
+      bodyBytes: size,
+      body: body.subarray(0, 64 * 1024),
+      receivedAt: Date.now(),
+    });
+    return { info, user, impersonationError };
+  };
+
   server.on('request', (request: DemoRequest, rawResponse: ServerResponse | Http2ServerResponse) => {
     const response = rawResponse as unknown as DemoResponse;
     const chunks: Buffer[] = [];
@@ -554,42 +603,8 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ru
       }
       const query = new URLSearchParams(rawQuery);
       const method = request.method ?? 'GET';
-      const info = parseRequestInfo(method, decodedPath, query);
-      const socket = request.socket as TLSSocket;
-      const certificate = peerCertificate(socket);
-      const authentication = authenticate(request.headers, certificate, options);
-      const auditId = typeof request.headers['audit-id'] === 'string' ? request.headers['audit-id'] : randomUUID();
-      response.setHeader('audit-id', auditId);
-
-      let user: UserInfo | undefined = authentication.kind === 'authenticated' ? authentication.user : undefined;
-      let impersonatedBy: UserInfo | undefined;
-      let impersonationError: string | undefined;
-      if (user) {
-        const impersonation = impersonate(request.headers, user);
-        if (impersonation.kind === 'impersonating') {
-          impersonatedBy = user;
-          user = impersonation.user;
-        } else if (impersonation.kind === 'forbidden') {
-          impersonationError = impersonation.message;
-        }
-      }
-      const record: RecordedRequest = {
-        method,
-        path: rawPath,
-        query: rawQuery,
-        url,
-        headers: rawHeaderMap(request.rawHeaders),
-        httpVersion: request.httpVersion,
-        alpnProtocol: socket.alpnProtocol || undefined,
-        clientCertificate: certificate?.summary as PeerCertificateSummary | undefined,
-        user,
-        impersonatedBy,
-        requestInfo: info,
-        bodyBytes: size,
-        body: body.subarray(0, 64 * 1024),
-        receivedAt: Date.now(),
-      };
-      requests.push(record);
+      const { info, user, impersonationError } = admit(request, rawPath, rawQuery, decodedPath, size, body);
+      response.setHeader('audit-id', typeof request.headers['audit-id'] === 'string' ? request.headers['audit-id'] : randomUUID());
 
       const route = options.routes?.find((candidate) => (!candidate.method || candidate.method === method) && (typeof candidate.path === 'string' ? candidate.path === rawPath : candidate.path.test(rawPath)));
       if (route) {
@@ -613,6 +628,33 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ru
     });
   });
 
+  const streamServer = createStreamServer();
+  server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+    socket.on('error', () => {});
+    const url = request.url ?? '/';
+    const question = url.indexOf('?');
+    const rawPath = question === -1 ? url : url.slice(0, question);
+    const rawQuery = question === -1 ? '' : url.slice(question + 1);
+    let decodedPath = rawPath;
+    try {
+      decodedPath = decodeURIComponent(rawPath);
+    } catch {
+      // keep the raw path
+    }
+    const { info, user, impersonationError } = admit(request, rawPath, rawQuery, decodedPath, 0, Buffer.alloc(0));
+    const fail = (code: number, reason: string, message: string): void =>
+      rejectUpgrade(socket, code, reason, JSON.stringify(statusObject(code, reason, message)));
+    if (!user) return fail(401, 'Unauthorized', 'Unauthorized');
+    if (impersonationError) return fail(403, 'Forbidden', impersonationError);
+    if (!authorize(user, info)) return fail(403, 'Forbidden', forbiddenMessage(user, info));
+    if (!info.isResourceRequest || info.resource !== 'pods' || !['exec', 'attach', 'portforward'].includes(info.subresource)) {
+      return fail(400, 'BadRequest', `the server does not allow upgrades on ${rawPath}`);
+    }
+    const podType = findResourceType('', 'v1', 'pods') as ResourceType;
+    if (!store.get(podType, info.namespace, info.name)) return fail(404, 'NotFound', `pods "${info.name}" not found`);
+    streamServer.handle(request, socket, head, { subresource: info.subresource, query: new URLSearchParams(rawQuery) });
+  });
+
   server.listen(options.port ?? 0, options.host ?? '127.0.0.1');
   await once(server, 'listening');
   const address = server.address() as AddressInfo;
@@ -626,6 +668,7 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ru
     pki,
     store,
     requests,
+    tunnels: streamServer.registry,
     async close() {
       for (const end of [...streams]) end();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));

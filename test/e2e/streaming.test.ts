@@ -1,13 +1,7 @@
 import t from 'tap';
-import { readFileSync } from 'node:fs';
 import { startTestCluster } from '../fixtures/cluster.js';
 import { startKubegate } from '../fixtures/processes.js';
-
-/** Resident set size of a process in MiB, from /proc (Linux). */
-function rssMiB(pid: number): number {
-  const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return match ? Number(match[1]) / 1024 : Number.NaN;
-}
+import { rssMiB } from '../fixtures/proc.js';
 
 t.test('a 200 MB LIST streams through kubegate without sitting in its memory', async (t) => {
   const items = 10_000;

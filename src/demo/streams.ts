@@ -1,0 +1,140 @@
+// Upgraded connections of the demo API server: exec/attach over the WebSocket channel protocol, SPDY and port-forward echoes.
+
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { startCommand, type RunningCommand } from './exec-emulator.js';
+
+/** Channel numbers of the Kubernetes remotecommand stream protocol. */
+export const CHANNEL = { stdin: 0, stdout: 1, stderr: 2, error: 3, resize: 4, close: 255 } as const;
+/** Subprotocols the demo server speaks, most preferred first (as kube-apiserver picks). */
+export const EXEC_PROTOCOLS = ['v5.channel.k8s.io', 'v4.channel.k8s.io'] as const;
+export const PORT_FORWARD_PROTOCOLS = ['v4.channel.k8s.io', 'portforward.k8s.io'] as const;
+
+export interface TunnelRegistry {
+  /** Upgraded connections currently open on the server side. */
+  open(): number;
+  /** Cuts every open tunnel from the server side (tests: "the upstream aborts"). */
+  abortAll(): void;
+}
+
+export interface UpgradeTarget {
+  /** `exec`, `attach` or `portforward`. */
+  readonly subresource: string;
+  readonly query: URLSearchParams;
+}
+
+function successStatus(): string {
+  return JSON.stringify({ metadata: {}, status: 'Success' });
+}
+
+function exitStatus(argv: readonly string[], code: number): string {
+  return JSON.stringify({
+    metadata: {},
+    status: 'Failure',
+    message: `command terminated with non-zero exit code: error executing command [${argv.join(' ')}], exit code ${code}`,
+    reason: 'NonZeroExitCode',
+    details: { causes: [{ reason: 'ExitCode', message: String(code) }] },
+  });
+}
+
+function frame(channel: number, data: Buffer | string): Buffer {
+  const body = typeof data === 'string' ? Buffer.from(data) : data;
+  return Buffer.concat([Buffer.from([channel]), body]);
+}
+
+/** Writes a plain HTTP/1.1 error on a socket that was never upgraded. */
+export function rejectUpgrade(socket: Duplex, status: number, reason: string, body: string): void {
+  socket.end(
+    `HTTP/1.1 ${status} ${reason}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+  );
+}
+
+export function createStreamServer(): { handle(request: IncomingMessage, socket: Duplex, head: Buffer, target: UpgradeTarget): void; registry: TunnelRegistry } {
+  const open = new Set<Duplex>();
+  const track = (socket: Duplex): void => {
+    open.add(socket);
+    socket.once('close', () => open.delete(socket));
+  };
+  const webSockets = new WebSocketServer({
+    noServer: true,
+    perMessageDeflate: false,
+    maxPayload: 64 * 1024 * 1024,
+    handleProtocols: (offered, request) => {
+      const wanted = /\/portforward(\?|$)/.test(request.url ?? '') ? PORT_FORWARD_PROTOCOLS : EXEC_PROTOCOLS;
+      return wanted.find((protocol) => offered.has(protocol)) ?? false;
+    },
+  });
+
+  const runExec = (ws: WebSocket, target: UpgradeTarget): void => {
+    const v5 = ws.protocol === 'v5.channel.k8s.io';
+    const withStdin = target.query.get('stdin') === 'true' || target.query.get('stdin') === '1';
+    const argv = target.subresource === 'attach' ? (withStdin ? ['cat'] : ['attach-idle']) : target.query.getAll('command');
+    let command: RunningCommand | undefined;
+    const send = (channel: number, data: Buffer | string): void => {
+      if (ws.readyState === ws.OPEN) ws.send(frame(channel, data));
+    };
+    const io = {
+      stdout: (data: Buffer) => send(CHANNEL.stdout, data),
+      stderr: (data: Buffer) => send(CHANNEL.stderr, data),
+      exit: (code: number) => {
+        send(CHANNEL.error, code === 0 ? successStatus() : exitStatus(argv, code));
+        ws.close(1000);
+      },
+    };
+    if (argv[0] === 'attach-idle') {
+      // attach without stdin: the container's output, then nothing until the client leaves.
+      send(CHANNEL.stdout, Buffer.from('attached: the demo container prints nothing more\n'));
+    } else {
+      command = startCommand(argv, io);
+    }
+    ws.on('message', (data: Buffer, isBinary: boolean) => {
+      const message = isBinary ? data : Buffer.from(data);
+      const channel = message[0];
+      if (channel === CHANNEL.stdin) command?.stdin(message.subarray(1));
+      else if (v5 && channel === CHANNEL.close && message[1] === CHANNEL.stdin) command?.stdinEnd();
+    });
+    ws.on('close', () => command?.kill());
+    ws.on('error', () => command?.kill());
+  };
+
+  const runPortForwardEcho = (ws: WebSocket): void => {
+    // Every message comes back unchanged on its own channel: enough to prove the tunnel carries bytes both ways.
+    ws.on('message', (data: Buffer, isBinary: boolean) => ws.send(data, { binary: isBinary }));
+    ws.on('error', () => {});
+  };
+
+  return {
+    registry: {
+      open: () => open.size,
+      abortAll: () => {
+        for (const socket of open) socket.destroy();
+      },
+    },
+    handle(request, socket, head, target) {
+      const upgrade = String(request.headers.upgrade ?? '').toLowerCase();
+      if (upgrade === 'websocket') {
+        webSockets.handleUpgrade(request, socket, head, (ws) => {
+          track(socket);
+          if (target.subresource === 'portforward') runPortForwardEcho(ws);
+          else runExec(ws, target);
+        });
+        return;
+      }
+      if (upgrade.startsWith('spdy/')) {
+        // A raw SPDY/3.1 answer, then every byte echoed: the proxy must relay opaque bytes, frames unread.
+        const versions = String(request.headers['x-stream-protocol-version'] ?? '').split(',')[0]?.trim();
+        socket.write(
+          `HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: SPDY/3.1\r\n${versions ? `X-Stream-Protocol-Version: ${versions}\r\n` : ''}\r\n`,
+        );
+        track(socket);
+        socket.on('error', () => {});
+        if (head.length > 0) socket.write(head);
+        socket.pipe(socket);
+        return;
+      }
+      const body = JSON.stringify({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: `unsupported upgrade "${upgrade}"`, reason: 'BadRequest', code: 400 });
+      rejectUpgrade(socket, 400, 'Bad Request', body);
+    },
+  };
+}

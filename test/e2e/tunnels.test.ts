@@ -1,0 +1,195 @@
+import t from 'tap';
+import { createHash, randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import WebSocket from 'ws';
+import { seedDemoCluster } from '../../src/demo/seed.js';
+import { startTestCluster, SECRETS, type TestCluster } from '../fixtures/cluster.js';
+import { requireKubectl, runCommand, startKubegate, waitUntil, type RunningProxy } from '../fixtures/processes.js';
+import { openDescriptors, rssMiB } from '../fixtures/proc.js';
+import { echoOnce, openSpdyTunnel } from '../fixtures/tunnels.js';
+import type { Teardown } from '../fixtures/teardown.js';
+
+// exec, attach and port-forward through kubegate: real kubectl over WebSocket, raw SPDY/3.1 byte tunnels.
+const kubectl = requireKubectl();
+
+interface Setup {
+  readonly cluster: TestCluster;
+  readonly proxy: RunningProxy;
+  readonly podName: string;
+  kubectl(args: readonly string[], input?: string | Buffer): ReturnType<typeof runCommand>;
+}
+
+async function setup(t: Teardown, flags: readonly string[], kind: 'cert' | 'token' = 'cert'): Promise<Setup> {
+  const cluster = await startTestCluster(t);
+  const { podName } = seedDemoCluster(cluster.api.store);
+  const env = { HOME: cluster.dir, KUBECONFIG: undefined };
+  const proxy = await startKubegate(t, ['--kubeconfig', cluster.kubeconfig(kind), '--port=0', ...flags], { env });
+  return {
+    cluster,
+    proxy,
+    podName,
+    kubectl: (args, input) => runCommand(kubectl, ['-s', `http://127.0.0.1:${proxy.port}`, ...args], { env, ...(input !== undefined ? { input } : {}), timeoutMs: 60_000 }),
+  };
+}
+
+const sha256 = (data: Buffer): string => createHash('sha256').update(data).digest('hex');
+
+t.test("kubectl exec and attach through kubegate with --reject-paths='^$'", async (t) => {
+  const s = await setup(t, ['--reject-paths=^$']);
+
+  const echo = await s.kubectl(['exec', s.podName, '--', 'echo', 'hello']);
+  t.equal(echo.status, 0, echo.stderr);
+  t.equal(echo.stdout, 'hello\n');
+  const upstream = s.cluster.api.requests.all.find((r) => r.path.endsWith('/exec'));
+  t.equal(upstream?.user?.name, 'alice-admin', 'the tunnel carried the kubeconfig client certificate');
+  t.equal(upstream?.alpnProtocol, 'http/1.1', 'the tunnel is HTTP/1.1 (ALPN), as upgrades need');
+  t.match(String(upstream?.headers['sec-websocket-protocol']), /v5\.channel\.k8s\.io/, 'the WebSocket subprotocols were forwarded verbatim');
+  t.equal(upstream?.query, 'command=echo&command=hello&container=nginx&stderr=true&stdout=true', 'the query string is untouched');
+
+  const megabyte = Buffer.from(randomBytes(768 * 1024).toString('base64')); // 1 MiB of text, any byte value kubectl may pass
+  const cat = await s.kubectl(['exec', '-i', s.podName, '--', 'cat'], megabyte);
+  t.equal(cat.status, 0, cat.stderr);
+  t.equal(cat.stdoutBytes.length, megabyte.length, '1 MiB came back');
+  t.equal(sha256(cat.stdoutBytes), sha256(megabyte), 'byte-identical');
+
+  const failing = await s.kubectl(['exec', s.podName, '--', 'sh', '-c', 'echo out; echo err >&2; exit 3']);
+  t.equal(failing.status, 3, "the command's exit code is kubectl's exit status");
+  t.equal(failing.stdout, 'out\n');
+  t.match(failing.stderr, /err\n/);
+  t.match(failing.stderr, 'command terminated with exit code 3');
+
+  const attach = await s.kubectl(['attach', '-i', s.podName], 'typed into attach\n');
+  t.equal(attach.status, 0, attach.stderr);
+  t.match(attach.stdout, 'typed into attach');
+  t.ok(s.cluster.api.requests.all.some((r) => r.path.endsWith('/attach')), 'attach reached the API server');
+});
+
+t.test('with default flags kubectl exec is rejected and kubectl shows why', async (t) => {
+  const s = await setup(t, []);
+  const exec = await s.kubectl(['exec', s.podName, '--', 'echo', 'hello']);
+  t.not(exec.status, 0);
+  t.equal(exec.stdout, '');
+  t.match(exec.stderr, /Forbidden.*matches --reject-paths rule "\^\/api\/\.\*\/pods\/\.\*\/exec".*--reject-paths='\^\$'/s);
+  t.notOk(s.cluster.api.requests.all.some((r) => r.path.endsWith('/exec')), 'nothing reached the API server');
+});
+
+t.test('a bearer token applies to tunnels; a browser-style WebSocket token subprotocol is forwarded untouched', async (t) => {
+  const s = await setup(t, ['--reject-paths=^$'], 'token');
+  const echo = await s.kubectl(['exec', s.podName, '--', 'echo', 'with-token']);
+  t.equal(echo.stdout, 'with-token\n', echo.stderr);
+  const upstream = s.cluster.api.requests.all.find((r) => r.path.endsWith('/exec'));
+  t.equal(upstream?.headers.authorization, `Bearer ${SECRETS.userToken}`);
+
+  const subprotocol = `base64url.bearer.authorization.k8s.io.${Buffer.from('browser-token').toString('base64url')}`;
+  const ws = new WebSocket(`ws://127.0.0.1:${s.proxy.port}/api/v1/namespaces/default/pods/${s.podName}/exec?command=echo&command=ws&stdout=true`, [
+    'v5.channel.k8s.io',
+    subprotocol,
+  ]);
+  const messages: Buffer[] = [];
+  ws.on('message', (data: Buffer) => messages.push(data));
+  await once(ws, 'close');
+  t.equal(ws.protocol, 'v5.channel.k8s.io');
+  t.same(messages[0], Buffer.concat([Buffer.from([1]), Buffer.from('ws\n')]), 'stdout frame on channel 1');
+  t.match(messages[1]?.subarray(1).toString(), /"status":"Success"/, 'status frame on channel 3');
+  const recorded = s.cluster.api.requests.all.filter((r) => r.path.endsWith('/exec')).at(-1);
+  t.equal(recorded?.headers['sec-websocket-protocol'], `v5.channel.k8s.io,${subprotocol}`, 'the token subprotocol reached the API server as sent');
+  t.notMatch(s.proxy.stderr(), /browser-token|YnJvd3Nlci10b2tlbg/, 'and never reached the log');
+});
+
+t.test('raw SPDY/3.1: bytes echoed unchanged; 50 MB each way with flat RSS', async (t) => {
+  const s = await setup(t, []);
+  const path = `/api/v1/namespaces/default/pods/${s.podName}/portforward`;
+  const tunnel = await openSpdyTunnel(s.proxy.port, path);
+  t.equal(tunnel.status, 101, tunnel.head);
+  t.match(tunnel.head, /\r\nUpgrade: SPDY\/3\.1/i);
+  t.match(tunnel.head, /\r\nX-Stream-Protocol-Version: portforward\.k8s\.io/i);
+  const hello = Buffer.from([0x80, 0x03, 0x00, 0x01, 0xff, 0x00, 0x0d, 0x0a]);
+  t.same(await echoOnce(tunnel, hello), hello, 'binary frame bytes come back unchanged');
+
+  const pid = s.proxy.child.pid as number;
+  const baseline = rssMiB(pid);
+  const total = 50 * 1024 * 1024;
+  // Peaks per half: memory that tracked the bytes relayed would keep climbing in the second half.
+  const peaks = [baseline, baseline];
+  let receivedBytes = 0;
+  const sampler = setInterval(() => {
+    const half = receivedBytes < total / 2 ? 0 : 1;
+    peaks[half] = Math.max(peaks[half] as number, rssMiB(pid));
+  }, 20);
+  const block = randomBytes(64 * 1024);
+  const sent = createHash('sha256');
+  const received = createHash('sha256');
+  const allBack = new Promise<void>((resolve) => {
+    tunnel.socket.on('data', (chunk: Buffer) => {
+      received.update(chunk);
+      receivedBytes += chunk.length;
+      if (receivedBytes >= total) resolve();
+    });
+  });
+  for (let written = 0; written < total; written += block.length) {
+    sent.update(block);
+    if (!tunnel.socket.write(block)) await once(tunnel.socket, 'drain');
+  }
+  await allBack;
+  clearInterval(sampler);
+  t.equal(receivedBytes, total, '50 MiB echoed back');
+  t.equal(received.digest('hex'), sent.digest('hex'), 'the hashes match');
+  const [firstHalf = 0, secondHalf = 0] = peaks;
+  t.comment(`kubegate RSS: ${baseline.toFixed(1)} MiB at start, peak ${firstHalf.toFixed(1)} MiB in the first 25 MiB, ${secondHalf.toFixed(1)} MiB in the last 25 MiB`);
+  t.ok(Math.max(firstHalf, secondHalf) - baseline < 64, 'RSS stays far below the 100 MiB relayed');
+  t.ok(secondHalf - firstHalf < 16, 'RSS is flat: the second half of the transfer adds no more than 16 MiB to the first half\'s peak');
+  tunnel.socket.destroy();
+});
+
+t.test('200 concurrent tunnels; nothing is left open afterwards', async (t) => {
+  const s = await setup(t, []);
+  const path = `/api/v1/namespaces/default/pods/${s.podName}/portforward`;
+  const pid = s.proxy.child.pid as number;
+  // Warm up once, so lazily created handles (the upstream agent, loggers) are in the baseline.
+  const warm = await openSpdyTunnel(s.proxy.port, path);
+  await echoOnce(warm, Buffer.from('warm'));
+  warm.socket.destroy();
+  await waitUntil(() => s.cluster.api.tunnels.open() === 0, 'the warm-up tunnel to close');
+  const before = openDescriptors(pid);
+
+  const tunnels = await Promise.all(Array.from({ length: 200 }, () => openSpdyTunnel(s.proxy.port, path)));
+  t.ok(tunnels.every((tunnel) => tunnel.status === 101), 'all 200 upgraded');
+  t.equal(s.cluster.api.tunnels.open(), 200, 'the API server holds 200 tunnels');
+  const echoes = await Promise.all(tunnels.map((tunnel, i) => echoOnce(tunnel, Buffer.from(`tunnel-${i}`))));
+  t.ok(echoes.every((echo, i) => echo.toString() === `tunnel-${i}`), 'each tunnel echoed its own bytes');
+  for (const tunnel of tunnels) tunnel.socket.end();
+  await waitUntil(() => s.cluster.api.tunnels.open() === 0, 'every upstream tunnel to close');
+  await waitUntil(() => openDescriptors(pid) <= before, `kubegate's descriptors to return to ${before}`, 10_000).catch(() => {});
+  t.equal(openDescriptors(pid), before, 'open descriptors before and after 200 tunnels are equal');
+});
+
+t.test('a client abort tears down the upstream side, and an upstream abort the client side', async (t) => {
+  const s = await setup(t, []);
+  const path = `/api/v1/namespaces/default/pods/${s.podName}/portforward`;
+
+  const first = await openSpdyTunnel(s.proxy.port, path);
+  await echoOnce(first, Buffer.from('ping'));
+  t.equal(s.cluster.api.tunnels.open(), 1);
+  first.socket.destroy();
+  await waitUntil(() => s.cluster.api.tunnels.open() === 0, 'the upstream side to close after the client aborted');
+  t.pass('client abort closed the upstream tunnel');
+
+  const second = await openSpdyTunnel(s.proxy.port, path);
+  await echoOnce(second, Buffer.from('ping'));
+  const closed = once(second.socket, 'close');
+  s.cluster.api.tunnels.abortAll();
+  await closed;
+  t.pass('upstream abort closed the client side');
+});
+
+t.test('WebSocket port-forward: opaque frames both ways', async (t) => {
+  const s = await setup(t, []);
+  const ws = new WebSocket(`ws://127.0.0.1:${s.proxy.port}/api/v1/namespaces/default/pods/${s.podName}/portforward?ports=80`, ['v4.channel.k8s.io']);
+  await once(ws, 'open');
+  const frame = Buffer.from([0, 80, 0, 1, 2, 3]);
+  ws.send(frame);
+  const [echo] = (await once(ws, 'message')) as [Buffer];
+  t.same(echo, frame);
+  ws.close();
+  await once(ws, 'close');
+});

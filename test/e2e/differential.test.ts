@@ -8,6 +8,7 @@ import { RequestLog, type RecordedRequest } from '../../src/demo/request-log.js'
 import { findResourceType } from '../../src/demo/resources.js';
 import { seedDemoCluster } from '../../src/demo/seed.js';
 import { SECRETS, startTestCluster, type TestCluster } from '../fixtures/cluster.js';
+import { echoOnce, openUpgrade } from '../fixtures/tunnels.js';
 import { buildRawRequest, rawRequest, requireKubectl, startKubectlProxy, startKubegate, type RawResponse, type RunningProxy } from '../fixtures/processes.js';
 
 // The real `kubectl proxy` and kubegate, started with the same kubeconfig and flags in front of the same
@@ -425,4 +426,82 @@ t.test('kubegate and kubectl proxy answer the same', async (t) => {
   // Guard against a comparison that compares nothing: most cases must have reached the API server.
   t.ok(reachedUpstream >= 60, `${reachedUpstream} requests were compared on what reached the API server`);
   t.comment(`differential corpus: ${total} requests over ${CONFIGS.length} flag sets; ${deliberate} deliberate differences; ${reachedUpstream} compared upstream`);
+});
+
+/** Headers of an upgrade request compared upstream: the tunnel must carry the client's verbatim, credentials added. */
+const UPGRADE_HEADERS = [
+  'host',
+  'authorization',
+  'impersonate-user',
+  'impersonate-group',
+  'user-agent',
+  'connection',
+  'upgrade',
+  'x-stream-protocol-version',
+  'sec-websocket-key',
+  'sec-websocket-version',
+  'sec-websocket-protocol',
+  'x-custom',
+];
+
+interface UpgradeCase {
+  readonly name: string;
+  readonly request: (pod: string) => string;
+  /** Bytes to send after a 101 that must come back (SPDY echo). */
+  readonly echo?: boolean;
+  readonly rejectedByFilter?: boolean;
+}
+
+const spdy = (path: string, extra = ''): string =>
+  `POST ${path} HTTP/1.1\r\nHost: localhost\r\nUser-Agent: diff-client/1.0\r\nConnection: Upgrade\r\nUpgrade: SPDY/3.1\r\nX-Stream-Protocol-Version: portforward.k8s.io\r\n${extra}\r\n`;
+const websocket = (path: string, extra = ''): string =>
+  `GET ${path} HTTP/1.1\r\nHost: localhost\r\nUser-Agent: diff-client/1.0\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n${extra}\r\n`;
+
+const UPGRADE_CASES: readonly UpgradeCase[] = [
+  { name: 'SPDY port-forward', request: (pod) => spdy(`/api/v1/namespaces/default/pods/${pod}/portforward`), echo: true },
+  { name: 'SPDY port-forward with a query and custom header', request: (pod) => spdy(`/api/v1/namespaces/default/pods/${pod}/portforward?ports=8080`, 'X-Custom: kept\r\n'), echo: true },
+  { name: 'WebSocket port-forward', request: (pod) => websocket(`/api/v1/namespaces/default/pods/${pod}/portforward?ports=80`, 'Sec-WebSocket-Protocol: v4.channel.k8s.io\r\n') },
+  { name: 'upgrade to a missing pod: the API server 404 is relayed', request: () => spdy('/api/v1/namespaces/default/pods/missing/portforward') },
+  { name: 'Connection: keep-alive, Upgrade', request: (pod) => spdy(`/api/v1/namespaces/default/pods/${pod}/portforward`).replace('Connection: Upgrade', 'Connection: keep-alive, Upgrade'), echo: true },
+  { name: 'SPDY exec is rejected by the filter', request: (pod) => spdy(`/api/v1/namespaces/default/pods/${pod}/exec?command=ls`), rejectedByFilter: true },
+  { name: 'WebSocket exec is rejected by the filter', request: (pod) => websocket(`/api/v1/namespaces/default/pods/${pod}/exec?command=ls`, 'Sec-WebSocket-Protocol: v5.channel.k8s.io\r\n'), rejectedByFilter: true },
+  { name: 'upgrade with a foreign Host is rejected', request: (pod) => spdy(`/api/v1/namespaces/default/pods/${pod}/portforward`).replace('Host: localhost', 'Host: evil.example'), rejectedByFilter: true },
+];
+
+t.test('upgrade requests: kubegate and kubectl proxy give the same status and upstream request', async (t) => {
+  const cluster = await startTestCluster(t);
+  const { podName } = seedDemoCluster(cluster.api.store);
+  const env = { HOME: cluster.dir, KUBECONFIG: undefined };
+  const args = ['--kubeconfig', cluster.kubeconfig('cert'), '--port=0', '--as=dave'];
+  const kubectl = await startKubectlProxy(t, args, { env });
+  const kubegate = await startKubegate(t, args, { env });
+
+  const exchange = async (proxy: RunningProxy, upgrade: UpgradeCase) => {
+    cluster.api.requests.clear();
+    const tunnel = await openUpgrade(proxy.port, upgrade.request(podName));
+    let echoed: string | undefined;
+    if (tunnel.status === 101 && upgrade.echo) echoed = (await echoOnce(tunnel, Buffer.from('spdy-bytes'))).toString();
+    tunnel.socket.destroy();
+    const upstream = cluster.api.requests.all.map((entry) => {
+      const headers: Record<string, string | undefined> = {};
+      for (const name of UPGRADE_HEADERS) headers[name] = RequestLog.header(entry, name);
+      return { requestLine: `${entry.method} ${entry.url} HTTP/${entry.httpVersion}`, user: entry.user?.name, impersonatedBy: entry.impersonatedBy?.name, headers };
+    });
+    return { status: tunnel.status, echoed, upstream };
+  };
+
+  for (const upgrade of UPGRADE_CASES) {
+    const expected = await exchange(kubectl, upgrade);
+    const actual = await exchange(kubegate, upgrade);
+    if (upgrade.rejectedByFilter) {
+      // Deliberate difference 2: the same 403, with a Status body naming the rule instead of "Forbidden".
+      t.equal(expected.status, 403, `${upgrade.name}: kubectl rejects`);
+      t.equal(actual.status, 403, `${upgrade.name}: kubegate rejects`);
+      t.same(actual.upstream, [], `${upgrade.name}: nothing reached the API server`);
+      t.same(expected.upstream, [], `${upgrade.name}: nothing reached the API server (kubectl)`);
+      continue;
+    }
+    t.same(actual, expected, upgrade.name);
+    t.ok(expected.upstream.length === 1, `${upgrade.name}: the request reached the API server`);
+  }
 });

@@ -1,7 +1,7 @@
 // The opt-in admin listener (--admin-address): /healthz, /readyz and /metrics, never on the API port.
 
 import { fastify, type FastifyInstance } from 'fastify';
-import type { Agent } from 'undici';
+import type { Dispatcher } from 'undici';
 import type { Credentials } from './auth/credentials.js';
 import type { Metrics } from './metrics.js';
 import type { UpstreamTarget } from './proxy/upstream.js';
@@ -11,7 +11,7 @@ const FRESH_MS = 10_000;
 const CHECK_TIMEOUT_MS = 3_000;
 
 export interface ReadinessDependencies {
-  readonly agent: Agent;
+  readonly agent: Dispatcher;
   readonly target: UpstreamTarget;
   readonly credentials: Credentials;
   /** Milliseconds since the epoch; tests pass their own. */

@@ -2,7 +2,7 @@
 
 import { METHODS, type IncomingMessage, type ServerResponse } from 'node:http';
 import { fastify, type FastifyInstance } from 'fastify';
-import type { Agent } from 'undici';
+import type { Dispatcher } from 'undici';
 import type { Credentials } from './auth/credentials.js';
 import { compileFilter, type CompiledFilter } from './filter.js';
 import type { RestConfig } from './kubeconfig/rest-config.js';
@@ -26,13 +26,13 @@ export interface ServerDependencies {
   /** Sent upstream when a client sends no User-Agent. */
   readonly userAgent?: string;
   /** Injected in tests; by default built from the RestConfig. */
-  readonly agent?: Agent;
+  readonly agent?: Dispatcher;
 }
 
 export interface KubegateServer {
   readonly app: FastifyInstance;
   /** The connection pool to the API server (readiness checks reuse it). */
-  readonly agent: Agent;
+  readonly agent: Dispatcher;
   readonly target: UpstreamTarget;
   /** Stops accepting, ends watches and follows, lets other requests finish within `graceMs`, then closes everything. */
   shutdown(graceMs: number): Promise<void>;

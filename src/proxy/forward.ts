@@ -3,7 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
-import type { Agent, Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
 import { applyCredentials, type HeaderMap } from '../auth/apply-credentials.js';
 import type { Credentials } from '../auth/credentials.js';
 import type { ImpersonationConfig } from '../kubeconfig/rest-config.js';
@@ -45,7 +45,7 @@ const RESPONSE_HEADERS_NOT_FORWARDED = new Set([
 ]);
 
 export interface ForwardContext {
-  readonly agent: Agent;
+  readonly agent: Dispatcher;
   readonly target: UpstreamTarget;
   readonly credentials: Credentials;
   readonly impersonate: ImpersonationConfig | undefined;

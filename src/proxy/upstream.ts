@@ -1,6 +1,6 @@
 // The undici Agent that carries requests to the API server, with TLS settings spelled out from the kubeconfig.
 
-import { Agent, buildConnector } from 'undici';
+import { Agent, buildConnector, Dispatcher } from 'undici';
 import type { Credentials } from '../auth/credentials.js';
 import type { RestConfig } from '../kubeconfig/rest-config.js';
 
@@ -55,36 +55,92 @@ export function currentTlsOptions(config: RestConfig, credentials: Credentials):
 }
 
 /**
- * An Agent whose connector rebuilds its TLS context only when the CA or client certificate changed.
- * Body and header timeouts are off: watches and `logs -f` stay open for as long as the client wants,
- * as with client-go, which sets no response timeout.
+ * Carries requests to the API server. Body and header timeouts are off: watches and `logs -f` stay
+ * open for as long as the client wants, as with client-go, which sets no response timeout.
+ *
+ * When the CA or client certificate changes on disk (or an exec plugin hands out a new one), the
+ * next request gets a fresh connection pool built with the new material; the old pool finishes its
+ * in-flight requests and closes, so no request after a rotation rides a connection made with the
+ * old certificate. Unchanged material is the same Buffer object, so the check is a comparison.
  */
-export function createUpstreamAgent(config: RestConfig, credentials: Credentials): Agent {
-  let cached: { readonly key: readonly (Buffer | undefined)[]; readonly connector: buildConnector.connector } | undefined;
+export class UpstreamAgent extends Dispatcher {
+  readonly #config: RestConfig;
+  readonly #credentials: Credentials;
+  #current: { readonly key: readonly (Buffer | undefined)[]; readonly agent: Agent } | undefined;
+  /** Pools replaced by a rotation that still carry in-flight requests (watches, logs -f). */
+  readonly #retired = new Set<Agent>();
 
-  const connectorFor = (): buildConnector.connector => {
-    const tls = currentTlsOptions(config, credentials);
+  constructor(config: RestConfig, credentials: Credentials) {
+    super();
+    this.#config = config;
+    this.#credentials = credentials;
+  }
+
+  #agent(): Agent {
+    const tls = currentTlsOptions(this.#config, this.#credentials);
     const key = [tls.ca, tls.cert, tls.key];
-    if (cached && cached.key.every((value, i) => value === key[i])) return cached.connector;
-    const connector = buildConnector({
-      timeout: CONNECT_TIMEOUT_MS,
-      keepAlive: true,
-      keepAliveInitialDelay: TCP_KEEPALIVE_MS,
-      ...(tls.ca ? { ca: tls.ca } : {}),
-      ...(tls.cert && tls.key ? { cert: tls.cert, key: tls.key } : {}),
-      ...(tls.servername ? { servername: tls.servername } : {}),
-      rejectUnauthorized: tls.rejectUnauthorized,
-      minVersion: 'TLSv1.2',
+    const current = this.#current;
+    if (current && current.key.every((value, i) => value === key[i])) return current.agent;
+    const agent = new Agent({
+      connect: buildConnector({
+        timeout: CONNECT_TIMEOUT_MS,
+        keepAlive: true,
+        keepAliveInitialDelay: TCP_KEEPALIVE_MS,
+        ...(tls.ca ? { ca: tls.ca } : {}),
+        ...(tls.cert && tls.key ? { cert: tls.cert, key: tls.key } : {}),
+        ...(tls.servername ? { servername: tls.servername } : {}),
+        rejectUnauthorized: tls.rejectUnauthorized,
+        minVersion: 'TLSv1.2',
+      }),
+      bodyTimeout: 0,
+      headersTimeout: 0,
+      keepAliveTimeout: 30_000,
+      keepAliveMaxTimeout: 600_000,
     });
-    cached = { key, connector };
-    return connector;
-  };
+    this.#current = { key, agent };
+    if (current) {
+      const old = current.agent;
+      this.#retired.add(old);
+      void old.close().finally(() => this.#retired.delete(old));
+    }
+    return agent;
+  }
 
-  return new Agent({
-    connect: (options, callback) => connectorFor()(options, callback),
-    bodyTimeout: 0,
-    headersTimeout: 0,
-    keepAliveTimeout: 30_000,
-    keepAliveMaxTimeout: 600_000,
-  });
+  #all(): Agent[] {
+    return [...(this.#current ? [this.#current.agent] : []), ...this.#retired];
+  }
+
+  override dispatch(options: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler): boolean {
+    return this.#agent().dispatch(options, handler);
+  }
+
+  override close(): Promise<void>;
+  override close(callback: () => void): void;
+  override close(callback?: () => void): Promise<void> | void {
+    const closed = Promise.all(this.#all().map((agent) => agent.close())).then(() => {});
+    if (callback) {
+      void closed.then(callback);
+      return;
+    }
+    return closed;
+  }
+
+  override destroy(): Promise<void>;
+  override destroy(error: Error | null): Promise<void>;
+  override destroy(callback: () => void): void;
+  override destroy(error: Error | null, callback: () => void): void;
+  override destroy(first?: Error | null | (() => void), second?: () => void): Promise<void> | void {
+    const error = typeof first === 'function' ? null : (first ?? null);
+    const callback = typeof first === 'function' ? first : second;
+    const destroyed = Promise.all(this.#all().map((agent) => agent.destroy(error))).then(() => {});
+    if (callback) {
+      void destroyed.then(callback);
+      return;
+    }
+    return destroyed;
+  }
+}
+
+export function createUpstreamAgent(config: RestConfig, credentials: Credentials): UpstreamAgent {
+  return new UpstreamAgent(config, credentials);
 }

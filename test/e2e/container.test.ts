@@ -1,0 +1,176 @@
+import t from 'tap';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseAllDocuments } from 'yaml';
+import { flagsToOptions, FLAG_SPECS } from '../../src/cli.js';
+import { acceptRequest, compileFilter } from '../../src/filter.js';
+import { parseFlags } from '../../src/flags.js';
+import { completeOptions } from '../../src/options.js';
+import { seedDemoCluster } from '../../src/demo/seed.js';
+import { startTestCluster, SECRETS } from '../fixtures/cluster.js';
+import { repoRoot } from '../fixtures/paths.js';
+import { requireKubectl, runCommand, startKubegate } from '../fixtures/processes.js';
+
+// No container engine runs on CI machines: these tests replay the Dockerfile's steps in a clean directory
+// and check the Kubernetes manifests in config/ with kubegate's own flag parser and `kubectl apply --dry-run=client`.
+
+interface Stage {
+  readonly name: string;
+  readonly from: string;
+  readonly lines: readonly string[];
+}
+
+function dockerfileStages(): Stage[] {
+  const stages: { name: string; from: string; lines: string[] }[] = [];
+  for (const line of readFileSync(join(repoRoot, 'Dockerfile'), 'utf8').split('\n')) {
+    const trimmed = line.trim();
+    if (trimmed === '' || trimmed.startsWith('#')) continue;
+    const from = /^FROM\s+(\S+)(?:\s+AS\s+(\S+))?/i.exec(trimmed);
+    if (from) stages.push({ from: from[1] as string, name: from[2] ?? `stage-${stages.length}`, lines: [] });
+    else stages.at(-1)?.lines.push(trimmed);
+  }
+  return stages;
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+t.test('the Dockerfile: multi-stage, production dependencies only, non-root, sidecar defaults', async (t) => {
+  const stages = dockerfileStages();
+  t.ok(stages.length >= 3, 'build, dependency and runtime stages');
+  const runtime = stages.at(-1) as Stage;
+  t.match(runtime.from, /distroless\/nodejs20/, 'a distroless Node 20 runtime (no shell, no package manager)');
+  t.ok(runtime.lines.some((line) => /^USER\s+65532/.test(line)), 'runs as a non-root user');
+  t.notOk(runtime.lines.some((line) => /^RUN\b/.test(line)), 'the runtime stage runs nothing at build time');
+  t.notOk(runtime.lines.some((line) => /COPY --from=build \/app\/node_modules/.test(line)), 'dev dependencies never reach the runtime');
+  const entrypoint = JSON.parse((runtime.lines.find((line) => line.startsWith('ENTRYPOINT')) ?? '').slice('ENTRYPOINT'.length)) as string[];
+  t.same(entrypoint, ['/nodejs/bin/node', '/app/dist/src/bin.js']);
+  const cmd = JSON.parse((runtime.lines.find((line) => line.startsWith('CMD')) ?? '').slice('CMD'.length)) as string[];
+  const options = completeOptions(flagsToOptions(parseFlags(cmd, FLAG_SPECS)).proxy, {}, '/app');
+  t.same(options.listen, { kind: 'tcp', host: '127.0.0.1', port: 8001 }, 'the API port is loopback-only by default');
+  t.equal(options.logFormat, 'json');
+  t.same(options.adminAddress, { kind: 'tcp', host: '0.0.0.0', port: 9101 }, 'probes reach the admin listener');
+});
+
+t.test("replaying the Dockerfile's steps: npm ci --omit=dev, the built output, start, one proxied request", async (t) => {
+  const stages = dockerfileStages();
+  const deps = stages.find((stage) => stage.name === 'deps');
+  const install = deps?.lines.find((line) => line.startsWith('RUN '))?.slice(4) ?? '';
+  t.match(install, /^npm ci --omit=dev/, 'the dependency stage installs production dependencies only');
+
+  const app = mkdtempSync(join(tmpdir(), 'kubegate-image-'));
+  t.teardown(() => rmSync(app, { recursive: true, force: true }));
+  cpSync(join(repoRoot, 'package.json'), join(app, 'package.json'));
+  cpSync(join(repoRoot, 'package-lock.json'), join(app, 'package-lock.json'));
+  const [command = 'npm', ...args] = install.split(/\s+/);
+  const installed = await runCommand(command, args, { cwd: app, timeoutMs: 240_000 });
+  t.equal(installed.status, 0, `${install}: ${installed.stderr.slice(-2000)}`);
+  t.notOk(existsSync(join(app, 'node_modules', 'typescript')), 'typescript is not installed');
+  t.notOk(existsSync(join(app, 'node_modules', 'tap')), 'tap is not installed');
+  // COPY --from=build /app/dist/src ./dist/src (npm test compiled it already, with the build stage's command).
+  cpSync(join(repoRoot, 'dist', 'src'), join(app, 'dist', 'src'), { recursive: true });
+  const filesBefore = readdirSync(app, { recursive: true }).length;
+
+  const cluster = await startTestCluster(t);
+  seedDemoCluster(cluster.api.store);
+  const sa = join(cluster.dir, 'serviceaccount');
+  mkdirSync(sa);
+  writeFileSync(join(sa, 'token'), SECRETS.userToken);
+  writeFileSync(join(sa, 'ca.crt'), cluster.api.caPem);
+  const runtime = stages.at(-1) as Stage;
+  const cmd = JSON.parse((runtime.lines.find((line) => line.startsWith('CMD')) ?? '').slice('CMD'.length)) as string[];
+  // The image's own arguments, with free loopback ports instead of 8001/9101 (these machines allow loopback only).
+  const adminPort = await freePort();
+  const imageArgs = cmd.map((arg) => (arg === '--port=8001' ? '--port=0' : arg.startsWith('--admin-address=') ? `--admin-address=127.0.0.1:${adminPort}` : arg));
+  const proxy = await startKubegate(t, imageArgs, {
+    cwd: app,
+    env: {
+      NODE_ENV: 'production',
+      HOME: '/nonexistent',
+      KUBECONFIG: undefined,
+      KUBERNETES_SERVICE_HOST: '127.0.0.1',
+      KUBERNETES_SERVICE_PORT: String(cluster.api.port),
+      KUBEGATE_SERVICE_ACCOUNT_DIR: sa,
+    },
+    binary: join(app, 'dist', 'src', 'bin.js'),
+  });
+  const answer = await fetch(`${proxy.url}/api/v1/namespaces/default/pods`);
+  t.equal(answer.status, 200);
+  t.match(await answer.text(), /nginx-7c5ddbdf54-x8k2p/);
+  t.equal(cluster.api.requests.last()?.user?.name, 'alice', 'authenticated with the service-account token');
+  const ready = await fetch(`http://127.0.0.1:${adminPort}/readyz`);
+  t.equal(ready.status, 200, 'the readiness probe passes');
+  t.equal(readdirSync(app, { recursive: true }).length, filesBefore, 'nothing was written into the image (read-only root filesystem)');
+  const firstLogLine = proxy.stderr().split('\n').find((line) => line.trim() !== '');
+  if (firstLogLine) t.doesNotThrow(() => JSON.parse(firstLogLine), 'logs are JSON');
+  t.equal(await proxy.stop('SIGTERM'), 0, 'SIGTERM: a clean exit 0, as pod termination needs');
+});
+
+/** Every document of every manifest under config/ (the example kubeconfig is not a manifest). */
+function manifests(): { file: string; doc: Record<string, unknown> }[] {
+  const found: { file: string; doc: Record<string, unknown> }[] = [];
+  for (const file of readdirSync(join(repoRoot, 'config')).filter((name) => name.endsWith('.yaml'))) {
+    for (const document of parseAllDocuments(readFileSync(join(repoRoot, 'config', file), 'utf8'))) {
+      const doc = document.toJS() as Record<string, unknown> | null;
+      if (doc && doc.kind !== 'Config') found.push({ file, doc });
+    }
+  }
+  return found;
+}
+
+interface Container {
+  name: string;
+  image: string;
+  args?: string[];
+  securityContext?: Record<string, unknown>;
+}
+
+function containersOf(doc: Record<string, unknown>): Container[] {
+  const spec = doc.spec as { containers?: Container[]; template?: { spec?: { containers?: Container[] } } } | undefined;
+  return spec?.containers ?? spec?.template?.spec?.containers ?? [];
+}
+
+t.test('manifests: kubegate containers are locked down and their args are valid kubegate flags', async (t) => {
+  const all = manifests();
+  t.ok(all.length >= 10, `${all.length} manifests parsed`);
+  const kubegates = all.flatMap(({ file, doc }) => containersOf(doc).filter((c) => c.name === 'kubegate').map((container) => ({ file, container, doc })));
+  t.ok(kubegates.length >= 2, 'a sidecar and a Deployment');
+  for (const { file, container } of kubegates) {
+    t.match(container.securityContext, { runAsNonRoot: true, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } }, `${file}: locked down`);
+    const options = completeOptions(flagsToOptions(parseFlags(container.args ?? [], FLAG_SPECS)).proxy, {}, '/app');
+    t.ok(options.filter, `${file}: the filter is on`);
+    if (options.listen.kind === 'tcp' && options.listen.host !== '127.0.0.1' && options.filter) {
+      // Served to other pods: the accept-hosts list must take the Service names and nothing else.
+      const filter = compileFilter(options.filter);
+      for (const host of ['kubegate', 'kubegate.default.svc', 'kubegate.default.svc.cluster.local']) {
+        t.equal(acceptRequest(filter, 'GET', '/api/v1/namespaces/default/pods', host).accepted, true, `${file}: accepts Host ${host}`);
+      }
+      for (const host of ['evil.example', 'kubegate.evil.example', '10.0.0.7', 'localhost']) {
+        t.equal(acceptRequest(filter, 'GET', '/api/v1/namespaces/default/pods', host).accepted, false, `${file}: rejects Host ${host}`);
+      }
+    }
+  }
+  const sidecar = all.filter(({ file }) => file === 'sidecar-pod.yaml');
+  t.ok(sidecar.some(({ doc }) => doc.kind === 'ServiceAccount' && (doc.metadata as { name: string }).name === 'demo-sa'));
+  t.ok(sidecar.some(({ doc }) => doc.kind === 'Role' && JSON.stringify(doc.rules).includes('"list"')), 'a Role that can list pods');
+});
+
+t.test('manifests: kubectl apply --dry-run=client accepts every file', async (t) => {
+  const kubectl = requireKubectl();
+  const cluster = await startTestCluster(t);
+  const env = { HOME: cluster.dir, KUBECONFIG: undefined };
+  const proxy = await startKubegate(t, ['--kubeconfig', cluster.kubeconfig('cert'), '--port=0'], { env });
+  const files = [...new Set(manifests().map(({ file }) => file))];
+  for (const file of files) {
+    const result = await runCommand(kubectl, ['-s', proxy.url, 'apply', '--dry-run=client', '-f', join(repoRoot, 'config', file)], { env });
+    t.equal(result.status, 0, `${file}: ${result.stderr}`);
+    t.match(result.stdout, /\(dry run\)/, `${file}: ${result.stdout.trim().split('\n').length} objects`);
+  }
+});

@@ -35,6 +35,43 @@ export function levelForVerbosity(verbosity: number): pino.Level {
   return 'warn';
 }
 
+/** Headers whose whole value is a credential. */
+const SECRET_HEADERS = new Set(['authorization', 'proxy-authorization', 'cookie', 'set-cookie']);
+/** A browser WebSocket's bearer token rides in a subprotocol: `base64url.bearer.authorization.k8s.io.<token>`. */
+const BEARER_SUBPROTOCOL = /(base64url\.bearer\.authorization\.k8s\.io\.)[A-Za-z0-9_=-]+/g;
+/** Query parameters that carry credentials in some clients (`?access_token=`, `?token=`). */
+const SECRET_QUERY_PARAM = /([?&](?:access_token|id_token|token|password|secret)=)[^&#]*/gi;
+/** JSON fields that hold credentials in API bodies (TokenRequest, kubeconfig-like payloads). */
+const SECRET_JSON_FIELD = /("(?:token|password|client-key-data|clientKeyData|id-token|refresh-token)"\s*:\s*")[^"]*(")/g;
+
+/** A copy of the headers safe to log: credentials replaced, everything else kept for tracing. */
+export function redactHeaders(headers: Readonly<Record<string, string | string[] | number | undefined>>): Record<string, string | string[]> {
+  const safe: Record<string, string | string[]> = {};
+  for (const name in headers) {
+    const value = headers[name];
+    if (value === undefined) continue;
+    const lower = name.toLowerCase();
+    if (SECRET_HEADERS.has(lower)) safe[name] = '[REDACTED]';
+    else if (lower === 'sec-websocket-protocol') safe[name] = Array.isArray(value) ? value.map(redactSubprotocols) : redactSubprotocols(String(value));
+    else safe[name] = Array.isArray(value) ? value : String(value);
+  }
+  return safe;
+}
+
+function redactSubprotocols(value: string): string {
+  return value.replace(BEARER_SUBPROTOCOL, '$1[REDACTED]');
+}
+
+/** A request target safe to log: credential-looking query parameters replaced. */
+export function redactUrl(url: string | undefined): string {
+  return (url ?? '').replace(SECRET_QUERY_PARAM, '$1[REDACTED]');
+}
+
+/** A body excerpt safe to log: credential fields of JSON documents replaced. */
+export function redactBody(text: string): string {
+  return text.replace(SECRET_JSON_FIELD, '$1[REDACTED]$2');
+}
+
 export interface LoggerOptions {
   readonly verbosity: number;
   /** Where lines go; defaults to stderr. */

@@ -6,7 +6,7 @@ import type { Dispatcher } from 'undici';
 import type { Credentials } from './auth/credentials.js';
 import { compileFilter, type CompiledFilter } from './filter.js';
 import type { RestConfig } from './kubeconfig/rest-config.js';
-import type { Logger } from './log.js';
+import { redactUrl, type Logger } from './log.js';
 import { NO_METRICS, type ProxyMetrics } from './observer.js';
 import type { ResolvedOptions } from './options.js';
 import { forwardRequest, type ForwardContext } from './proxy/forward.js';
@@ -55,6 +55,8 @@ export function buildServer(options: ResolvedOptions, dependencies: ServerDepend
     userAgent: dependencies.userAgent ?? 'kubegate',
     observer: dependencies.metrics ?? NO_METRICS,
     accessLog: logger.isLevelEnabled('debug'),
+    traceHeaders: options.verbosity >= 8 && logger.isLevelEnabled('trace'),
+    traceBodies: options.verbosity >= 9 && logger.isLevelEnabled('trace'),
     streams: new Set(),
   };
   const filterLogging = logger.isLevelEnabled('info');
@@ -91,7 +93,7 @@ export function buildServer(options: ResolvedOptions, dependencies: ServerDepend
     switch (decision.kind) {
       case 'reply':
         if (decision.rejectedBy) forwardContext.observer.filterRejected(decision.rejectedBy);
-        if (decision.rejectedBy && filterLogging) logger.info({ method, url: request.url, flag: decision.rejectedBy }, `Filter rejecting ${method} ${request.url}`);
+        if (decision.rejectedBy && filterLogging) logger.info({ method, url: redactUrl(request.url), flag: decision.rejectedBy }, `Filter rejecting ${method} ${redactUrl(request.url)}`);
         response.writeHead(decision.status, { ...decision.headers, 'content-length': Buffer.byteLength(decision.body) });
         response.end(method === 'HEAD' ? undefined : decision.body);
         return;

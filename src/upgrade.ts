@@ -10,7 +10,7 @@ import { STATUS_CODES } from 'node:http';
 import { applyCredentials, type HeaderMap } from './auth/apply-credentials.js';
 import type { Credentials } from './auth/credentials.js';
 import type { RestConfig } from './kubeconfig/rest-config.js';
-import type { Logger } from './log.js';
+import { redactHeaders, redactUrl, type Logger } from './log.js';
 import type { ProxyMetrics } from './observer.js';
 import { clientAddress } from './proxy/forward.js';
 import { describeUpstreamError } from './proxy/upstream-errors.js';
@@ -152,7 +152,7 @@ export function createTunnelHandler(options: TunnelOptions): TunnelHandler {
     const decision = decideRequest(method, request.url ?? '/', request.headers.host, options.decision);
     if (decision.kind === 'reply') {
       if (decision.rejectedBy) options.metrics.filterRejected(decision.rejectedBy);
-      if (decision.rejectedBy) logger.info({ method, url: request.url, flag: decision.rejectedBy }, `Filter rejecting upgrade ${method} ${request.url}`);
+      if (decision.rejectedBy) logger.info({ method, url: redactUrl(request.url), flag: decision.rejectedBy }, `Filter rejecting upgrade ${method} ${redactUrl(request.url)}`);
       writeRawResponse(client, decision.status, decision.headers, decision.body);
       return;
     }
@@ -164,6 +164,8 @@ export function createTunnelHandler(options: TunnelOptions): TunnelHandler {
 
     const open = (authorization: string | undefined): void => {
       if (client.destroyed) return;
+      // -v=8: the upgrade request's headers (the tunnel's bytes are never logged).
+      if (logger.isLevelEnabled('trace')) logger.trace({ method, url: redactUrl(path), headers: redactHeaders(request.headers) }, `Upgrade request headers: ${method} ${redactUrl(path)}`);
       const upstream = dial();
       live.add(client);
       options.metrics.tunnelOpened();

@@ -80,13 +80,13 @@ async function startProxy(
   t: Teardown,
   upstream: string,
   flags: ProxyFlags = {},
-  extra: { credentials?: Credentials; restConfig?: Partial<RestConfig> } = {},
+  extra: { credentials?: Credentials; restConfig?: Partial<RestConfig>; logTo?: Writable } = {},
 ): Promise<string> {
   const options = completeOptions({ port: 0, ...flags }, {}, process.cwd());
   const kubegate = buildServer(options, {
     restConfig: restConfigFor(upstream, extra.restConfig),
     credentials: extra.credentials ?? noCredentials,
-    logger: createLogger({ verbosity: 0, destination: logSink }),
+    logger: createLogger({ verbosity: options.verbosity, destination: extra.logTo ?? logSink }),
   });
   await kubegate.app.listen({ port: 0, host: '127.0.0.1' });
   t.teardown(() => kubegate.shutdown(100));
@@ -312,4 +312,60 @@ t.test('shutdown ends open watches cleanly', async (t) => {
   await kubegate.shutdown(2000);
   await ended;
   t.equal(Buffer.concat(chunks).toString(), '{"type":"ADDED"}\n', 'the client saw a clean end of the stream');
+});
+
+t.test('-v levels through an injected destination: 0 quiet, 3 filter lines, 6 access lines, 8 headers, 9 bodies', async (t) => {
+  const upstream = await startUpstream(t, (req, res) => {
+    if ((req.url ?? '').includes('watch=true')) {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end('{"type":"ADDED","object":{"kind":"Pod","metadata":{"name":"watched-body"}}}\n');
+      return;
+    }
+    res.writeHead(201, { 'content-type': 'application/json', 'set-cookie': 'session=cookie-secret' });
+    res.end('{"kind":"TokenRequest","status":{"token":"tok-in-response-body"},"note":"response-body-text"}');
+  });
+  const linesAt = async (verbosity: number): Promise<Record<string, unknown>[]> => {
+    const lines: string[] = [];
+    const sink = new Writable({
+      write(chunk: Buffer, _encoding, callback) {
+        lines.push(chunk.toString());
+        callback();
+      },
+    });
+    const proxy = await startProxy(t, upstream.url, { verbosity }, { logTo: sink });
+    // The client's own Authorization (passed through, as in kubectl) must be redacted like an injected one.
+    await send(proxy, 'POST', '/api/v1/namespaces/d/configmaps?token=tok-in-query', { 'content-type': 'application/json', authorization: 'Bearer tok-client-secret' }, '{"data":{"password":"pw-in-request-body","note":"request-body-text"}}');
+    await send(proxy, 'GET', '/api/v1/namespaces/d/pods/p/exec');
+    await send(proxy, 'GET', '/api/v1/namespaces/d/pods?watch=true');
+    return lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+  };
+  const messages = (lines: Record<string, unknown>[]): string[] => lines.map((line) => String(line.msg));
+
+  t.same(await linesAt(0), [], '-v=0: nothing for ordinary traffic');
+
+  const v3 = messages(await linesAt(3));
+  t.ok(v3.some((m) => /^Filter accepting POST \/api\/v1\/namespaces\/d\/configmaps/.test(m)), '-v=3: accept lines');
+  t.ok(v3.some((m) => /^Filter rejecting GET \/api\/v1\/namespaces\/d\/pods\/p\/exec/.test(m)), '-v=3: reject lines');
+  t.notOk(v3.some((m) => /^POST .* 201$/.test(m)), '-v=3: no access lines');
+
+  const v6lines = await linesAt(6);
+  const access = v6lines.find((line) => line.msg === 'POST /api/v1/namespaces/d/configmaps 201');
+  t.match(access, { method: 'POST', path: '/api/v1/namespaces/d/configmaps', status: 201, bytes: Number, upstreamMs: Number, totalMs: Number, reqId: String }, '-v=6: one access line per request');
+  t.ok(v6lines.some((line) => typeof line.streamSeconds === 'number'), '-v=6: a stream reports its duration when it ends');
+  t.notOk(messages(v6lines).some((m) => m.startsWith('Request headers')), '-v=6: no headers');
+
+  const v8lines = await linesAt(8);
+  const requestHeaders = v8lines.find((line) => String(line.msg).startsWith('Request headers: POST'));
+  t.match(requestHeaders, { headers: { authorization: '[REDACTED]', 'content-type': 'application/json' } }, '-v=8: request headers, credential redacted');
+  t.ok(v8lines.some((line) => String(line.msg) === 'Response status: 201'), '-v=8: response headers');
+  t.notOk(messages(v8lines).some((m) => m.startsWith('Response body')), '-v=8: no bodies');
+
+  const v9lines = await linesAt(9);
+  const v9 = JSON.stringify(v9lines);
+  t.match(v9, 'request-body-text', '-v=9: request body');
+  t.match(v9, 'response-body-text', '-v=9: response body');
+  t.notMatch(v9, 'watched-body', '-v=9: never a watch body');
+  for (const secret of ['tok-client-secret', 'tok-in-query', 'pw-in-request-body', 'tok-in-response-body', 'cookie-secret']) {
+    t.notMatch(v9, secret, `-v=9 never writes ${secret}`);
+  }
 });

@@ -1,13 +1,14 @@
 // Forwards one ordinary (non-upgrade) API request to the API server and streams the answer back.
 
 import { randomUUID } from 'node:crypto';
+import { Readable } from 'node:stream';
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { Dispatcher } from 'undici';
 import { applyCredentials, type HeaderMap } from '../auth/apply-credentials.js';
 import type { Credentials } from '../auth/credentials.js';
 import type { ImpersonationConfig } from '../kubeconfig/rest-config.js';
-import type { Logger } from '../log.js';
+import { redactBody, redactHeaders, redactUrl, type Logger } from '../log.js';
 import { resourceLabel, type ProxyMetrics, type UpstreamErrorKind } from '../observer.js';
 import { writeStatus } from '../status.js';
 import { describeUpstreamError } from './upstream-errors.js';
@@ -56,8 +57,48 @@ export interface ForwardContext {
   readonly observer: ProxyMetrics;
   /** Whether to write one access line per request (-v=6 and up). */
   readonly accessLog: boolean;
+  /** -v=8: request and response headers, credentials redacted. */
+  readonly traceHeaders: boolean;
+  /** -v=9: request and response bodies, cut to TRACE_BODY_LIMIT (never watches or streams). */
+  readonly traceBodies: boolean;
   /** Stoppers for responses that stream until someone stops them (watch, follow), so shutdown can end them. */
   readonly streams: Set<() => void>;
+}
+
+/** How much of a body -v=9 shows, as kubectl's -v=9 cuts long bodies. */
+export const TRACE_BODY_LIMIT = 4096;
+
+/** A body excerpt for -v=9: text shown (credentials redacted), anything else described. */
+export function describeBody(chunks: readonly Buffer[], totalBytes: number, contentType: string | undefined, contentEncoding: string | undefined): string {
+  if (totalBytes === 0) return '';
+  if (contentEncoding && contentEncoding !== 'identity') return `[${totalBytes} bytes, ${contentEncoding}-encoded]`;
+  if (contentType && !/json|yaml|text|xml/i.test(contentType)) return `[${totalBytes} bytes of ${contentType}]`;
+  const text = redactBody(Buffer.concat(chunks).subarray(0, TRACE_BODY_LIMIT).toString('utf8'));
+  return totalBytes > TRACE_BODY_LIMIT ? `${text}... [${totalBytes - TRACE_BODY_LIMIT} more bytes]` : text;
+}
+
+/** Keeps the first TRACE_BODY_LIMIT bytes of a body for -v=9 while counting all of it. */
+class BodySample {
+  readonly chunks: Buffer[] = [];
+  kept = 0;
+  total = 0;
+  add(chunk: Buffer): void {
+    this.total += chunk.length;
+    if (this.kept < TRACE_BODY_LIMIT) {
+      const part = chunk.subarray(0, TRACE_BODY_LIMIT - this.kept);
+      this.chunks.push(part);
+      this.kept += part.length;
+    }
+  }
+}
+
+/** The request body, passed through unchanged while a sample is kept for -v=9. */
+async function* sampledBody(request: IncomingMessage, sample: BodySample, done: () => void): AsyncGenerator<Buffer> {
+  for await (const chunk of request) {
+    sample.add(chunk as Buffer);
+    yield chunk as Buffer;
+  }
+  done();
 }
 
 /** The names listed in a Connection header, lower-cased; those headers are hop-by-hop too. */
@@ -112,6 +153,10 @@ export function buildResponseHeaders(upstream: IncomingHttpHeaders): Record<stri
   return headers;
 }
 
+function headerText(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value.join(', ') : value;
+}
+
 function hasRequestBody(request: IncomingMessage): boolean {
   const length = request.headers['content-length'];
   return request.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
@@ -159,6 +204,9 @@ export function forwardRequest(
   const path = `${target.basePath}${upstreamPath}${query === undefined ? '' : `?${query}`}`;
   withCredentials(context, response, (authorization) => {
     applyCredentials(headers, target.tls ? authorization : undefined, context.impersonate);
+    if (context.traceHeaders) {
+      context.logger.trace({ reqId: exchange.id, method, url: redactUrl(path), headers: redactHeaders(headers) }, `Request headers: ${method} ${redactUrl(path)}`);
+    }
     dispatch(context, request, response, path, headers, exchange, authorization);
   });
 }
@@ -261,12 +309,25 @@ function dispatch(
   };
   response.once('close', release);
 
+  const traceBody = context.traceBodies && !exchange.streaming;
+  let body: Dispatcher.DispatchOptions['body'] = hasRequestBody(request) ? request : null;
+  if (traceBody && body !== null) {
+    const sample = new BodySample();
+    body = Readable.from(sampledBody(request, sample, () => {
+      const text = describeBody(sample.chunks, sample.total, headerText(headers['content-type']), headerText(headers['content-encoding']));
+      context.logger.trace({ reqId: exchange.id, bytes: sample.total, body: text }, `Request body (${sample.total} bytes)`);
+    }), { objectMode: false });
+  }
+  const responseSample = traceBody ? new BodySample() : undefined;
+  let responseType: string | undefined;
+  let responseEncoding: string | undefined;
+
   const options: Dispatcher.DispatchOptions = {
     origin: context.target.origin,
     path,
     method: request.method as Dispatcher.HttpMethod,
     headers,
-    body: hasRequestBody(request) ? request : null,
+    body,
     // A retried non-idempotent request could be applied twice upstream.
     idempotent: request.method === 'GET' || request.method === 'HEAD',
   };
@@ -322,6 +383,11 @@ function dispatch(
       exchange.status = statusCode;
       const responseHeaders = buildResponseHeaders(upstreamHeaders);
       if (responseHeaders['audit-id'] === undefined) responseHeaders['audit-id'] = exchange.id;
+      if (context.traceHeaders) {
+        context.logger.trace({ reqId: exchange.id, status: statusCode, headers: redactHeaders(responseHeaders) }, `Response status: ${statusCode}`);
+      }
+      responseType = headerText(responseHeaders['content-type']);
+      responseEncoding = headerText(responseHeaders['content-encoding']);
       response.writeHead(statusCode, responseHeaders);
       // Send headers now: a watch may not produce its first event for minutes.
       if (exchange.streaming) response.flushHeaders();
@@ -329,13 +395,19 @@ function dispatch(
     onResponseData(ctrl, chunk) {
       if (clientGone || retrying) return;
       exchange.bytesOut += chunk.length;
+      responseSample?.add(chunk);
       if (!response.write(chunk)) {
         ctrl.pause();
         response.once('drain', () => ctrl.resume());
       }
     },
     onResponseEnd() {
-      if (!clientGone && !retrying) response.end();
+      if (clientGone || retrying) return;
+      if (responseSample) {
+        const text = describeBody(responseSample.chunks, responseSample.total, responseType, responseEncoding);
+        context.logger.trace({ reqId: exchange.id, bytes: responseSample.total, body: text }, `Response body (${responseSample.total} bytes)`);
+      }
+      response.end();
     },
     onResponseError(_ctrl, error) {
       if (clientGone || retrying) return;

@@ -1,0 +1,57 @@
+import t from 'tap';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { SECRETS } from '../fixtures/cluster.js';
+import { repoRoot } from '../fixtures/paths.js';
+import { runCommand } from '../fixtures/processes.js';
+
+// Runs every other end-to-end suite again with kubegate at -v=9, keeps every log line each kubegate wrote,
+// and searches them for the tests' credentials. Zero hits, or this fails naming the line.
+
+const here = dirname(fileURLToPath(import.meta.url));
+
+/** Every credential the e2e suites use, in each form it could leak in. */
+function secretForms(): string[] {
+  const forms = new Set<string>();
+  const plain = [...Object.values(SECRETS), 'tok-revoked-by-the-server', 'browser-token'];
+  for (const secret of plain) {
+    forms.add(secret);
+    forms.add(Buffer.from(secret).toString('base64url'));
+  }
+  forms.add(Buffer.from(`bob:${SECRETS.basicPassword}`).toString('base64'));
+  // Key material: PEM markers of any private key, and the body of the test keys (PKCS#8 "MII..." lines).
+  forms.add('PRIVATE KEY');
+  return [...forms];
+}
+
+t.test('the whole e2e suite at -v=9 writes no credential to any log line', async (t) => {
+  const logDir = mkdtempSync(join(tmpdir(), 'kubegate-v9-logs-'));
+  t.teardown(() => rmSync(logDir, { recursive: true, force: true }));
+  const suites = readdirSync(here)
+    .filter((name) => name.endsWith('.test.js') && name !== 'redaction.test.js')
+    .map((name) => join(here, name));
+  t.ok(suites.length >= 8, `${suites.length} e2e suites re-run at -v=9`);
+
+  const run = await runCommand(process.execPath, [join(repoRoot, 'node_modules', 'tap', 'dist', 'esm', 'run.mjs'), '--reporter=tap', ...suites], {
+    cwd: repoRoot,
+    // A clean tap run: none of this (outer) tap process's TAP_* settings leak into the inner one.
+    env: { ...Object.fromEntries(Object.keys(process.env).filter((name) => name.startsWith('TAP')).map((name) => [name, undefined])), KUBEGATE_E2E_VERBOSITY: '9', KUBEGATE_E2E_LOG_DIR: logDir },
+    timeoutMs: 480_000,
+  });
+  if (run.status !== 0) t.comment(`inner run output:\n${run.stdout.split('\n').filter((line) => /not ok|# /.test(line)).slice(-40).join('\n')}\n${run.stderr.slice(-2000)}`);
+  t.equal(run.status, 0, 'the e2e suites pass at -v=9 too');
+
+  const files = readdirSync(logDir);
+  const lines = files.flatMap((file) => readFileSync(join(logDir, file), 'utf8').split('\n').filter((line) => line.trim() !== ''));
+  const traced = lines.filter((line) => line.includes('"msg":"Request headers')).length;
+  const bodies = lines.filter((line) => line.includes('"msg":"Response body')).length;
+  t.ok(files.length >= 30, `${files.length} kubegate processes left their logs`);
+  t.ok(traced >= 100 && bodies >= 50, `the logs are really at -v=9: ${lines.length} lines, ${traced} request-header lines, ${bodies} response-body lines`);
+
+  const forms = secretForms();
+  const leaks = lines.flatMap((line) => forms.filter((form) => line.includes(form)).map((form) => `${form} in: ${line.slice(0, 300)}`));
+  t.same(leaks.slice(0, 5), [], `zero credentials in ${lines.length} log lines (${leaks.length} hits)`);
+  t.comment(`redaction: ${suites.length} suites, ${files.length} kubegate processes, ${lines.length} log lines at -v=9, ${leaks.length} credential hits`);
+});

@@ -3,6 +3,7 @@
 import { fastify, type FastifyInstance } from 'fastify';
 import type { Dispatcher } from 'undici';
 import type { Credentials } from './auth/credentials.js';
+import { describeRemaining } from './auth/expiry.js';
 import type { Metrics } from './metrics.js';
 import type { UpstreamTarget } from './proxy/upstream.js';
 
@@ -21,6 +22,8 @@ export interface ReadinessDependencies {
 export interface Readiness {
   readonly ready: boolean;
   readonly reasons: readonly string[];
+  /** Facts worth showing either way (time to credential expiry). */
+  readonly details: readonly string[];
 }
 
 /**
@@ -69,7 +72,14 @@ export function createReadinessCheck(dependencies: ReadinessDependencies): () =>
       await inFlight;
     }
     if (now() - lastAnswer > FRESH_MS) reasons.push(lastFailure);
-    return { ready: reasons.length === 0, reasons };
+    const details: string[] = [];
+    const expiresAt = dependencies.credentials.expiresAt();
+    if (expiresAt !== undefined) {
+      const when = `${describeRemaining(expiresAt, now())} (${new Date(expiresAt).toISOString()})`;
+      if (expiresAt <= now()) reasons.push(`the credential expired ${when}`);
+      else details.push(`credential expires ${when}`);
+    }
+    return { ready: reasons.length === 0, reasons, details };
   };
 }
 
@@ -84,11 +94,12 @@ export function buildAdminServer(options: AdminOptions): FastifyInstance {
   app.get('/livez', async (_request, reply) => reply.type('text/plain').send('ok\n'));
   app.get('/readyz', async (_request, reply) => {
     const readiness = await options.readiness();
-    if (readiness.ready) return reply.type('text/plain').send('ok\n');
+    const details = readiness.details.map((detail) => `${detail}\n`).join('');
+    if (readiness.ready) return reply.type('text/plain').send(`ok\n${details}`);
     return reply
       .code(503)
       .type('text/plain')
-      .send(`not ready:\n${readiness.reasons.map((reason) => `- ${reason}`).join('\n')}\n`);
+      .send(`not ready:\n${readiness.reasons.map((reason) => `- ${reason}`).join('\n')}\n${details}`);
   });
   app.get('/metrics', async (_request, reply) => {
     const body = await options.metrics.registry.metrics();

@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import type { Teardown } from './fixtures/teardown.js';
 import type { Credentials } from '../src/auth/credentials.js';
+import { noCredentials } from './fixtures/credentials.js';
 import { KubegateError } from '../src/errors.js';
 import type { RestConfig } from '../src/kubeconfig/rest-config.js';
 import { createLogger } from '../src/log.js';
@@ -45,13 +46,6 @@ async function startUpstream(
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, seen, server };
 }
 
-const noCredentials: Credentials = {
-  authorization: () => undefined,
-  clientCertificate: () => undefined,
-  certificateAuthority: () => undefined,
-  invalidate: () => {},
-  close: () => {},
-};
 
 function restConfigFor(server: string, overrides: Partial<RestConfig> = {}): RestConfig {
   return {

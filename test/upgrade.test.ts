@@ -2,7 +2,7 @@ import t from 'tap';
 import { once } from 'node:events';
 import { createServer, connect, type AddressInfo, type Server, type Socket } from 'node:net';
 import { Writable } from 'node:stream';
-import type { Credentials } from '../src/auth/credentials.js';
+import { noCredentials } from './fixtures/credentials.js';
 import type { RestConfig } from '../src/kubeconfig/rest-config.js';
 import { createLogger } from '../src/log.js';
 import { completeOptions, type ProxyFlags } from '../src/options.js';
@@ -52,13 +52,6 @@ async function startRawUpstream(
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, heads, sockets, server };
 }
 
-const noCredentials: Credentials = {
-  authorization: () => undefined,
-  clientCertificate: () => undefined,
-  certificateAuthority: () => undefined,
-  invalidate: () => {},
-  close: () => {},
-};
 
 const quiet = new Writable({ write: (_c, _e, cb) => cb() });
 

@@ -3,6 +3,7 @@
 import type { RestConfig } from '../kubeconfig/rest-config.js';
 import type { ClientCertificate, Credentials } from './credentials.js';
 import { createExecCredentialSource, type ExecCredential } from './exec-plugin.js';
+import { certificateExpiry, earliest, jwtExpiry } from './expiry.js';
 import { createMaterialReader, type FileReader } from './material.js';
 import { createTokenFileSource } from './token-file.js';
 
@@ -54,9 +55,13 @@ export function createCredentials(config: RestConfig, options: CredentialOptions
   const cert = tls && config.tls.clientCertificate ? createMaterialReader(config.tls.clientCertificate.cert) : undefined;
   const key = tls && config.tls.clientCertificate ? createMaterialReader(config.tls.clientCertificate.key) : undefined;
   let lastCertificate: ClientCertificate | undefined;
+  let lastExpiryCertificate: ClientCertificate | undefined;
+  let lastCertificateEnd: number | undefined;
 
   let authorization: () => string | undefined | Promise<string | undefined>;
   let invalidate = (): void => {};
+  // What the credential itself says about its end of life (plugins report it; tokens may be JWTs).
+  let credentialExpiry = (): number | undefined => undefined;
   // An exec plugin may hand out a client certificate instead of (or besides) a token.
   let pluginCertificate = (): ClientCertificate | undefined => undefined;
   if (!tls) {
@@ -87,6 +92,7 @@ export function createCredentials(config: RestConfig, options: CredentialOptions
       return cached ? bearer(cached) : source.get().then(bearer);
     };
     pluginCertificate = () => source.cached()?.clientCertificate;
+    credentialExpiry = () => source.cached()?.expiresAt;
     invalidate = () => source.invalidate();
   } else {
     authorization = staticAuthorization(config) ?? (() => undefined);
@@ -105,6 +111,23 @@ export function createCredentials(config: RestConfig, options: CredentialOptions
       return lastCertificate;
     },
     certificateAuthority: () => ca?.read(),
+    expiresAt() {
+      let bearer: string | undefined;
+      try {
+        const value = authorization();
+        bearer = typeof value === 'string' && value.startsWith('Bearer ') ? value.slice('Bearer '.length) : undefined;
+      } catch {
+        bearer = undefined;
+      }
+      const certificate = this.clientCertificate();
+      let certificateEnd: number | undefined;
+      if (certificate && certificate !== lastExpiryCertificate) {
+        lastExpiryCertificate = certificate;
+        lastCertificateEnd = certificateExpiry(certificate.cert);
+      }
+      if (certificate) certificateEnd = lastCertificateEnd;
+      return earliest(credentialExpiry(), bearer ? jwtExpiry(bearer) : undefined, certificateEnd);
+    },
     invalidate() {
       invalidate();
       ca?.invalidate();

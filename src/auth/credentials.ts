@@ -22,6 +22,11 @@ export interface Credentials {
   clientCertificate(): ClientCertificate | undefined;
   /** The CA bundle for a new TLS connection, read current; undefined means the system roots. */
   certificateAuthority(): Buffer | undefined;
+  /**
+   * When the credentials in use stop working, if they say so (exec plugin expirationTimestamp, a JWT's
+   * `exp`, the client certificate's notAfter): the earliest, in epoch ms; undefined when unknown.
+   */
+  expiresAt(): number | undefined;
   /** The upstream answered 401: drop cached secrets so the next call re-reads or re-runs. */
   invalidate(): void;
   /** Stop watchers and timers. */

@@ -92,11 +92,13 @@ class BodySample {
   }
 }
 
-/** The request body, passed through unchanged while a sample is kept for -v=9. */
-async function* sampledBody(request: IncomingMessage, sample: BodySample, done: () => void): AsyncGenerator<Buffer> {
+/** The request body, passed through unchanged, counted, and sampled for -v=9 when asked. */
+async function* countedBody(request: IncomingMessage, exchange: Exchange, sample: BodySample | undefined, done: () => void): AsyncGenerator<Buffer> {
   for await (const chunk of request) {
-    sample.add(chunk as Buffer);
-    yield chunk as Buffer;
+    const bytes = chunk as Buffer;
+    exchange.bytesIn += bytes.length;
+    sample?.add(bytes);
+    yield bytes;
   }
   done();
 }
@@ -190,6 +192,7 @@ export function forwardRequest(
     started: performance.now(),
     upstreamMs: -1,
     status: 0,
+    bytesIn: 0,
     bytesOut: 0,
     streaming: isStreamingRequest(upstreamPath, query ?? ''),
     // Only a request kubegate authenticated, with no body to replay, is retried after a 401.
@@ -219,6 +222,7 @@ interface Exchange {
   readonly started: number;
   upstreamMs: number;
   status: number;
+  bytesIn: number;
   bytesOut: number;
   readonly streaming: boolean;
   retryable: boolean;
@@ -228,7 +232,7 @@ function finish(context: ForwardContext, exchange: Exchange): void {
   const totalMs = performance.now() - exchange.started;
   const resource = resourceLabel(exchange.path);
   if (exchange.streaming) context.observer.watchClosed();
-  context.observer.requestFinished(exchange.method, resource, exchange.status, exchange.streaming ? -1 : totalMs / 1000, 0, exchange.bytesOut);
+  context.observer.requestFinished(exchange.method, resource, exchange.status, exchange.streaming ? -1 : totalMs / 1000, exchange.bytesIn, exchange.bytesOut);
   if (context.accessLog) {
     context.logger.debug(
       {
@@ -310,13 +314,18 @@ function dispatch(
   response.once('close', release);
 
   const traceBody = context.traceBodies && !exchange.streaming;
-  let body: Dispatcher.DispatchOptions['body'] = hasRequestBody(request) ? request : null;
-  if (traceBody && body !== null) {
-    const sample = new BodySample();
-    body = Readable.from(sampledBody(request, sample, () => {
-      const text = describeBody(sample.chunks, sample.total, headerText(headers['content-type']), headerText(headers['content-encoding']));
-      context.logger.trace({ reqId: exchange.id, bytes: sample.total, body: text }, `Request body (${sample.total} bytes)`);
-    }), { objectMode: false });
+  let body: Dispatcher.DispatchOptions['body'] = null;
+  if (hasRequestBody(request)) {
+    // Streamed through a generator that counts bytes (metrics) and keeps a sample for -v=9.
+    const sample = traceBody ? new BodySample() : undefined;
+    body = Readable.from(
+      countedBody(request, exchange, sample, () => {
+        if (!sample) return;
+        const text = describeBody(sample.chunks, sample.total, headerText(headers['content-type']), headerText(headers['content-encoding']));
+        context.logger.trace({ reqId: exchange.id, bytes: sample.total, body: text }, `Request body (${sample.total} bytes)`);
+      }),
+      { objectMode: false },
+    );
   }
   const responseSample = traceBody ? new BodySample() : undefined;
   let responseType: string | undefined;

@@ -1,6 +1,5 @@
 import t from 'tap';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
@@ -11,7 +10,7 @@ import { completeOptions } from '../../src/options.js';
 import { seedDemoCluster } from '../../src/demo/seed.js';
 import { startTestCluster, SECRETS } from '../fixtures/cluster.js';
 import { repoRoot } from '../fixtures/paths.js';
-import { requireKubectl, runCommand, startKubegate } from '../fixtures/processes.js';
+import { freePort, requireKubectl, runCommand, startKubegate } from '../fixtures/processes.js';
 
 // No container engine runs on CI machines: these tests replay the Dockerfile's steps in a clean directory
 // and check the Kubernetes manifests in config/ with kubegate's own flag parser and `kubectl apply --dry-run=client`.
@@ -32,14 +31,6 @@ function dockerfileStages(): Stage[] {
     else stages.at(-1)?.lines.push(trimmed);
   }
   return stages;
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 t.test('the Dockerfile: multi-stage, production dependencies only, non-root, sidecar defaults', async (t) => {

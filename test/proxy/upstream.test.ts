@@ -1,14 +1,13 @@
 import t from 'tap';
 import { currentTlsOptions, resolveUpstreamTarget } from '../../src/proxy/upstream.js';
 import type { Credentials } from '../../src/auth/credentials.js';
+import { noCredentials } from '../fixtures/credentials.js';
 import { restConfig } from '../fixtures/kubeconfig/env.js';
 
 const credentials = (ca?: Buffer): Credentials => ({
-  authorization: () => undefined,
+  ...noCredentials,
   clientCertificate: () => ({ cert: Buffer.from('C'), key: Buffer.from('K') }),
   certificateAuthority: () => ca,
-  invalidate() {},
-  close() {},
 });
 
 t.test('the upstream target: origin, Host as written, server path only with --append-server-path', async (t) => {

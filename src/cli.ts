@@ -64,6 +64,7 @@ export const FLAG_SPECS: readonly FlagSpec[] = [
   { name: 'exec-plugin-timeout', kind: 'duration', defaultText: '1m0s', usage: 'How long an exec credential plugin (users[].user.exec) may run before kubegate stops it and fails the request.' },
   { name: 'service-account-dir', kind: 'string', defaultText: '/var/run/secrets/kubernetes.io/serviceaccount', usage: 'Where the pod\'s service-account token and ca.crt are, for in-cluster mode (also KUBEGATE_SERVICE_ACCOUNT_DIR).' },
   { name: 'demo', kind: 'bool', defaultText: 'false', usage: 'Start a built-in, in-memory demo API server and proxy to it (no cluster needed). A demo: never for real use.' },
+  { name: 'demo-user', kind: 'string', defaultText: 'kubernetes-admin', usage: 'With --demo: the identity kubegate presents, e.g. system:serviceaccount:default:default (no rights) or system:serviceaccount:default:demo-sa (may list pods).' },
   { name: 'help', short: 'h', kind: 'bool', usage: 'Help for kubegate.' },
   { name: 'version', kind: 'bool', usage: 'Print the kubegate version and exit.' },
   // kubectl's other global flags: accepted so existing command lines keep working; no effect here.
@@ -163,6 +164,7 @@ export function flagsToOptions(parsed: ParsedFlags): { proxy: ProxyFlags; kubeco
     adminAddress: stringValue(v, 'admin-address'),
     readyJson: boolValue(v, 'ready-json'),
     demo: boolValue(v, 'demo'),
+    demoUser: stringValue(v, 'demo-user'),
     execPluginTimeoutMs: numberValue(v, 'exec-plugin-timeout'),
     serviceAccountDir: stringValue(v, 'service-account-dir'),
   };
@@ -247,12 +249,14 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     });
 
     let restConfig: RestConfig;
+    let afterListening: ((display: string) => void) | undefined;
     if (options.demo) {
       // Loaded only when asked for: the demo server and its certificate library stay out of a normal start.
-      const { startDemo } = await import('./demo-mode.js');
-      const demo = await startDemo(logger);
+      const { startDemo, demoInstructions } = await import('./demo-mode.js');
+      const demo = await startDemo(logger, options.demoUser);
       cleanups.push(() => demo.close());
       restConfig = demo.restConfig;
+      afterListening = (display) => io.stdout.write(demoInstructions(display, demo.userName));
     } else {
       restConfig = await loadRestConfig(
         options.kubeconfig,
@@ -308,6 +312,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
         })}\n`,
       );
     }
+    afterListening?.(listening.display);
     io.onListening?.({ display: listening.display, port: listening.port });
 
     const signal = await new Promise<string>((resolve) => {

@@ -39,6 +39,7 @@ export interface ProxyFlags {
   readonly adminAddress?: string;
   readonly readyJson?: boolean;
   readonly demo?: boolean;
+  readonly demoUser?: string;
   readonly execPluginTimeoutMs?: number;
   readonly serviceAccountDir?: string;
 }
@@ -61,6 +62,7 @@ export interface ResolvedOptions {
   readonly readyJson: boolean;
   readonly kubeconfig: KubeconfigFlags;
   readonly demo: boolean;
+  readonly demoUser: string | undefined;
   readonly execPluginTimeoutMs: number;
   /** Overrides the in-cluster service-account directory (else KUBEGATE_SERVICE_ACCOUNT_DIR, else the pod default). */
   readonly serviceAccountDir: string | undefined;
@@ -72,6 +74,9 @@ export interface ResolvedOptions {
  */
 export function completeOptions(flags: ProxyFlags, kubeconfig: KubeconfigFlags, cwd: string): ResolvedOptions {
   const port = flags.port ?? DEFAULT_PORT;
+  if (flags.demoUser !== undefined && !flags.demo) {
+    throw usageError('--demo-user only applies with --demo: add --demo, or drop --demo-user to use your kubeconfig');
+  }
   // kubectl compares against the default value, not "was the flag set": `-u s --port 8001` is allowed.
   if (flags.unixSocket && port !== DEFAULT_PORT) {
     throw usageError('cannot set --unix-socket and --port at the same time');
@@ -111,6 +116,7 @@ export function completeOptions(flags: ProxyFlags, kubeconfig: KubeconfigFlags, 
     readyJson: flags.readyJson ?? false,
     kubeconfig: Object.freeze({ ...kubeconfig }),
     demo: flags.demo ?? false,
+    demoUser: flags.demoUser,
     execPluginTimeoutMs: execPluginTimeout(flags.execPluginTimeoutMs),
     serviceAccountDir: flags.serviceAccountDir === undefined || flags.serviceAccountDir === '' ? undefined : resolvePath(cwd, flags.serviceAccountDir),
   });

@@ -26,6 +26,7 @@ import {
   type ResourceType,
 } from './resources.js';
 import { ObjectStore, type KubeObject, type WatchEvent } from './store.js';
+import { rbacAuthorizer } from './rbac.js';
 import { createStreamServer, rejectUpgrade, type TunnelRegistry } from './streams.js';
 import { toTable, wantsTable } from './table.js';
 
@@ -62,6 +63,8 @@ export interface ApiServerOptions extends AuthenticationOptions {
   readonly host?: string;
   readonly port?: number;
   readonly authorize?: Authorizer;
+  /** Authorize with RBAC over the store's Roles and RoleBindings (the demo cluster), instead of allowing every authenticated user. */
+  readonly rbac?: boolean;
   /** `namespace/name` of a service or pod → `http://127.0.0.1:PORT` answering its /proxy/ requests. */
   readonly proxyBackends?: Readonly<Record<string, string>>;
   /** A namespace whose configmap LIST is generated as a stream (never held in memory). */
@@ -190,7 +193,7 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ru
   const pki = options.pki ?? (await createPki());
   const store = new ObjectStore();
   const requests = new RequestLog();
-  const authorize = options.authorize ?? defaultAuthorizer;
+  const authorize = options.authorize ?? (options.rbac ? rbacAuthorizer(store) : defaultAuthorizer);
   const namespaceType = findResourceType('', 'v1', 'namespaces') as ResourceType;
   for (const name of options.namespaces ?? ['default', 'kube-system', ...(options.largeList ? [options.largeList.namespace] : [])]) {
     store.create(namespaceType, { metadata: { name }, status: { phase: 'Active' } });

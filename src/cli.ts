@@ -209,8 +209,16 @@ export interface CliIo {
 const DEFAULT_SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
 
 /** Warnings kubectl prints at start, plus kubegate's own (--www problems, config findings). */
-function startupWarnings(options: ResolvedOptions, restConfig: RestConfig): string[] {
+function startupWarnings(options: ResolvedOptions, restConfig: RestConfig, env: CliIo['env']): string[] {
   const warnings = [...restConfig.warnings];
+  // client-go would tunnel through these; kubegate does not, so say so before the first request times out.
+  if (restConfig.proxyUrl) {
+    warnings.push(`cluster "${restConfig.names.cluster}" sets proxy-url (not shown: it may hold a password), which kubegate does not support: it connects to ${restConfig.server} directly`);
+  }
+  const proxyVariable = ['HTTPS_PROXY', 'https_proxy'].find((name) => env[name]);
+  if (proxyVariable && restConfig.serverUrl.protocol === 'https:' && !restConfig.inCluster) {
+    warnings.push(`${proxyVariable} is set, but kubegate connects to ${restConfig.server} directly (proxies are not supported)`);
+  }
   if (!options.filter && options.listen.kind === 'tcp') {
     warnings.push('Request filter disabled, your proxy is vulnerable to XSRF attacks, please be cautious');
   }
@@ -269,7 +277,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
         { appendServerPath: options.appendServerPath },
       );
     }
-    for (const warning of startupWarnings(options, restConfig)) logger.warn(warning);
+    for (const warning of startupWarnings(options, restConfig, io.env)) logger.warn(warning);
 
     const credentials = createCredentials(restConfig, {
       execTimeoutMs: options.execPluginTimeoutMs,

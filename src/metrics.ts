@@ -15,7 +15,8 @@ export interface Metrics extends ProxyMetrics {
 
 export function createMetrics(options: { readonly defaultMetrics?: boolean } = {}): Metrics {
   const registry = new Registry();
-  if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry, prefix: 'kubegate_process_' });
+  // The standard process_* and nodejs_* names, unprefixed, so stock Node.js dashboards and alerts work as they are.
+  if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry });
 
   const requests = new Counter({
     name: 'kubegate_requests_total',

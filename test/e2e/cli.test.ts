@@ -148,3 +148,25 @@ t.test('--disable-filter warns about XSRF on stderr', async (t) => {
   while (!/XSRF/.test(proxy.stderr()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
   t.match(proxy.stderr(), /Request filter disabled, your proxy is vulnerable to XSRF attacks/);
 });
+
+t.test('a kubeconfig proxy-url and HTTPS_PROXY are not supported, and kubegate says so at start without printing the proxy password', async (t) => {
+  const dir = t.testdir({
+    config: [
+      'apiVersion: v1',
+      'kind: Config',
+      'clusters: [{name: c, cluster: {server: "https://127.0.0.1:1", proxy-url: "http://user:proxy-secret@10.0.0.1:3128"}}]',
+      'users: [{name: u, user: {token: t}}]',
+      'contexts: [{name: x, context: {cluster: c, user: u}}]',
+      'current-context: x',
+      '',
+    ].join('\n'),
+  });
+  const proxy = await startKubegate(t, ['--kubeconfig', `${dir}/config`, '--port=0'], {
+    env: { ...isolated(dir), HTTPS_PROXY: 'http://10.0.0.2:3128' },
+  });
+  const deadline = Date.now() + 3000;
+  while (!/HTTPS_PROXY/.test(proxy.stderr()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  t.match(proxy.stderr(), /cluster \\?"c\\?" sets proxy-url .* which kubegate does not support: it connects to https:\/\/127\.0\.0\.1:1 directly/);
+  t.match(proxy.stderr(), /HTTPS_PROXY is set, but kubegate connects to https:\/\/127\.0\.0\.1:1 directly/);
+  t.notMatch(proxy.stderr(), /proxy-secret/);
+});

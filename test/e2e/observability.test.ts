@@ -6,7 +6,7 @@ import { echoOnce, openSpdyTunnel } from '../fixtures/tunnels.js';
 
 // Metrics scraped after a known mix of traffic: every count exact.
 
-/** Prometheus text → `name{labels}` → value (comments and the process_* defaults skipped). */
+/** Prometheus text → `name{labels}` → value (comments skipped). */
 function parseMetrics(text: string): Map<string, number> {
   const samples = new Map<string, number>();
   for (const line of text.split('\n')) {
@@ -59,4 +59,6 @@ t.test('metrics after a known traffic mix have exact counts', async (t) => {
   t.ok((metrics.get('kubegate_response_bytes_total') ?? 0) > 0, 'response bytes counted');
   const requestLines = [...metrics.keys()].filter((key) => key.startsWith('kubegate_requests_total{'));
   t.equal(requestLines.length, 5, 'no other request series: names and namespaces never become labels');
+  t.ok((metrics.get('process_resident_memory_bytes') ?? 0) > 0, 'the standard process_* metrics, under their usual names');
+  t.ok(metrics.has('nodejs_eventloop_lag_p99_seconds'), 'and the nodejs_* ones');
 });

@@ -4,7 +4,7 @@ import type { RestConfig } from '../kubeconfig/rest-config.js';
 import type { ClientCertificate, Credentials } from './credentials.js';
 import { createExecCredentialSource, type ExecCredential } from './exec-plugin.js';
 import { certificateExpiry, earliest, jwtExpiry } from './expiry.js';
-import { createMaterialReader, type FileReader } from './material.js';
+import { createMaterialReader, type FileCheckOptions, type FileReader } from './material.js';
 import { createTokenFileSource } from './token-file.js';
 
 function staticAuthorization(config: RestConfig): (() => string | undefined) | undefined {
@@ -41,6 +41,8 @@ export interface CredentialOptions {
   readonly stdinIsTerminal: boolean;
   /** The environment exec plugins inherit. */
   readonly env: Readonly<Record<string, string | undefined>>;
+  /** How often token, certificate and CA files are checked for rotation (tests set 0 or a manual clock). */
+  readonly fileChecks?: FileCheckOptions;
 }
 
 const DEFAULT_CREDENTIAL_OPTIONS: CredentialOptions = { execTimeoutMs: 60_000, stdinIsTerminal: false, env: process.env };
@@ -51,9 +53,9 @@ const DEFAULT_CREDENTIAL_OPTIONS: CredentialOptions = { execTimeoutMs: 60_000, s
  */
 export function createCredentials(config: RestConfig, options: CredentialOptions = DEFAULT_CREDENTIAL_OPTIONS): Credentials {
   const tls = config.serverUrl.protocol === 'https:';
-  const ca: FileReader | undefined = tls && config.tls.ca ? createMaterialReader(config.tls.ca) : undefined;
-  const cert = tls && config.tls.clientCertificate ? createMaterialReader(config.tls.clientCertificate.cert) : undefined;
-  const key = tls && config.tls.clientCertificate ? createMaterialReader(config.tls.clientCertificate.key) : undefined;
+  const ca: FileReader | undefined = tls && config.tls.ca ? createMaterialReader(config.tls.ca, options.fileChecks) : undefined;
+  const cert = tls && config.tls.clientCertificate ? createMaterialReader(config.tls.clientCertificate.cert, options.fileChecks) : undefined;
+  const key = tls && config.tls.clientCertificate ? createMaterialReader(config.tls.clientCertificate.key, options.fileChecks) : undefined;
   let lastCertificate: ClientCertificate | undefined;
   let lastExpiryCertificate: ClientCertificate | undefined;
   let lastCertificateEnd: number | undefined;
@@ -67,7 +69,7 @@ export function createCredentials(config: RestConfig, options: CredentialOptions
   if (!tls) {
     authorization = () => undefined;
   } else if (config.auth.kind === 'token-file') {
-    const source = createTokenFileSource(config.auth.path);
+    const source = createTokenFileSource(config.auth.path, options.fileChecks);
     authorization = () => source.authorization();
     invalidate = () => source.invalidate();
   } else if (config.auth.kind === 'exec') {

@@ -1,7 +1,7 @@
 // A bearer token read from a file that may rotate under kubegate (tokenFile, projected service-account tokens).
 
 import { credentialError } from '../errors.js';
-import { createFileReader } from './material.js';
+import { createFileReader, type FileCheckOptions } from './material.js';
 
 export interface TokenFileSource {
   /** `Bearer <token>` for the current file contents. */
@@ -15,8 +15,8 @@ export interface TokenFileSource {
  * client-go trims the token and, when a later read fails or yields nothing, keeps the last good
  * one (transport/token_source.go). The first read must succeed.
  */
-export function createTokenFileSource(path: string): TokenFileSource {
-  const reader = createFileReader(path);
+export function createTokenFileSource(path: string, options: FileCheckOptions = {}): TokenFileSource {
+  const reader = createFileReader(path, options);
   let lastGood: string | undefined;
   let lastRaw: Buffer | undefined;
   let problem: string | undefined;

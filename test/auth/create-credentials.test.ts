@@ -8,7 +8,8 @@ import { b64, restConfig } from '../fixtures/kubeconfig/env.js';
 import { writeTestPlugin } from '../fixtures/exec-plugins.js';
 
 const HTTPS = 'https://127.0.0.1:6443';
-const options = { execTimeoutMs: 5000, stdinIsTerminal: false, env: process.env };
+// Files are statted on every read here: these tests are about rotation itself (material.test.ts covers the interval).
+const options = { execTimeoutMs: 5000, stdinIsTerminal: false, env: process.env, fileChecks: { recheckMs: 0 } };
 
 function tempFile(t: { teardown(fn: () => void): void }, name: string, text: string): string {
   const dir = mkdtempSync(join(tmpdir(), 'kubegate-creds-'));

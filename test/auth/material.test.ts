@@ -2,7 +2,13 @@ import t from 'tap';
 import { mkdirSync, mkdtempSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createFileReader, createMaterialReader } from '../../src/auth/material.js';
+import { RECHECK_INTERVAL_MS, createFileReader, createMaterialReader } from '../../src/auth/material.js';
+
+/** A clock the test moves by hand, so "the next read after the recheck interval" is exact. */
+function manualClock(): { now: () => number; advance: (ms: number) => void } {
+  let time = 1_000;
+  return { now: () => time, advance: (ms) => (time += ms) };
+}
 
 function tempDir(t: { teardown(fn: () => void): void }): string {
   const dir = mkdtempSync(join(tmpdir(), 'kubegate-material-'));
@@ -14,13 +20,19 @@ t.test('a file is read once while it is unchanged, and again after it changes', 
   const dir = tempDir(t);
   const path = join(dir, 'cert.pem');
   writeFileSync(path, 'one');
-  const reader = createFileReader(path);
+  const clock = manualClock();
+  const reader = createFileReader(path, { now: clock.now });
   const first = reader.read();
   t.equal(first.toString(), 'one');
+  clock.advance(RECHECK_INTERVAL_MS);
   t.equal(reader.read(), first, 'the same buffer while the file is unchanged');
   writeFileSync(join(dir, 'next'), 'two');
   renameSync(join(dir, 'next'), path);
-  t.equal(reader.read().toString(), 'two', 'an atomically replaced file is seen by the next read');
+  t.equal(reader.read(), first, 'within the recheck interval the cached contents are used without a stat');
+  clock.advance(RECHECK_INTERVAL_MS - 1);
+  t.equal(reader.read(), first, 'still within the interval');
+  clock.advance(1);
+  t.equal(reader.read().toString(), 'two', 'an atomically replaced file is seen by the first read after the interval');
 });
 
 t.test('a kubelet-style ..data symlink swap is seen by the next read', async (t) => {
@@ -29,12 +41,14 @@ t.test('a kubelet-style ..data symlink swap is seen by the next read', async (t)
   writeFileSync(join(dir, '..2026_01', 'token'), 'old');
   symlinkSync('..2026_01', join(dir, '..data'));
   symlinkSync('..data/token', join(dir, 'token'));
-  const reader = createFileReader(join(dir, 'token'));
+  const clock = manualClock();
+  const reader = createFileReader(join(dir, 'token'), { now: clock.now });
   t.equal(reader.read().toString(), 'old');
   mkdirSync(join(dir, '..2026_02'));
   writeFileSync(join(dir, '..2026_02', 'token'), 'new');
   symlinkSync('..2026_02', join(dir, '..data_tmp'));
   renameSync(join(dir, '..data_tmp'), join(dir, '..data'));
+  clock.advance(RECHECK_INTERVAL_MS);
   t.equal(reader.read().toString(), 'new');
 });
 
@@ -42,10 +56,11 @@ t.test('invalidate forces a read from disk', async (t) => {
   const dir = tempDir(t);
   const path = join(dir, 'f');
   writeFileSync(path, 'a');
-  const reader = createFileReader(path);
+  const reader = createFileReader(path, { now: manualClock().now });
   const first = reader.read();
+  writeFileSync(path, 'b');
   reader.invalidate();
-  t.not(reader.read(), first, 'a fresh buffer after invalidate');
+  t.equal(reader.read().toString(), 'b', 'invalidate skips the recheck interval (after a 401)');
 });
 
 t.test('inline data never changes; a missing file throws', async (t) => {

@@ -12,6 +12,9 @@ function tokenPath(t: { teardown(fn: () => void): void }, initial?: string): str
   return path;
 }
 
+// Stat on every read: these tests are about what a rotation does; material.test.ts covers the interval.
+const EVERY_READ = { recheckMs: 0 };
+
 function replace(path: string, text: string): void {
   writeFileSync(`${path}.new`, text);
   renameSync(`${path}.new`, path);
@@ -19,7 +22,7 @@ function replace(path: string, text: string): void {
 
 t.test('the token is trimmed and a rotated file is used by the next call', async (t) => {
   const path = tokenPath(t, '  first-token\n');
-  const source = createTokenFileSource(path);
+  const source = createTokenFileSource(path, EVERY_READ);
   t.equal(source.authorization(), 'Bearer first-token');
   replace(path, 'second-token\n');
   t.equal(source.authorization(), 'Bearer second-token');
@@ -27,7 +30,7 @@ t.test('the token is trimmed and a rotated file is used by the next call', async
 
 t.test('a file that later disappears or empties keeps the last good token and records the problem', async (t) => {
   const path = tokenPath(t, 'good');
-  const source = createTokenFileSource(path);
+  const source = createTokenFileSource(path, EVERY_READ);
   t.equal(source.authorization(), 'Bearer good');
   replace(path, '   \n');
   t.equal(source.authorization(), 'Bearer good');

@@ -3,6 +3,7 @@ import { renameSync, symlinkSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { RequestLog } from '../../src/demo/request-log.js';
 import { SECRETS, startTestCluster } from '../fixtures/cluster.js';
+import { pastRecheckInterval } from '../fixtures/credentials.js';
 import { startKubegate, type RunningProxy } from '../fixtures/processes.js';
 
 const env = (dir: string): Record<string, string | undefined> => ({ HOME: dir, KUBECONFIG: undefined, KUBERNETES_SERVICE_HOST: undefined });
@@ -39,12 +40,13 @@ t.test('basic auth: sent as Authorization: Basic', async (t) => {
   t.equal(cluster.api.requests.last()?.user?.name, 'bob');
 });
 
-t.test('tokenFile: a rotated file is used by the very next request', async (t) => {
+t.test('tokenFile: a rotated file is used by the first request after the recheck interval (100 ms)', async (t) => {
   const cluster = await startTestCluster(t);
   const proxy = await startKubegate(t, ['--kubeconfig', cluster.kubeconfig('token-file'), '--port=0'], { env: env(cluster.dir) });
   await get(proxy, '/api/v1/namespaces/default/pods');
   t.equal(RequestLog.header(cluster.api.requests.last()!, 'authorization'), `Bearer ${SECRETS.userToken}`);
   writeFileSync(cluster.clientTokenFile, `${SECRETS.rotatedToken}\n`);
+  await pastRecheckInterval();
   await get(proxy, '/api/v1/namespaces/default/pods');
   t.equal(RequestLog.header(cluster.api.requests.last()!, 'authorization'), `Bearer ${SECRETS.rotatedToken}`);
 });
@@ -64,6 +66,7 @@ t.test('tokenFile rotated the way the kubelet does it (..data symlink swap)', as
   writeFileSync(join(dir, '..2026_01_01_b', 'token'), SECRETS.rotatedToken);
   symlinkSync('..2026_01_01_b', join(dir, '..data_tmp'));
   renameSync(join(dir, '..data_tmp'), join(dir, '..data'));
+  await pastRecheckInterval();
   const answer = await get(proxy, '/api/v1/namespaces/default/pods');
   t.equal(answer.status, 200);
   t.equal(RequestLog.header(cluster.api.requests.last()!, 'authorization'), `Bearer ${SECRETS.rotatedToken}`);

@@ -3,6 +3,7 @@ import { mkdirSync, readFileSync, renameSync, symlinkSync, writeFileSync } from 
 import { join } from 'node:path';
 import { RequestLog } from '../../src/demo/request-log.js';
 import { startTestCluster, SECRETS, type TestCluster } from '../fixtures/cluster.js';
+import { pastRecheckInterval } from '../fixtures/credentials.js';
 import { startKubegate, type RunningProxy } from '../fixtures/processes.js';
 
 // kubegate as a sidecar: no kubeconfig, the pod's service account, and a kubelet that rotates it underneath.
@@ -78,6 +79,7 @@ t.test('a rotated ca.crt is used without a restart', async (t) => {
   t.equal((await fetch(`${proxy.url}/api/v1/namespaces/default/pods`)).status, 503);
   // (Only the new CA: both test CAs share one subject name, so a bundle of the two would confuse OpenSSL's issuer lookup.)
   volume.write({ token: SECRETS.userToken, 'ca.crt': cluster.api.caPem });
+  await pastRecheckInterval();
   t.equal((await fetch(`${proxy.url}/api/v1/namespaces/default/pods`)).status, 200, 'the next request trusts the rotated CA');
 });
 
@@ -144,6 +146,7 @@ t.test('rotated client certificate files are used for the next request', async (
   writeFileSync(`${cluster.admin.certFile}.new`, renewed.certPem);
   renameSync(`${cluster.admin.keyFile}.new`, cluster.admin.keyFile);
   renameSync(`${cluster.admin.certFile}.new`, cluster.admin.certFile);
+  await pastRecheckInterval();
   t.equal((await fetch(`${proxy.url}/api/v1/namespaces/default/pods`)).status, 200);
   t.equal(cluster.api.requests.last()?.user?.name, 'alice-renewed', 'the keep-alive pool was replaced: the new certificate authenticated');
 });

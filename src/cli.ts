@@ -1,6 +1,6 @@
 // The command: kubectl proxy's flags, help and output; start-up order Complete → Validate → Run, as kubectl.
 
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { KubegateError, isKubegateError } from './errors.js';
 import { parseFlags, type FlagSpec, type FlagValue, type ParsedFlags } from './flags.js';
 import { createCredentials } from './auth/create-credentials.js';
@@ -23,6 +23,7 @@ import {
   type ResolvedOptions,
 } from './options.js';
 import { buildServer } from './server.js';
+import { startupWarnings } from './startup-warnings.js';
 
 export const FLAG_SPECS: readonly FlagSpec[] = [
   { name: 'port', short: 'p', kind: 'int', defaultText: String(DEFAULT_PORT), usage: 'The port on which to run the proxy. Set to 0 to pick a random port.' },
@@ -58,6 +59,8 @@ export const FLAG_SPECS: readonly FlagSpec[] = [
   { name: 'request-timeout', kind: 'string', defaultText: '0', usage: 'Accepted and validated for compatibility; like kubectl proxy, it has no effect.', noEffect: true },
   { name: 'namespace', short: 'n', kind: 'string', usage: 'Accepted for compatibility; no effect on a proxy.', noEffect: true },
   { name: 'v', short: 'v', kind: 'int', defaultText: '0', usage: 'Log level: 0 warnings and errors, 3 filter decisions, 6 one line per request, 8 headers, 9 bodies.' },
+  { name: 'accept-origins', kind: 'string', usage: 'Opt-in: regexes a browser request\'s Origin header must match (requests without Origin, such as curl and kubectl, are unaffected). Anchor them: ^https://app\\.example\\.com$' },
+  { name: 'cors-allow-origins', kind: 'string', usage: 'Opt-in: regexes of browser origins that get CORS headers and preflight answers, so a web app on that origin can call the API through kubegate.' },
   { name: 'log-format', kind: 'string', defaultText: 'auto', usage: 'Log format on stderr: json, text, or auto (text on a terminal, JSON otherwise).' },
   { name: 'admin-address', kind: 'string', usage: 'Also serve /healthz, /readyz and /metrics (Prometheus) on this host:port, e.g. 127.0.0.1:9101. Off by default; never on the API port.' },
   { name: 'ready-json', kind: 'bool', defaultText: 'false', usage: 'After the "Starting to serve on" line, print one JSON line with address, port, pid, context and server (for scripts).' },
@@ -164,6 +167,8 @@ export function flagsToOptions(parsed: ParsedFlags): { proxy: ProxyFlags; kubeco
     adminAddress: stringValue(v, 'admin-address'),
     readyJson: boolValue(v, 'ready-json'),
     demo: boolValue(v, 'demo'),
+    acceptOrigins: stringValue(v, 'accept-origins'),
+    corsAllowOrigins: stringValue(v, 'cors-allow-origins'),
     demoUser: stringValue(v, 'demo-user'),
     execPluginTimeoutMs: numberValue(v, 'exec-plugin-timeout'),
     serviceAccountDir: stringValue(v, 'service-account-dir'),
@@ -207,30 +212,6 @@ export interface CliIo {
 }
 
 const DEFAULT_SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
-
-/** Warnings kubectl prints at start, plus kubegate's own (--www problems, config findings). */
-function startupWarnings(options: ResolvedOptions, restConfig: RestConfig, env: CliIo['env']): string[] {
-  const warnings = [...restConfig.warnings];
-  // client-go would tunnel through these; kubegate does not, so say so before the first request times out.
-  if (restConfig.proxyUrl) {
-    warnings.push(`cluster "${restConfig.names.cluster}" sets proxy-url (not shown: it may hold a password), which kubegate does not support: it connects to ${restConfig.server} directly`);
-  }
-  const proxyVariable = ['HTTPS_PROXY', 'https_proxy'].find((name) => env[name]);
-  if (proxyVariable && restConfig.serverUrl.protocol === 'https:' && !restConfig.inCluster) {
-    warnings.push(`${proxyVariable} is set, but kubegate connects to ${restConfig.server} directly (proxies are not supported)`);
-  }
-  if (!options.filter && options.listen.kind === 'tcp') {
-    warnings.push('Request filter disabled, your proxy is vulnerable to XSRF attacks, please be cautious');
-  }
-  if (options.www) {
-    try {
-      if (!statSync(options.www.root).isDirectory()) warnings.push(`Static file directory ${options.www.root} is not a directory`);
-    } catch (error) {
-      warnings.push(`Failed to stat static file directory ${options.www.root}: ${(error as Error).message}`);
-    }
-  }
-  return warnings;
-}
 
 /**
  * Runs kubegate until a shutdown signal. Resolves with the process exit code: 0 after a clean

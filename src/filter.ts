@@ -19,7 +19,7 @@ export const DEFAULT_FILTER_FLAGS: FilterFlags = Object.freeze({
 
 export type FilterFlagName = '--accept-hosts' | '--accept-paths' | '--reject-paths' | '--reject-methods';
 
-interface CompiledRule {
+export interface CompiledRule {
   readonly source: string;
   readonly regex: RegExp;
 }
@@ -60,7 +60,7 @@ function translateRe2(source: string): { pattern: string; flags: string } {
  * kubectl's MakeRegexpArray: split on every comma (no escaping), compile each part; an empty flag
  * value gives an empty list, which never matches.
  */
-function compileList(flag: FilterFlagName, value: string): CompiledRule[] {
+export function compileRules(flag: string, value: string): CompiledRule[] {
   if (value === '') return [];
   return value.split(',').map((source) => {
     try {
@@ -79,10 +79,10 @@ function compileList(flag: FilterFlagName, value: string): CompiledRule[] {
 
 export function compileFilter(flags: FilterFlags): CompiledFilter {
   return Object.freeze({
-    acceptHosts: compileList('--accept-hosts', flags.acceptHosts),
-    acceptPaths: compileList('--accept-paths', flags.acceptPaths),
-    rejectPaths: compileList('--reject-paths', flags.rejectPaths),
-    rejectMethods: compileList('--reject-methods', flags.rejectMethods),
+    acceptHosts: compileRules('--accept-hosts', flags.acceptHosts),
+    acceptPaths: compileRules('--accept-paths', flags.acceptPaths),
+    rejectPaths: compileRules('--reject-paths', flags.rejectPaths),
+    rejectMethods: compileRules('--reject-methods', flags.rejectMethods),
     flags,
   });
 }
@@ -169,6 +169,8 @@ export function splitHostPort(hostport: string): { host: string; port: string } 
 export function hostForFilter(hostHeader: string | undefined, absoluteTargetHost: string | undefined): string {
   const raw = absoluteTargetHost !== undefined && absoluteTargetHost !== '' ? absoluteTargetHost : (hostHeader ?? '');
   const split = splitHostPort(raw);
-  if (split === undefined) return raw;
+  // Stricter than kubectl: Go would split `localhost:8001@evil.com` into host "localhost" and port
+  // "8001@evil.com". A port is digits; anything else is checked whole, and fails the default rules.
+  if (split === undefined || !/^\d*$/.test(split.port)) return raw;
   return raw.startsWith('[') ? `[${split.host}]` : split.host;
 }

@@ -1,6 +1,7 @@
 // kubectl proxy's defaults as named constants, and complete()/validate() turning parsed flags into frozen options.
 
 import { isIP } from 'node:net';
+import type { BrowserPolicyFlags } from './browser-policy.js';
 import { usageError } from './errors.js';
 import type { FilterFlags } from './filter.js';
 import type { KubeconfigFlags } from './kubeconfig/rest-config.js';
@@ -39,6 +40,8 @@ export interface ProxyFlags {
   readonly adminAddress?: string;
   readonly readyJson?: boolean;
   readonly demo?: boolean;
+  readonly acceptOrigins?: string;
+  readonly corsAllowOrigins?: string;
   readonly demoUser?: string;
   readonly execPluginTimeoutMs?: number;
   readonly serviceAccountDir?: string;
@@ -51,6 +54,8 @@ export type ListenTarget =
 export interface ResolvedOptions {
   readonly listen: ListenTarget;
   readonly filter: FilterFlags | undefined;
+  /** --accept-origins and --cors-allow-origins (both opt-in). */
+  readonly browser: BrowserPolicyFlags;
   readonly apiPrefix: string;
   readonly www: { readonly root: string; readonly prefix: string } | undefined;
   readonly keepaliveMs: number;
@@ -106,6 +111,10 @@ export function completeOptions(flags: ProxyFlags, kubeconfig: KubeconfigFlags, 
   return Object.freeze({
     listen: Object.freeze(listen),
     filter: filter && Object.freeze(filter),
+    browser: Object.freeze({
+      ...(flags.acceptOrigins !== undefined ? { acceptOrigins: flags.acceptOrigins } : {}),
+      ...(flags.corsAllowOrigins !== undefined ? { corsAllowOrigins: flags.corsAllowOrigins } : {}),
+    }),
     apiPrefix: normalizePrefix(flags.apiPrefix ?? DEFAULT_API_PREFIX),
     www: www && Object.freeze(www),
     keepaliveMs: flags.keepaliveMs ?? 0,

@@ -4,6 +4,7 @@ import { METHODS, type IncomingMessage, type ServerResponse } from 'node:http';
 import { fastify, type FastifyInstance } from 'fastify';
 import type { Dispatcher } from 'undici';
 import type { Credentials } from './auth/credentials.js';
+import { compileBrowserPolicy } from './browser-policy.js';
 import { compileFilter, type CompiledFilter } from './filter.js';
 import type { RestConfig } from './kubeconfig/rest-config.js';
 import { redactUrl, type Logger } from './log.js';
@@ -11,7 +12,7 @@ import { NO_METRICS, type ProxyMetrics } from './observer.js';
 import type { ResolvedOptions } from './options.js';
 import { forwardRequest, type ForwardContext } from './proxy/forward.js';
 import { createUpstreamAgent, resolveUpstreamTarget, type UpstreamTarget } from './proxy/upstream.js';
-import { decideRequest, type DecisionContext } from './request-decision.js';
+import { decideRequest, requestFacts, type DecisionContext } from './request-decision.js';
 import type { RouteOptions } from './route.js';
 import { serveStatic } from './static.js';
 import { writeStatus } from './status.js';
@@ -41,6 +42,7 @@ export interface KubegateServer {
 export function buildServer(options: ResolvedOptions, dependencies: ServerDependencies): KubegateServer {
   const { restConfig, credentials, logger } = dependencies;
   const filter: CompiledFilter | undefined = options.filter ? compileFilter(options.filter) : undefined;
+  const browser = compileBrowserPolicy(options.browser);
   const routeOptions: RouteOptions = {
     apiPrefix: options.apiPrefix,
     ...(options.www ? { wwwPrefix: options.www.prefix } : {}),
@@ -85,11 +87,11 @@ export function buildServer(options: ResolvedOptions, dependencies: ServerDepend
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', (_request, _payload, done) => done(null, undefined));
 
-  const decisionContext: DecisionContext = { route: routeOptions, filter };
+  const decisionContext: DecisionContext = { route: routeOptions, filter, browser };
 
   const handle = (request: IncomingMessage, response: ServerResponse): void => {
     const method = request.method ?? 'GET';
-    const decision = decideRequest(method, request.url ?? '/', request.headers.host, decisionContext);
+    const decision = decideRequest(method, request.url ?? '/', requestFacts(request), decisionContext);
     switch (decision.kind) {
       case 'reply':
         if (decision.rejectedBy) forwardContext.observer.filterRejected(decision.rejectedBy);
@@ -110,6 +112,7 @@ export function buildServer(options: ResolvedOptions, dependencies: ServerDepend
         return;
       case 'api':
         if (filterLogging) logger.info({ method, path: decision.filterPath }, `Filter accepting ${method} ${decision.filterPath}`);
+        if (decision.responseHeaders) for (const [name, value] of Object.entries(decision.responseHeaders)) response.setHeader(name, value);
         forwardRequest(forwardContext, request, response, decision.upstreamPath, decision.query);
         return;
       default: {

@@ -15,7 +15,7 @@ import type { ProxyMetrics } from './observer.js';
 import { clientAddress } from './proxy/forward.js';
 import { describeUpstreamError } from './proxy/upstream-errors.js';
 import { currentTlsOptions, type UpstreamTarget } from './proxy/upstream.js';
-import { decideRequest, type DecisionContext } from './request-decision.js';
+import { decideRequest, requestFacts, type DecisionContext } from './request-decision.js';
 import { statusBody, reasonForCode } from './status.js';
 
 /** Go's net.Dialer: KeepAlive 0 means the default 15 s probes; a negative value disables them. */
@@ -149,7 +149,7 @@ export function createTunnelHandler(options: TunnelOptions): TunnelHandler {
     // Error handlers first: a reset client must never crash the process.
     client.on('error', (error) => logger.debug({ err: error }, 'tunnel client socket error'));
     const method = request.method ?? 'GET';
-    const decision = decideRequest(method, request.url ?? '/', request.headers.host, options.decision);
+    const decision = decideRequest(method, request.url ?? '/', requestFacts(request), options.decision);
     if (decision.kind === 'reply') {
       if (decision.rejectedBy) options.metrics.filterRejected(decision.rejectedBy);
       if (decision.rejectedBy) logger.info({ method, url: redactUrl(request.url), flag: decision.rejectedBy }, `Filter rejecting upgrade ${method} ${redactUrl(request.url)}`);

@@ -106,7 +106,9 @@ t.test('Host extraction: kubectl extractHost, with [::1]:PORT accepted (delibera
     ['[::1]:8001', undefined, '[::1]', true],
     ['[::1]', undefined, '[::1]', true],
     ['localhost', undefined, 'localhost', true],
-    ['localhost:abc', undefined, 'localhost', true],
+    // Deliberate difference: kubectl keeps "localhost" (Go's SplitHostPort does not check the port).
+    ['localhost:abc', undefined, 'localhost:abc', false],
+    ['localhost:8001@evil.com', undefined, 'localhost:8001@evil.com', false],
     ['localhost:', undefined, 'localhost', true],
     ['LOCALHOST', undefined, 'LOCALHOST', false],
     ['localhost.', undefined, 'localhost.', false],

@@ -26,7 +26,9 @@ type Difference =
   /** kubegate accepts `Host: [::1]:PORT` (kubernetes#77496). */
   | 'ipv6-host'
   /** `--token` wins over a kubeconfig tokenFile in kubegate. */
-  | 'token-precedence';
+  | 'token-precedence'
+  /** kubegate checks a Host whose port is not digits whole (kubectl strips `:abc` and accepts `localhost`). */
+  | 'strict-host-port';
 
 interface Case {
   readonly name: string;
@@ -216,13 +218,14 @@ const API_CASES: readonly Case[] = [
   req('client Impersonate-User passes', '/api/v1/namespaces/default/pods', { headers: { 'Impersonate-User': 'erin' } }),
   req('prior X-Forwarded-For is appended to', '/api', { headers: { 'X-Forwarded-For': '1.2.3.4' } }),
   req('Host 127.0.0.1 accepted', '/api', { headers: { Host: '127.0.0.1:8001' } }),
-  req('Host with a bad port accepted', '/api', { headers: { Host: 'localhost:abc' } }),
+  req('Host with a bad port', '/api', { headers: { Host: 'localhost:abc' }, difference: 'strict-host-port' }),
   req('foreign Host rejected', '/api', { headers: { Host: 'evil.example.com' }, difference: 'filter-403-body' }),
   req('upper-case Host rejected', '/api', { headers: { Host: 'LOCALHOST' }, difference: 'filter-403-body' }),
   req('trailing-dot Host rejected', '/api', { headers: { Host: 'localhost.' }, difference: 'filter-403-body' }),
   req('IPv6 literal Host with port', '/api', { headers: { Host: '[::1]:8001' }, difference: 'ipv6-host' }),
   req('absolute-form target host wins (evil)', 'http://evil/api', { difference: 'filter-403-body' }),
   req('absolute-form target host wins (localhost)', 'http://localhost:5/api', { headers: { Host: 'evil' } }),
+  req('two Host headers are a bad request', '/api', { raw: 'GET /api HTTP/1.1\r\nHost: localhost\r\nHost: evil.com\r\nUser-Agent: diff-client/1.0\r\nConnection: close\r\n\r\n' }),
   req('HTTP/1.0 without Host is rejected', '/api', { raw: 'GET /api HTTP/1.0\r\nUser-Agent: diff-client/1.0\r\n\r\n', difference: 'filter-403-body' }),
 ];
 
@@ -408,6 +411,11 @@ t.test('kubegate and kubectl proxy answer the same', async (t) => {
           deliberate++;
           t.equal(expected.status, 403, `${label}: kubectl rejects [::1]:PORT (kubernetes#77496)`);
           t.equal(actual.status, 200, `${label}: kubegate accepts it`);
+          break;
+        case 'strict-host-port':
+          deliberate++;
+          t.equal(expected.status, 200, `${label}: kubectl accepts localhost:abc as localhost`);
+          t.equal(actual.status, 403, `${label}: kubegate rejects a Host whose port is not a number`);
           break;
         case 'token-precedence':
           deliberate++;

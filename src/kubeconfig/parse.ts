@@ -176,7 +176,14 @@ export function parseKubeconfig(text: string, file: string): Kubeconfig {
     throw fail(file, `${where}${problem.message.split('\n')[0] ?? problem.message}`);
   }
   const reader = new Reader(file);
-  const root = reader.map(document.toJS({ maxAliasCount: 100 }) as unknown, 'the document');
+  let plain: unknown;
+  try {
+    plain = document.toJS({ maxAliasCount: 100 });
+  } catch (error) {
+    // Structure the parser accepts but cannot turn into values: an alias with no anchor, alias bombs.
+    throw fail(file, `yaml: ${(error as Error).message}`);
+  }
+  const root = reader.map(plain, 'the document');
   if (root === undefined) return { clusters: new Map(), users: new Map(), contexts: new Map(), currentContext: '' };
   return {
     clusters: toMap(reader.list(root.clusters, 'clusters').map((item, i) => parseCluster(reader, item, `clusters[${i}]`))),

@@ -77,18 +77,16 @@ function checkPem(ca: Buffer | undefined, caSource: MaterialSource | undefined, 
   }
 }
 
-function parseServer(server: string, clusterName: string): URL {
+/** `origin` says where the value came from: the --server flag, or the kubeconfig field and file. */
+function parseServer(server: string, origin: string): URL {
   let url: URL;
   try {
     url = new URL(server);
   } catch (error) {
-    throw kubeconfigError(
-      `the server URL ${JSON.stringify(server)} of cluster "${clusterName}" is not a URL; write it as https://HOST:PORT`,
-      error,
-    );
+    throw kubeconfigError(`the server URL ${JSON.stringify(server)} (${origin}) is not a URL; write it as https://HOST:PORT`, error);
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-    throw kubeconfigError(`the server URL ${JSON.stringify(server)} of cluster "${clusterName}" has no http:// or https:// scheme; write it as https://HOST:PORT`);
+    throw kubeconfigError(`the server URL ${JSON.stringify(server)} (${origin}) has no http:// or https:// scheme; write it as https://HOST:PORT`);
   }
   return url;
 }
@@ -208,7 +206,10 @@ export function resolveRestConfig(
         : `no server to connect to: the kubeconfig (${where}) selects no cluster; pass --context, --cluster or --server`,
     );
   }
-  const serverUrl = parseServer(server, clusterOwner);
+  const serverUrl = parseServer(
+    server,
+    flags.server ? '--server' : `clusters[name=${clusterOwner}].cluster.server in ${cluster?.file ?? where}`,
+  );
   const trustOverridden = Boolean(flags.certificateAuthority) || flags.insecureSkipTlsVerify === true;
   const insecureSkipTlsVerify = trustOverridden ? flags.insecureSkipTlsVerify === true : (cluster?.insecureSkipTlsVerify ?? false);
   const caSource: MaterialSource | undefined = trustOverridden

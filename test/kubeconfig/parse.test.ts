@@ -75,3 +75,7 @@ t.test('errors name the file, the field and the problem', async (t) => {
   t.match(parseError('- a\n- b\n'), /the document: expected a map, got a list/);
   t.match(parseError('clusters:\n- {name: c, cluster: {insecure-skip-tls-verify: "yes"}}\n'), /insecure-skip-tls-verify: expected true or false, got a string/);
 });
+
+t.test('an alias without its anchor is a clear YAML error, not a crash (found by the fuzz test)', async (t) => {
+  t.match(parseError('*!', '/cfg/alias.yaml'), /: error loading config file "\/cfg\/alias\.yaml": yaml: Unresolved alias \(the anchor must be set before the alias\): !$/);
+});

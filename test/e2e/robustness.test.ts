@@ -1,0 +1,132 @@
+import t from 'tap';
+import { once } from 'node:events';
+import { connect, type Socket } from 'node:net';
+import { startTestCluster } from '../fixtures/cluster.js';
+import { startFaultUpstream, type FaultUpstream } from '../fixtures/fault-upstream.js';
+import { openDescriptors, rssMiB } from '../fixtures/proc.js';
+import { runCommand, startKubegate, waitUntil, type RunningProxy } from '../fixtures/processes.js';
+import type { Teardown } from '../fixtures/teardown.js';
+
+// Faults on either side of kubegate: the client gets a clear error or a clean end of stream, and
+// kubegate keeps serving everyone else with no leaked sockets and memory back near its baseline.
+
+async function proxyInFrontOfFaults(t: Teardown): Promise<{ proxy: RunningProxy; upstream: FaultUpstream }> {
+  const cluster = await startTestCluster(t);
+  const upstream = await startFaultUpstream(t, cluster.api.pki);
+  const kubeconfig = cluster.kubeconfig('token', { server: upstream.url, name: 'faults' });
+  const proxy = await startKubegate(t, ['--kubeconfig', kubeconfig, '--port=0'], { env: { HOME: cluster.dir, KUBECONFIG: undefined } });
+  return { proxy, upstream };
+}
+
+const ok = async (proxy: RunningProxy): Promise<number> => (await fetch(`${proxy.url}/ok`)).status;
+const pid = (proxy: RunningProxy): number => proxy.child.pid ?? 0;
+
+t.test('upstream faults: reset mid-response, reset and clean end of a watch, a stalled server', async (t) => {
+  const { proxy, upstream } = await proxyInFrontOfFaults(t);
+
+  const reset = await runCommand('curl', ['-s', '-o', '/dev/null', '-w', '%{http_code} %{size_download}', `${proxy.url}/reset-mid-body`]);
+  t.not(reset.status, 0, 'curl sees a broken response, not a short one passed off as complete');
+  t.match(reset.stdout, /^200 1000$/, 'the bytes that did come were relayed');
+  t.equal(await ok(proxy), 200, 'kubegate keeps serving');
+
+  const ended = await runCommand('curl', ['-s', `${proxy.url}/watch-then-close?watch=true`]);
+  t.equal(ended.status, 0, 'a watch the server closes ends cleanly for the client');
+  t.equal(ended.stdout.split('\n').filter(Boolean).length, 3, 'with every event');
+
+  const broken = await runCommand('curl', ['-s', '-N', `${proxy.url}/watch-reset?watch=true`], { timeoutMs: 10_000 });
+  t.not(broken.status, null, 'a watch whose server resets ends for the client instead of hanging');
+  t.equal(broken.stdout.split('\n').filter(Boolean).length, 1, 'after the event that did come');
+  t.equal(await ok(proxy), 200);
+
+  // A stalled server holds one request; everyone else is served; the client's give-up cancels upstream.
+  const stalled = runCommand('curl', ['-s', '--max-time', '2', `${proxy.url}/stall`]);
+  await waitUntil(() => upstream.openRequests() === 1, 'the stalled request to reach the upstream');
+  const others = await Promise.all(Array.from({ length: 20 }, () => ok(proxy)));
+  t.same(new Set(others), new Set([200]), '20 other requests served while one is stalled');
+  t.equal((await stalled).status, 28, 'the client gave up (curl timeout)');
+  await waitUntil(() => upstream.openRequests() === 0, 'kubegate to cancel the stalled upstream request');
+});
+
+t.test('100 slow watch clients: backpressure reaches the upstream and memory stays bounded', async (t) => {
+  const { proxy, upstream } = await proxyInFrontOfFaults(t);
+  await ok(proxy);
+  const baseline = rssMiB(pid(proxy));
+  const clients: Socket[] = [];
+  for (let i = 0; i < 100; i++) {
+    const socket = connect(proxy.port, '127.0.0.1');
+    socket.on('error', () => {});
+    await once(socket, 'connect');
+    socket.write('GET /flood?watch=true HTTP/1.1\r\nHost: localhost\r\n\r\n');
+    socket.pause(); // never reads
+    clients.push(socket);
+  }
+  t.teardown(() => clients.forEach((socket) => socket.destroy()));
+  await waitUntil(() => upstream.floods.bytesPerWatch.length === 100, 'all 100 watches to reach the upstream');
+  // Let every pipe fill: kernel buffers on both sides, then kubegate's own small stream buffers.
+  const total = (): number => upstream.floods.bytesPerWatch.reduce((sum, bytes) => sum + bytes, 0);
+  let previous = -1;
+  await waitUntil(
+    () => {
+      const now = total();
+      const settled = now === previous;
+      previous = now;
+      return settled;
+    },
+    'the upstream to stop writing (every flood blocked by backpressure)',
+    30_000,
+  );
+  const blocked = total();
+  const perWatchMiB = Math.max(...upstream.floods.bytesPerWatch) / 2 ** 20;
+  const grown = rssMiB(pid(proxy)) - baseline;
+  t.comment(`slow readers: the upstream wrote at most ${perWatchMiB.toFixed(1)} MiB per watch before blocking; kubegate RSS grew ${grown.toFixed(0)} MiB`);
+  t.ok(perWatchMiB < 32, 'each flood blocked after a bounded amount (socket buffers), not the unbounded stream it would be otherwise');
+  t.ok(grown < 200, `kubegate's memory stays bounded with 100 stalled readers (+${grown.toFixed(0)} MiB)`);
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  t.equal(total(), blocked, 'and stays blocked while nobody reads');
+  t.equal(await ok(proxy), 200, 'other clients are still served');
+
+  const descriptorsWithWatches = openDescriptors(pid(proxy));
+  clients.forEach((socket) => socket.destroy());
+  await waitUntil(() => upstream.openRequests() === 0, 'the upstream watches to be cancelled');
+  t.ok(openDescriptors(pid(proxy)) < descriptorsWithWatches - 150, 'the 200 sockets of the watches were closed');
+});
+
+t.test('an upload aborted half way is aborted upstream too; 10,000 connections opened and dropped leak nothing', async (t) => {
+  const { proxy, upstream } = await proxyInFrontOfFaults(t);
+  await ok(proxy);
+  const baselineDescriptors = openDescriptors(pid(proxy));
+  const baselineRss = rssMiB(pid(proxy));
+
+  const upload = connect(proxy.port, '127.0.0.1');
+  upload.on('error', () => {});
+  await once(upload, 'connect');
+  upload.write(`POST /upload HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/octet-stream\r\nContent-Length: ${10 * 2 ** 20}\r\n\r\n`);
+  upload.write(Buffer.alloc(2 ** 20, 1));
+  await waitUntil(() => (upstream.uploads[0]?.received ?? 0) > 0, 'the upload to start arriving upstream');
+  upload.destroy();
+  await waitUntil(() => upstream.uploads[0]?.aborted === true, 'the upstream upload to be aborted');
+  t.ok((upstream.uploads[0]?.received ?? 0) <= 2 ** 20, 'only what the client sent arrived');
+
+  let dropped = 0;
+  for (let batch = 0; batch < 20; batch++) {
+    const sockets = await Promise.all(
+      Array.from({ length: 500 }, async (_, i) => {
+        const socket = connect(proxy.port, '127.0.0.1');
+        socket.on('error', () => {});
+        await once(socket, 'connect');
+        // Some say nothing, some half a request line, some a whole request they never wait for.
+        if (i % 3 === 1) socket.write('GET /ok HTTP/1.1\r\nHo');
+        if (i % 3 === 2) socket.write('GET /ok HTTP/1.1\r\nHost: localhost\r\n\r\n');
+        return socket;
+      }),
+    );
+    for (const socket of sockets) socket.destroy();
+    dropped += sockets.length;
+  }
+  t.equal(dropped, 10_000);
+  await waitUntil(() => openDescriptors(pid(proxy)) <= baselineDescriptors + 5, 'descriptors to return to the baseline', 20_000);
+  t.equal(await ok(proxy), 200, 'still serving');
+  const grown = rssMiB(pid(proxy)) - baselineRss;
+  t.comment(`10,000 dropped connections: descriptors back to ${openDescriptors(pid(proxy))} (baseline ${baselineDescriptors}); RSS +${grown.toFixed(0)} MiB`);
+  t.ok(grown < 80, `memory near its baseline (+${grown.toFixed(0)} MiB)`);
+});

@@ -144,6 +144,11 @@ export class ObjectStore {
     for (const listener of this.#listeners) listener(event);
   }
 
+  /** Open watches (tests check that a client's disconnect reaches the server). */
+  get watchers(): number {
+    return this.#listeners.size;
+  }
+
   /** Events after `resourceVersion` still in history, then live ones; returns the unsubscribe function. */
   watch(fromResourceVersion: number | undefined, listener: Listener): () => void {
     if (fromResourceVersion !== undefined) {

@@ -3,6 +3,8 @@
 import { Agent, buildConnector, Dispatcher } from 'undici';
 import type { Credentials } from '../auth/credentials.js';
 import type { RestConfig } from '../kubeconfig/rest-config.js';
+import { isStreamingRequest } from './forward.js';
+import { H2WatchPool, isH2Candidate } from './h2-watches.js';
 
 /** client-go's transport: dial timeout 30 s, TCP keep-alive 30 s (transport/cache.go). */
 const CONNECT_TIMEOUT_MS = 30_000;
@@ -66,9 +68,11 @@ export function currentTlsOptions(config: RestConfig, credentials: Credentials):
 export class UpstreamAgent extends Dispatcher {
   readonly #config: RestConfig;
   readonly #credentials: Credentials;
-  #current: { readonly key: readonly (Buffer | undefined)[]; readonly agent: Agent } | undefined;
+  #current: { readonly key: readonly (Buffer | undefined)[]; readonly agent: Agent; readonly watches: H2WatchPool | undefined } | undefined;
   /** Pools replaced by a rotation that still carry in-flight requests (watches, logs -f). */
-  readonly #retired = new Set<Agent>();
+  readonly #retired = new Set<Agent | H2WatchPool>();
+  /** The server answered ALPN without h2: watches use HTTP/1.1 like everything else. */
+  #h2Unsupported = false;
 
   constructor(config: RestConfig, credentials: Credentials) {
     super();
@@ -76,11 +80,11 @@ export class UpstreamAgent extends Dispatcher {
     this.#credentials = credentials;
   }
 
-  #agent(): Agent {
+  #pools(): { readonly agent: Agent; readonly watches: H2WatchPool | undefined } {
     const tls = currentTlsOptions(this.#config, this.#credentials);
     const key = [tls.ca, tls.cert, tls.key];
     const current = this.#current;
-    if (current && current.key.every((value, i) => value === key[i])) return current.agent;
+    if (current && current.key.every((value, i) => value === key[i])) return current;
     const agent = new Agent({
       connect: buildConnector({
         timeout: CONNECT_TIMEOUT_MS,
@@ -97,21 +101,33 @@ export class UpstreamAgent extends Dispatcher {
       keepAliveTimeout: 30_000,
       keepAliveMaxTimeout: 600_000,
     });
-    this.#current = { key, agent };
+    const watches = this.#config.serverUrl.protocol === 'https:' ? new H2WatchPool(this.#config.serverUrl.origin, tls) : undefined;
+    this.#current = { key, agent, watches };
     if (current) {
-      const old = current.agent;
-      this.#retired.add(old);
-      void old.close().finally(() => this.#retired.delete(old));
+      for (const old of [current.agent, current.watches]) {
+        if (!old) continue;
+        this.#retired.add(old);
+        void old.close().finally(() => this.#retired.delete(old));
+      }
     }
-    return agent;
+    return this.#current;
   }
 
-  #all(): Agent[] {
-    return [...(this.#current ? [this.#current.agent] : []), ...this.#retired];
+  #all(): (Agent | H2WatchPool)[] {
+    return [...(this.#current ? [this.#current.agent, ...(this.#current.watches ? [this.#current.watches] : [])] : []), ...this.#retired];
   }
 
   override dispatch(options: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler): boolean {
-    return this.#agent().dispatch(options, handler);
+    const { agent, watches } = this.#pools();
+    // Watches and follows ride HTTP/2 streams (few sockets for thousands of them); the rest HTTP/1.1.
+    if (watches && !this.#h2Unsupported && isH2Candidate(options, isStreamingRequest)) {
+      watches.dispatch(options, handler, () => {
+        this.#h2Unsupported = true;
+        agent.dispatch(options, handler);
+      });
+      return true;
+    }
+    return agent.dispatch(options, handler);
   }
 
   override close(): Promise<void>;
@@ -132,7 +148,7 @@ export class UpstreamAgent extends Dispatcher {
   override destroy(first?: Error | null | (() => void), second?: () => void): Promise<void> | void {
     const error = typeof first === 'function' ? null : (first ?? null);
     const callback = typeof first === 'function' ? first : second;
-    const destroyed = Promise.all(this.#all().map((agent) => agent.destroy(error))).then(() => {});
+    const destroyed = Promise.all(this.#all().map((pool) => (pool instanceof H2WatchPool ? pool.destroy() : pool.destroy(error)))).then(() => {});
     if (callback) {
       void destroyed.then(callback);
       return;

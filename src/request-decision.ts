@@ -78,6 +78,17 @@ function redirect(method: string, location: string): Decision {
   return { kind: 'reply', status: 301, headers: { location }, body: '' };
 }
 
+/** A filter rejection: a Kubernetes Status naming the rule (deliberate difference 2; kubectl sends plain `Forbidden`). */
+function rejection(message: string, flag: string): Reply {
+  return {
+    kind: 'reply',
+    status: 403,
+    headers: { 'content-type': 'application/json', 'x-content-type-options': 'nosniff' },
+    body: JSON.stringify(statusBody(403, 'Forbidden', message)),
+    rejectedBy: flag,
+  };
+}
+
 /** An absolute-form request target (`GET http://host/path`) names the host the filter must check. */
 export function absoluteTargetHost(target: string): string | undefined {
   if (target.startsWith('/')) return undefined;
@@ -113,26 +124,10 @@ export function decideRequest(method: string, target: string, facts: RequestFact
       if (context.filter) {
         const host = hostForFilter(facts.host, absoluteTargetHost(target));
         const verdict = acceptRequest(context.filter, method, route.filterPath, host);
-        if (!verdict.accepted) {
-          return {
-            kind: 'reply',
-            status: 403,
-            headers: { 'content-type': 'application/json', 'x-content-type-options': 'nosniff' },
-            body: JSON.stringify(statusBody(403, 'Forbidden', verdict.message)),
-            rejectedBy: verdict.flag,
-          };
-        }
+        if (!verdict.accepted) return rejection(verdict.message, verdict.flag);
       }
       const browser = context.browser ? checkBrowserRequest(context.browser, method, facts.origin, facts.preflightMethod, facts.preflightHeaders) : undefined;
-      if (browser?.kind === 'reject') {
-        return {
-          kind: 'reply',
-          status: 403,
-          headers: { 'content-type': 'application/json', 'x-content-type-options': 'nosniff' },
-          body: JSON.stringify(statusBody(403, 'Forbidden', browser.message)),
-          rejectedBy: browser.flag,
-        };
-      }
+      if (browser?.kind === 'reject') return rejection(browser.message, browser.flag);
       if (browser?.kind === 'preflight') return { kind: 'reply', status: 204, headers: browser.headers, body: '' };
       return {
         kind: 'api',

@@ -1,4 +1,5 @@
 import t from 'tap';
+import { restConfig } from './fixtures/kubeconfig/env.js';
 import { once } from 'node:events';
 import { createServer, request as httpRequest, type IncomingHttpHeaders, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -48,18 +49,7 @@ async function startUpstream(
 
 
 function restConfigFor(server: string, overrides: Partial<RestConfig> = {}): RestConfig {
-  return {
-    server,
-    serverUrl: new URL(server),
-    tls: { insecureSkipTlsVerify: false },
-    auth: { kind: 'none' },
-    disableCompression: false,
-    names: { context: 'c', cluster: 'c', user: 'u' },
-    loadedFrom: [],
-    inCluster: false,
-    warnings: [],
-    ...overrides,
-  };
+  return { ...restConfig(server, { kind: 'none' }), ...overrides };
 }
 
 const logLines: string[] = [];

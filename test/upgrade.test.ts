@@ -1,4 +1,5 @@
 import t from 'tap';
+import { restConfig as restConfigFixture } from './fixtures/kubeconfig/env.js';
 import { once } from 'node:events';
 import { createServer, connect, type AddressInfo, type Server, type Socket } from 'node:net';
 import { Writable } from 'node:stream';
@@ -58,18 +59,7 @@ const quiet = new Writable({ write: (_c, _e, cb) => cb() });
 async function startProxy(t: Teardown, upstream: string, flags: ProxyFlags = {}, restConfig: Partial<RestConfig> = {}) {
   const options = completeOptions({ port: 0, ...flags }, {}, process.cwd());
   const kubegate = buildServer(options, {
-    restConfig: {
-      server: upstream,
-      serverUrl: new URL(upstream),
-      tls: { insecureSkipTlsVerify: false },
-      auth: { kind: 'none' },
-      disableCompression: false,
-      names: { context: 'c', cluster: 'c', user: 'u' },
-      loadedFrom: [],
-      inCluster: false,
-      warnings: [],
-      ...restConfig,
-    },
+    restConfig: { ...restConfigFixture(upstream, { kind: 'none' }), ...restConfig },
     credentials: noCredentials,
     logger: createLogger({ verbosity: 0, destination: quiet }),
     userAgent: 'kubegate/test',

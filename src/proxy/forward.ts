@@ -18,7 +18,7 @@ import type { UpstreamTarget } from './upstream.js';
  * Hop-by-hop headers (RFC 9110 section 7.6.1, and Go's httputil.ReverseProxy list), plus the ones
  * kubegate itself owns: Host is replaced, and Expect is answered by Node's server before we forward.
  */
-const REQUEST_HEADERS_NOT_FORWARDED = new Set([
+const HOP_BY_HOP = [
   'connection',
   'proxy-connection',
   'keep-alive',
@@ -28,22 +28,11 @@ const REQUEST_HEADERS_NOT_FORWARDED = new Set([
   'trailer',
   'transfer-encoding',
   'upgrade',
-  'host',
-  'expect',
-  'http2-settings',
-]);
+] as const;
 
-const RESPONSE_HEADERS_NOT_FORWARDED = new Set([
-  'connection',
-  'proxy-connection',
-  'keep-alive',
-  'proxy-authenticate',
-  'proxy-authorization',
-  'te',
-  'trailer',
-  'transfer-encoding',
-  'upgrade',
-]);
+const REQUEST_HEADERS_NOT_FORWARDED = new Set<string>([...HOP_BY_HOP, 'host', 'expect', 'http2-settings']);
+
+const RESPONSE_HEADERS_NOT_FORWARDED = new Set<string>(HOP_BY_HOP);
 
 export interface ForwardContext {
   readonly agent: Dispatcher;

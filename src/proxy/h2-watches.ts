@@ -58,12 +58,15 @@ class StreamController implements Dispatcher.DispatchController {
   }
   pause(): void {
     this.#paused = true;
-    this.stream?.pause();
+    if (this.reading) this.stream?.pause();
   }
   resume(): void {
     this.#paused = false;
-    this.stream?.resume();
+    // Before the response starts nobody listens for data yet: resuming then would let body bytes flow away.
+    if (this.reading) this.stream?.resume();
   }
+  /** Set once the response has started and body data is being read. */
+  reading = false;
   /** A failure from the stream or session, reported once unless the request was already aborted. */
   fail(error: Error): void {
     if (this.#aborted) return;
@@ -190,16 +193,20 @@ export class H2WatchPool {
         pooled.active++;
         if (pooled.session.ref && pooled.active === 1) pooled.session.ref();
         controller.stream = stream;
-        if (controller.paused) stream.pause();
         stream.on('response', (headers) => {
           if (controller.aborted) return;
           handler.onResponseStart?.(controller, Number(headers[':status'] ?? 502), withoutPseudoHeaders(headers), '');
-        });
-        stream.on('data', (chunk: Buffer) => {
-          if (!controller.aborted) handler.onResponseData?.(controller, chunk);
-        });
-        stream.on('end', () => {
-          if (!controller.aborted) handler.onResponseEnd?.(controller, {});
+          // Only now start reading: node:http2 emits 'response' on a later tick than the DATA frames
+          // that arrived with the HEADERS, so an early 'data' listener sees body before headers (the
+          // soak test crashed on exactly that). Until here the body waits in the stream's buffer.
+          stream.on('data', (chunk: Buffer) => {
+            if (!controller.aborted) handler.onResponseData?.(controller, chunk);
+          });
+          stream.on('end', () => {
+            if (!controller.aborted) handler.onResponseEnd?.(controller, {});
+          });
+          controller.reading = true;
+          if (controller.paused) stream.pause();
         });
         stream.on('error', (error: Error) => controller.fail(error));
         stream.on('close', () => {

@@ -41,7 +41,7 @@ async function main(): Promise<void> {
       '',
     ].join('\n'),
   );
-  const child = spawn(process.execPath, [KUBEGATE_BIN, `--kubeconfig=${kubeconfig}`, '--port=0'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [KUBEGATE_BIN, `--kubeconfig=${kubeconfig}`, '--port=0', ...(process.env.SOAK_KUBEGATE_ARGS ?? '').split(' ').filter(Boolean)], { stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
   while (!/Starting to serve on .*:(\d+)\n/.test(out)) {

@@ -1,5 +1,8 @@
 import t from 'tap';
+import { once } from 'node:events';
 import { Agent, get, type IncomingMessage } from 'node:http';
+import { createSecureServer } from 'node:http2';
+import type { AddressInfo } from 'node:net';
 import type { Dispatcher } from 'undici';
 import { isStreamingRequest } from '../../src/proxy/forward.js';
 import { isH2Candidate } from '../../src/proxy/h2-watches.js';
@@ -50,4 +53,27 @@ t.test('300 watches share a few HTTP/2 connections; GETs stay on HTTP/1.1; a cli
   for (const watch of watches.slice(0, 100)) watch.destroy();
   await waitUntil(() => cluster.api.store.watchers === 200, 'the 100 closed watches to be cancelled upstream');
   t.pass('a client that leaves cancels its HTTP/2 stream');
+});
+
+t.test('watches answered at once (headers, body and end in one go) are relayed whole, headers first', async (t) => {
+  const cluster = await startTestCluster(t);
+  // An HTTP/2 server that answers each watch with HEADERS, DATA and END_STREAM in one write.
+  const server = createSecureServer({ cert: cluster.api.pki.server.certPem, key: cluster.api.pki.server.keyPem });
+  server.on('stream', (stream) => {
+    stream.respond({ ':status': 200, 'content-type': 'application/json' });
+    stream.end('{"type":"ADDED"}\n');
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  t.teardown(() => server.close());
+  const kubeconfig = cluster.kubeconfig('token', { server: `https://127.0.0.1:${(server.address() as AddressInfo).port}`, name: 'eager' });
+  const proxy = await startKubegate(t, ['--kubeconfig', kubeconfig, '--port=0'], { env: { HOME: cluster.dir, KUBECONFIG: undefined } });
+  const answers = await Promise.all(
+    Array.from({ length: 200 }, async () => {
+      const answer = await fetch(`${proxy.url}${WATCH}`);
+      return `${answer.status} ${answer.headers.get('content-type') ?? ''} ${await answer.text()}`;
+    }),
+  );
+  t.same(new Set(answers), new Set(['200 application/json {"type":"ADDED"}\n']), '200 watches, each with its headers and its event');
+  t.equal(proxy.child.exitCode, null, 'kubegate is still running');
 });

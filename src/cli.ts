@@ -260,14 +260,15 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     }
     for (const warning of startupWarnings(options, restConfig, io.env)) logger.warn(warning);
 
+    // prom-client and the admin server load only with --admin-address.
+    const metrics = options.adminAddress ? (await import('./metrics.js')).createMetrics() : undefined;
     const credentials = createCredentials(restConfig, {
       execTimeoutMs: options.execPluginTimeoutMs,
       stdinIsTerminal: io.stdinIsTerminal === true,
       env: io.env,
+      ...(metrics ? { onRefresh: (source: 'exec' | 'token-file', outcome: 'success' | 'failure') => metrics.credentialRefresh(source, outcome) } : {}),
     });
     const userAgent = `kubegate/v${packageVersion()} (${process.platform}/${process.arch})`;
-    // prom-client and the admin server load only with --admin-address.
-    const metrics = options.adminAddress ? (await import('./metrics.js')).createMetrics() : undefined;
     const server = buildServer(options, { restConfig, credentials, logger, userAgent, ...(metrics ? { metrics } : {}) });
     let stopped = false;
     cleanups.push(async () => {

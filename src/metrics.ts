@@ -50,8 +50,8 @@ export function createMetrics(options: { readonly defaultMetrics?: boolean } = {
   });
   const refreshes = new Counter({
     name: 'kubegate_credential_refreshes_total',
-    help: 'Credential re-reads and plugin runs, by outcome.',
-    labelNames: ['outcome'] as const,
+    help: 'Credential refreshes: exec plugin runs, token file rotations, and credentials the API server rejected (api-401), by outcome.',
+    labelNames: ['source', 'outcome'] as const,
     registers: [registry],
   });
 
@@ -81,7 +81,7 @@ export function createMetrics(options: { readonly defaultMetrics?: boolean } = {
     tunnelClosed: () => tunnels.dec(),
     filterRejected: (flag) => rejections.inc({ flag }),
     upstreamError: (kind) => upstreamErrors.inc({ kind }),
-    credentialRefresh: (outcome) => refreshes.inc({ outcome }),
+    credentialRefresh: (source, outcome) => refreshes.inc({ source, outcome }),
   };
 }
 

@@ -1,5 +1,7 @@
 // What the proxy reports as it works (requests, streams, tunnels, rejections, errors): the interface metrics implement.
 
+export type CredentialRefreshSource = 'exec' | 'token-file' | 'api-401';
+
 export type UpstreamErrorKind = 'unreachable' | 'tls' | 'protocol' | 'credential' | 'aborted';
 
 export interface ProxyMetrics {
@@ -11,7 +13,8 @@ export interface ProxyMetrics {
   tunnelClosed(): void;
   filterRejected(flag: string): void;
   upstreamError(kind: UpstreamErrorKind): void;
-  credentialRefresh(outcome: 'success' | 'failure'): void;
+  /** A credential was fetched again: an exec plugin run, a rotated token file, or the API server rejecting one (401). */
+  credentialRefresh(source: CredentialRefreshSource, outcome: 'success' | 'failure'): void;
 }
 
 /** Metrics switched off: the same calls, no work. */

@@ -43,6 +43,8 @@ export interface CredentialOptions {
   readonly env: Readonly<Record<string, string | undefined>>;
   /** How often token, certificate and CA files are checked for rotation (tests set 0 or a manual clock). */
   readonly fileChecks?: FileCheckOptions;
+  /** Told about plugin runs and token rotations (the metrics). */
+  readonly onRefresh?: (source: 'exec' | 'token-file', outcome: 'success' | 'failure') => void;
 }
 
 const DEFAULT_CREDENTIAL_OPTIONS: CredentialOptions = { execTimeoutMs: 60_000, stdinIsTerminal: false, env: process.env };
@@ -69,7 +71,10 @@ export function createCredentials(config: RestConfig, options: CredentialOptions
   if (!tls) {
     authorization = () => undefined;
   } else if (config.auth.kind === 'token-file') {
-    const source = createTokenFileSource(config.auth.path, options.fileChecks);
+    const source = createTokenFileSource(config.auth.path, {
+      ...options.fileChecks,
+      ...(options.onRefresh ? { onRefresh: (outcome: 'success' | 'failure') => options.onRefresh?.('token-file', outcome) } : {}),
+    });
     authorization = () => source.authorization();
     invalidate = () => source.invalidate();
   } else if (config.auth.kind === 'exec') {
@@ -87,6 +92,7 @@ export function createCredentials(config: RestConfig, options: CredentialOptions
       timeoutMs: options.execTimeoutMs,
       stdinIsTerminal: options.stdinIsTerminal,
       env: options.env,
+      ...(options.onRefresh ? { onRun: (outcome: 'success' | 'failure') => options.onRefresh?.('exec', outcome) } : {}),
     });
     const bearer = (credential: ExecCredential): string | undefined => (credential.token !== undefined ? `Bearer ${credential.token}` : undefined);
     authorization = () => {

@@ -33,6 +33,8 @@ export interface ExecPluginOptions {
   readonly stdinIsTerminal: boolean;
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly now?: () => number;
+  /** Told after every plugin run. */
+  readonly onRun?: (outcome: 'success' | 'failure') => void;
 }
 
 export interface ExecCredentialSource {
@@ -224,10 +226,12 @@ export function createExecCredentialSource(exec: ExecConfig, options: ExecPlugin
       (credential) => {
         current = credential;
         running = undefined;
+        options.onRun?.('success');
         return credential;
       },
       (error: unknown) => {
         running = undefined;
+        options.onRun?.('failure');
         throw error;
       },
     );

@@ -15,7 +15,12 @@ export interface TokenFileSource {
  * client-go trims the token and, when a later read fails or yields nothing, keeps the last good
  * one (transport/token_source.go). The first read must succeed.
  */
-export function createTokenFileSource(path: string, options: FileCheckOptions = {}): TokenFileSource {
+export interface TokenFileOptions extends FileCheckOptions {
+  /** Told when a changed file gave a new token (success) or could not be used (failure). */
+  readonly onRefresh?: (outcome: 'success' | 'failure') => void;
+}
+
+export function createTokenFileSource(path: string, options: TokenFileOptions = {}): TokenFileSource {
   const reader = createFileReader(path, options);
   let lastGood: string | undefined;
   let lastRaw: Buffer | undefined;
@@ -26,6 +31,7 @@ export function createTokenFileSource(path: string, options: FileCheckOptions = 
     try {
       raw = reader.read();
     } catch (error) {
+      if (problem === undefined) options.onRefresh?.('failure');
       problem = `Unable to rotate token: ${(error as Error).message}`;
       if (lastGood !== undefined) return lastGood;
       throw credentialError(`cannot read the token file ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, error);
@@ -34,12 +40,15 @@ export function createTokenFileSource(path: string, options: FileCheckOptions = 
     lastRaw = raw;
     const token = raw.toString('utf8').trim();
     if (token === '') {
+      if (problem === undefined) options.onRefresh?.('failure');
       problem = `Unable to rotate token: read empty token from file ${path}`;
       if (lastGood !== undefined) return lastGood;
       throw credentialError(`the token file ${path} is empty`);
     }
     problem = undefined;
-    lastGood = `Bearer ${token}`;
+    const next = `Bearer ${token}`;
+    if (lastGood !== undefined && next !== lastGood) options.onRefresh?.('success');
+    lastGood = next;
     return lastGood;
   };
 

@@ -340,7 +340,7 @@ function dispatch(
       if (statusCode === 401 && usedAuthorization !== undefined) {
         // The credential was rejected: drop the cached one so the next read sees a rotated file or re-runs a plugin.
         context.credentials.invalidate();
-        context.observer.credentialRefresh('failure');
+        context.observer.credentialRefresh('api-401', 'failure');
         if (exchange.retryable) {
           exchange.retryable = false;
           const fresh = safeAuthorization(context.credentials);

@@ -50,10 +50,12 @@ t.test('cluster info is sent only with provideClusterInfo', async (t) => {
 
 t.test('the credential is cached until its expiry; concurrent callers share one run', async (t) => {
   const plugin = writeTestPlugin(t, { tokens: ['a', 'b', 'c'], expiresInSeconds: 3600, delayMs: 200 });
-  const source = createExecCredentialSource(plugin.config(), options());
+  const outcomes: string[] = [];
+  const source = createExecCredentialSource(plugin.config(), options({ onRun: (outcome) => outcomes.push(outcome) }));
   const all = await Promise.all(Array.from({ length: 20 }, () => source.get()));
   t.same(new Set(all.map((c) => c.token)), new Set(['a']));
   t.equal(plugin.runs(), 1, 'twenty concurrent requests, one plugin run');
+  t.same(outcomes, ['success'], 'and one run reported (the metric)');
   t.equal(source.cached()?.token, 'a', 'served from the cache without a new run');
   t.equal(plugin.runs(), 1);
 });
@@ -104,7 +106,9 @@ t.test('a client certificate pair is returned as buffers', async (t) => {
 
 t.test('a failing plugin: its exit code and stderr reach the error', async (t) => {
   const plugin = writeTestPlugin(t, { exitCode: 3, stderr: 'error: refresh token expired, run `login`\n' });
-  const error = await failure(createExecCredentialSource(plugin.config(), options()).get());
+  const outcomes: string[] = [];
+  const error = await failure(createExecCredentialSource(plugin.config(), options({ onRun: (outcome) => outcomes.push(outcome) })).get());
+  t.same(outcomes, ['failure']);
   t.equal(error.code, 'KG_ERR_CREDENTIAL');
   t.match(error.message, /exec plugin .*plugin\.mjs \(users\[name=test-user\]\.user\.exec\) exited with code 3: error: refresh token expired, run `login`/);
 });

@@ -49,3 +49,22 @@ t.test('the first read must succeed, with a credential error naming the file', a
   writeFileSync(path, '\n');
   t.throws(() => createTokenFileSource(path).authorization(), { code: 'KG_ERR_CREDENTIAL', message: /is empty/ });
 });
+
+t.test('rotations and unusable files are reported once each (the credential refresh metric)', async (t) => {
+  const path = tokenPath(t, 'first');
+  const outcomes: string[] = [];
+  const source = createTokenFileSource(path, { ...EVERY_READ, onRefresh: (outcome) => outcomes.push(outcome) });
+  source.authorization();
+  source.authorization();
+  t.same(outcomes, [], 'the first read and an unchanged file are not refreshes');
+  replace(path, 'second');
+  source.authorization();
+  t.same(outcomes, ['success']);
+  replace(path, '');
+  source.authorization();
+  source.authorization();
+  t.same(outcomes, ['success', 'failure'], 'an empty file is one failure, however often it is read');
+  replace(path, 'third');
+  source.authorization();
+  t.same(outcomes, ['success', 'failure', 'success']);
+});

@@ -1,6 +1,8 @@
 import t from 'tap';
+import { writeFileSync } from 'node:fs';
 import { seedDemoCluster } from '../../src/demo/seed.js';
-import { startTestCluster } from '../fixtures/cluster.js';
+import { SECRETS, startTestCluster } from '../fixtures/cluster.js';
+import { pastRecheckInterval } from '../fixtures/credentials.js';
 import { buildRawRequest, freePort, rawRequest, startKubegate, waitUntil } from '../fixtures/processes.js';
 import { echoOnce, openSpdyTunnel } from '../fixtures/tunnels.js';
 
@@ -61,4 +63,26 @@ t.test('metrics after a known traffic mix have exact counts', async (t) => {
   t.equal(requestLines.length, 5, 'no other request series: names and namespaces never become labels');
   t.ok((metrics.get('process_resident_memory_bytes') ?? 0) > 0, 'the standard process_* metrics, under their usual names');
   t.ok(metrics.has('nodejs_eventloop_lag_p99_seconds'), 'and the nodejs_* ones');
+});
+
+t.test('credential refresh metrics: a rotated token file, and a token the API server rejects', async (t) => {
+  const cluster = await startTestCluster(t);
+  const adminPort = await freePort();
+  const proxy = await startKubegate(t, ['--kubeconfig', cluster.kubeconfig('token-file'), '--port=0', `--admin-address=127.0.0.1:${adminPort}`], {
+    env: { HOME: cluster.dir, KUBECONFIG: undefined },
+  });
+  const get = async (): Promise<number> => (await fetch(`${proxy.url}/api/v1/namespaces/default/pods`)).status;
+  const scrape = async (): Promise<Map<string, number>> => parseMetrics(await (await fetch(`http://127.0.0.1:${adminPort}/metrics`)).text());
+  t.equal(await get(), 200);
+  writeFileSync(cluster.clientTokenFile, `${SECRETS.rotatedToken}\n`);
+  await pastRecheckInterval();
+  t.equal(await get(), 200);
+  let metrics = await scrape();
+  t.equal(metrics.get('kubegate_credential_refreshes_total{source="token-file",outcome="success"}'), 1, 'one rotation seen');
+  writeFileSync(cluster.clientTokenFile, 'a-token-the-server-does-not-know\n');
+  await pastRecheckInterval();
+  t.equal(await get(), 401);
+  metrics = await scrape();
+  t.equal(metrics.get('kubegate_credential_refreshes_total{source="token-file",outcome="success"}'), 2);
+  t.equal(metrics.get('kubegate_credential_refreshes_total{source="api-401",outcome="failure"}'), 1, 'the rejected credential is counted');
 });

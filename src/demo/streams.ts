@@ -3,7 +3,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { startCommand, type RunningCommand } from './exec-emulator.js';
+import { startCommand, type ContainerFiles, type RunningCommand } from './exec-emulator.js';
 
 /** Channel numbers of the Kubernetes remotecommand stream protocol. */
 export const CHANNEL = { stdin: 0, stdout: 1, stderr: 2, error: 3, resize: 4, close: 255 } as const;
@@ -50,7 +50,13 @@ export function rejectUpgrade(socket: Duplex, status: number, reason: string, bo
   );
 }
 
-export function createStreamServer(): { handle(request: IncomingMessage, socket: Duplex, head: Buffer, target: UpgradeTarget): void; registry: TunnelRegistry } {
+export function createStreamServer(): {
+  handle(request: IncomingMessage, socket: Duplex, head: Buffer, target: UpgradeTarget): void;
+  registry: TunnelRegistry;
+  /** What `kubectl cp` put into the containers (and can take out again). */
+  files: ContainerFiles;
+} {
+  const files: ContainerFiles = new Map();
   const open = new Set<Duplex>();
   const track = (socket: Duplex): void => {
     open.add(socket);
@@ -86,7 +92,7 @@ export function createStreamServer(): { handle(request: IncomingMessage, socket:
       // attach without stdin: the container's output, then nothing until the client leaves.
       send(CHANNEL.stdout, Buffer.from('attached: the demo container prints nothing more\n'));
     } else {
-      command = startCommand(argv, io);
+      command = startCommand(argv, io, files);
     }
     ws.on('message', (data: Buffer, isBinary: boolean) => {
       const message = isBinary ? data : Buffer.from(data);
@@ -105,6 +111,7 @@ export function createStreamServer(): { handle(request: IncomingMessage, socket:
   };
 
   return {
+    files,
     registry: {
       open: () => open.size,
       abortAll: () => {

@@ -1,6 +1,8 @@
 import t from 'tap';
 import { createHash, randomBytes } from 'node:crypto';
 import { once } from 'node:events';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import WebSocket from 'ws';
 import { seedDemoCluster } from '../../src/demo/seed.js';
 import { startTestCluster, SECRETS, type TestCluster } from '../fixtures/cluster.js';
@@ -192,4 +194,22 @@ t.test('WebSocket port-forward: opaque frames both ways', async (t) => {
   t.same(echo, frame);
   ws.close();
   await once(ws, 'close');
+});
+
+t.test("kubectl cp both ways through kubegate (exec running tar, --reject-paths='^$')", async (t) => {
+  const s = await setup(t, ['--reject-paths=^$']);
+  const dir = t.testdir({});
+  const original = randomBytes(300 * 1024);
+  writeFileSync(join(dir, 'local.bin'), original);
+
+  const up = await s.kubectl(['cp', join(dir, 'local.bin'), `${s.podName}:/tmp/data.bin`]);
+  t.equal(up.status, 0, `kubectl cp to the pod: ${up.stderr}`);
+  const down = await s.kubectl(['cp', `${s.podName}:/tmp/data.bin`, join(dir, 'back.bin')]);
+  t.equal(down.status, 0, `kubectl cp from the pod: ${down.stderr}`);
+  t.equal(sha256(readFileSync(join(dir, 'back.bin'))), sha256(original), '300 KiB there and back, byte-identical');
+
+  const intoDirectory = await s.kubectl(['cp', join(dir, 'local.bin'), `${s.podName}:/tmp`]);
+  t.equal(intoDirectory.status, 0, 'a directory destination (kubectl runs `test -d` first)');
+  const again = await s.kubectl(['cp', `${s.podName}:/tmp/local.bin`, join(dir, 'again.bin')]);
+  t.equal(sha256(readFileSync(join(dir, 'again.bin'))), sha256(original), 'landed as /tmp/local.bin');
 });

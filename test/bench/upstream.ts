@@ -33,11 +33,37 @@ const pod = Buffer.from(
   }),
 );
 
-/** About 5 MB of ConfigMaps, as one LIST response (and its gzip, as kube-apiserver sends to clients that ask). */
-function buildList(): { readonly plain: Buffer; readonly gzip: Buffer } {
+/**
+ * About 5 MB of ConfigMaps, as one LIST response (and its gzip, as kube-apiserver sends to clients
+ * that ask, at gzip level 1 like kube-apiserver). The data is config-file text drawn from a
+ * vocabulary plus random tokens: it compresses about three times, as real object lists do a few
+ * times; a padding of one repeated letter would compress a thousandfold and turn the LIST into a
+ * test of who asks for gzip.
+ */
+export function buildList(): { readonly plain: Buffer; readonly gzip: Buffer } {
+  let seed = 20261128;
+  const random = (): number => {
+    seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
+    return seed / 2 ** 31;
+  };
+  const randomWord = (): string => Math.floor(random() * 2 ** 32).toString(36);
+  // Values come from a vocabulary, as real settings, names and images repeat across objects.
+  const vocabulary = Array.from({ length: 400 }, randomWord);
+  const word = (): string => vocabulary[Math.floor(random() * vocabulary.length)] ?? '';
+  const config = (): string => {
+    const lines: string[] = [];
+    for (let i = 0; i < 60; i++) lines.push(`${['server', 'cache', 'log', 'feature', 'limit'][i % 5]}.${word()}=${word()}-${word()}`);
+    return lines.join('\n');
+  };
   const items = [];
-  for (let i = 0; items.length * 5_200 < 5_000_000; i++) {
-    items.push({ metadata: { name: `cm-${i}`, namespace: BENCH_NAMESPACE, resourceVersion: String(2000 + i) }, data: { payload: `${i}:`.padEnd(5_000, 'x') } });
+  let size = 0;
+  for (let i = 0; size < 5_000_000; i++) {
+    const item = {
+      metadata: { name: `cm-${i}`, namespace: BENCH_NAMESPACE, uid: `${randomWord()}-${randomWord()}-${randomWord()}`, resourceVersion: String(2000 + i), labels: { app: `app-${i % 40}` } },
+      data: { 'app.properties': config(), 'token.b64': Buffer.from(Array.from({ length: 12 }, randomWord).join('')).toString('base64') },
+    };
+    size += JSON.stringify(item).length;
+    items.push(item);
   }
   const plain = Buffer.from(JSON.stringify({ kind: 'ConfigMapList', apiVersion: 'v1', metadata: { resourceVersion: '9999' }, items }));
   return { plain, gzip: gzipSync(plain, { level: 1 }) };

@@ -63,6 +63,8 @@ export interface ApiServerOptions extends AuthenticationOptions {
   readonly host?: string;
   readonly port?: number;
   readonly authorize?: Authorizer;
+  /** How many recent requests `requests` keeps (default 100,000). */
+  readonly requestLogLimit?: number;
   /** Authorize with RBAC over the store's Roles and RoleBindings (the demo cluster), instead of allowing every authenticated user. */
   readonly rbac?: boolean;
   /** `namespace/name` of a service or pod → `http://127.0.0.1:PORT` answering its /proxy/ requests. */
@@ -192,7 +194,7 @@ function withRunningStatus(type: ResourceType, object: KubeObject): KubeObject {
 export async function startApiServer(options: ApiServerOptions = {}): Promise<RunningApiServer> {
   const pki = options.pki ?? (await createPki());
   const store = new ObjectStore();
-  const requests = new RequestLog();
+  const requests = new RequestLog(options.requestLogLimit);
   const authorize = options.authorize ?? (options.rbac ? rbacAuthorizer(store) : defaultAuthorizer);
   const namespaceType = findResourceType('', 'v1', 'namespaces') as ResourceType;
   for (const name of options.namespaces ?? ['default', 'kube-system', ...(options.largeList ? [options.largeList.namespace] : [])]) {

@@ -54,7 +54,7 @@ export async function startDemoCluster(userName: string = DEMO_ADMIN): Promise<D
   const user = demoIdentity(userName);
   // A fresh random token per run: the demo has no fixed secret anyone could reuse.
   const token = `demo-${randomBytes(24).toString('base64url')}`;
-  const apiServer = await startApiServer({ pki, proxyBackends: { 'default/nginx': backendUrl }, tokens: { [token]: user }, rbac: true });
+  const apiServer = await startApiServer({ pki, proxyBackends: { 'default/nginx': backendUrl }, tokens: { [token]: user }, rbac: true, requestLogLimit: 1_000 });
   const { podName } = seedDemoCluster(apiServer.store);
   return {
     apiServer,

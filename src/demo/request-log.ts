@@ -28,10 +28,25 @@ export interface RecordedRequest {
 export class RequestLog {
   readonly #entries: RecordedRequest[] = [];
   readonly #waiters = new Set<() => void>();
+  readonly #limit: number;
+  #received = 0;
+
+  /** Keeps the last `limit` requests: a demo that runs for days must not grow without end. */
+  constructor(limit = 100_000) {
+    this.#limit = limit;
+  }
 
   push(entry: RecordedRequest): void {
+    this.#received++;
     this.#entries.push(entry);
+    // Trim in batches, so a full log does not shift its array on every request.
+    if (this.#entries.length > this.#limit + Math.ceil(this.#limit / 10)) this.#entries.splice(0, this.#entries.length - this.#limit);
     for (const wake of this.#waiters) wake();
+  }
+
+  /** Every request ever recorded, including those trimmed away. */
+  get received(): number {
+    return this.#received;
   }
 
   get all(): readonly RecordedRequest[] {

@@ -141,6 +141,7 @@ export class H2WatchPool {
         socket.setKeepAlive(true, 30_000);
         const session = h2connect(this.#origin, { createConnection: () => socket });
         const pooled: PooledSession = { session, active: 0 };
+        session.once('error', reject);
         const forget = (): void => {
           const index = this.#sessions.indexOf(pooled);
           if (index >= 0) this.#sessions.splice(index, 1);
@@ -150,16 +151,28 @@ export class H2WatchPool {
         session.on('close', forget);
         // Idle sessions do not keep kubegate alive at shutdown.
         session.unref();
-        this.#sessions.push(pooled);
-        resolve(pooled);
+        // Offered only once the server's SETTINGS say how many streams it takes.
+        session.once('remoteSettings', () => {
+          session.off('error', reject);
+          this.#sessions.push(pooled);
+          resolve(pooled);
+        });
       });
     });
   }
 
-  async #session(): Promise<PooledSession | undefined> {
+  /**
+   * A session with room for one more stream, with that room already taken: a burst of watches must
+   * not all pick the same session before any of them has counted itself (a server that allows 250
+   * streams would leave the rest queued for ever).
+   */
+  async #reserve(): Promise<PooledSession | undefined> {
     for (;;) {
       const free = this.#sessions.find((pooled) => !pooled.session.closed && !pooled.session.destroyed && pooled.active < capacity(pooled));
-      if (free) return free;
+      if (free) {
+        free.active++;
+        return free;
+      }
       // One connection attempt at a time: a burst of watches waits for it instead of dialling hundreds.
       this.#connecting ??= this.#open().finally(() => {
         this.#connecting = undefined;
@@ -176,22 +189,29 @@ export class H2WatchPool {
     const controller = new StreamController(handler);
     handler.onRequestStart?.(controller, {});
     if (controller.aborted) return;
-    this.#session().then(
+    this.#reserve().then(
       (pooled) => {
         if (pooled === undefined) {
           fallback();
           return;
         }
-        if (controller.aborted) return;
+        const release = (): void => {
+          pooled.active--;
+          if (pooled.active === 0) pooled.session.unref();
+        };
+        if (controller.aborted) {
+          release();
+          return;
+        }
         let stream: ClientHttp2Stream;
         try {
           stream = pooled.session.request(toH2Headers(options.headers, options.method, options.path, this.#origin.host), { endStream: true });
         } catch (error) {
+          release();
           controller.fail(error as Error);
           return;
         }
-        pooled.active++;
-        if (pooled.session.ref && pooled.active === 1) pooled.session.ref();
+        pooled.session.ref();
         controller.stream = stream;
         stream.on('response', (headers) => {
           if (controller.aborted) return;
@@ -210,8 +230,7 @@ export class H2WatchPool {
         });
         stream.on('error', (error: Error) => controller.fail(error));
         stream.on('close', () => {
-          pooled.active--;
-          if (pooled.active === 0) pooled.session.unref();
+          release();
           // A stream reset by the server (or a session gone) without an error event still ends the request.
           if (!controller.aborted && stream.rstCode !== constants.NGHTTP2_NO_ERROR && !stream.readableEnded) {
             controller.fail(Object.assign(new Error(`the API server reset the stream (HTTP/2 code ${stream.rstCode})`), { code: 'ERR_HTTP2_STREAM_ERROR' }));

@@ -77,3 +77,31 @@ t.test('watches answered at once (headers, body and end in one go) are relayed w
   t.same(new Set(answers), new Set(['200 application/json {"type":"ADDED"}\n']), '200 watches, each with its headers and its event');
   t.equal(proxy.child.exitCode, null, 'kubegate is still running');
 });
+
+t.test('a burst of watches against a server that allows 50 streams per connection opens more connections instead of queueing', async (t) => {
+  const cluster = await startTestCluster(t);
+  const server = createSecureServer({ cert: cluster.api.pki.server.certPem, key: cluster.api.pki.server.keyPem, settings: { maxConcurrentStreams: 50 } });
+  let streams = 0;
+  const sessions = new Set<unknown>();
+  server.on('stream', (stream) => {
+    streams++;
+    sessions.add(stream.session);
+    stream.respond({ ':status': 200, 'content-type': 'application/json' }); // and stays open, as a watch does
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  t.teardown(() => server.close());
+  const kubeconfig = cluster.kubeconfig('token', { server: `https://127.0.0.1:${(server.address() as AddressInfo).port}`, name: 'limited' });
+  const proxy = await startKubegate(t, ['--kubeconfig', kubeconfig, '--port=0'], { env: { HOME: cluster.dir, KUBECONFIG: undefined } });
+  const agent = new Agent({ keepAlive: false, maxSockets: Infinity });
+  const watches = await Promise.all(
+    Array.from({ length: 300 }, () => new Promise<IncomingMessage>((resolve, reject) => get(`${proxy.url}${WATCH}`, { agent }, resolve).on('error', reject))),
+  );
+  t.teardown(() => {
+    watches.forEach((watch) => watch.destroy());
+    for (const session of sessions) (session as { destroy(): void }).destroy();
+  });
+  t.same(new Set(watches.map((watch) => watch.statusCode)), new Set([200]), 'all 300 watches answered');
+  t.equal(streams, 300, 'all 300 reached the server');
+  t.ok(sessions.size >= 6 && sessions.size <= 8, `over ${sessions.size} connections (50 streams each)`);
+});

@@ -14,6 +14,7 @@ import { redactHeaders, redactUrl, type Logger } from './log.js';
 import type { ProxyMetrics } from './observer.js';
 import { clientAddress } from './proxy/forward.js';
 import { describeUpstreamError } from './proxy/upstream-errors.js';
+import { tlsConnectOptions } from './proxy/dial.js';
 import { currentTlsOptions, type UpstreamTarget } from './proxy/upstream.js';
 import { decideRequest, requestFacts, type DecisionContext } from './request-decision.js';
 import { statusBody, reasonForCode } from './status.js';
@@ -126,11 +127,7 @@ export function createTunnelHandler(options: TunnelOptions): TunnelHandler {
       upstream = tlsConnect({
         socket: tcp,
         host,
-        ...(tls.servername ? { servername: tls.servername } : {}),
-        ...(tls.ca ? { ca: tls.ca } : {}),
-        ...(tls.cert && tls.key ? { cert: tls.cert, key: tls.key } : {}),
-        rejectUnauthorized: tls.rejectUnauthorized,
-        minVersion: 'TLSv1.2',
+        ...tlsConnectOptions(tls),
         // Upgrades only exist in HTTP/1.1: never let ALPN pick h2 (client-go forces http/1.1 too).
         ALPNProtocols: ['http/1.1'],
       });

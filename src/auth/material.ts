@@ -24,11 +24,6 @@ function fingerprint(stats: Stats): string {
  */
 export const RECHECK_INTERVAL_MS = 100;
 
-/**
- * A synchronous stat (at most every RECHECK_INTERVAL_MS) makes a rotated file visible to the next
- * request after it; no watcher can promise that (its event may arrive after the request), and there
- * is no watch to lose when the kubelet swaps the `..data` symlink.
- */
 export interface FileCheckOptions {
   /** Defaults to RECHECK_INTERVAL_MS; 0 stats on every read. */
   readonly recheckMs?: number;
@@ -36,6 +31,11 @@ export interface FileCheckOptions {
   readonly now?: () => number;
 }
 
+/**
+ * A synchronous stat (at most every RECHECK_INTERVAL_MS) makes a rotated file visible to the next
+ * request after it; no watcher can promise that (its event may arrive after the request), and there
+ * is no watch to lose when the kubelet swaps the `..data` symlink.
+ */
 export function createFileReader(path: string, options: FileCheckOptions = {}): FileReader {
   const recheckMs = options.recheckMs ?? RECHECK_INTERVAL_MS;
   const now = options.now ?? (() => performance.now());

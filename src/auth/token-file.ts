@@ -11,15 +11,15 @@ export interface TokenFileSource {
   readonly problem: string | undefined;
 }
 
-/**
- * client-go trims the token and, when a later read fails or yields nothing, keeps the last good
- * one (transport/token_source.go). The first read must succeed.
- */
 export interface TokenFileOptions extends FileCheckOptions {
   /** Told when a changed file gave a new token (success) or could not be used (failure). */
   readonly onRefresh?: (outcome: 'success' | 'failure') => void;
 }
 
+/**
+ * client-go trims the token and, when a later read fails or yields nothing, keeps the last good
+ * one (transport/token_source.go). The first read must succeed.
+ */
 export function createTokenFileSource(path: string, options: TokenFileOptions = {}): TokenFileSource {
   const reader = createFileReader(path, options);
   let lastGood: string | undefined;

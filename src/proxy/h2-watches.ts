@@ -9,6 +9,8 @@ import { connect as h2connect, constants, type ClientHttp2Session, type ClientHt
 import type { IncomingHttpHeaders } from 'node:http';
 import { connect as tlsConnect } from 'node:tls';
 import type { Dispatcher } from 'undici';
+import { CONNECT_TIMEOUT_MS, TCP_KEEPALIVE_MS, tlsConnectOptions } from './dial.js';
+import { isStreamingRequest } from './forward.js';
 import type { UpstreamTlsOptions } from './upstream.js';
 
 /** Streams per connection when the server does not say (kube-apiserver allows 1,000 by default; Go's client assumes 100 before SETTINGS). */
@@ -76,11 +78,12 @@ class StreamController implements Dispatcher.DispatchController {
   }
 }
 
-export function isH2Candidate(options: Dispatcher.DispatchOptions, isStreaming: (path: string, query: string) => boolean): boolean {
+/** Watches and follows (GET, no body): the long-lived requests worth a multiplexed stream. */
+export function isH2Candidate(options: Dispatcher.DispatchOptions): boolean {
   if (options.method !== 'GET' || (options.body !== null && options.body !== undefined) || options.upgrade) return false;
   const path = options.path;
   const question = path.indexOf('?');
-  return isStreaming(question < 0 ? path : path.slice(0, question), question < 0 ? '' : path.slice(question + 1));
+  return isStreamingRequest(question < 0 ? path : path.slice(0, question), question < 0 ? '' : path.slice(question + 1));
 }
 
 function toH2Headers(headers: Dispatcher.DispatchOptions['headers'], method: string, path: string, authority: string): Record<string, string | string[]> {
@@ -103,8 +106,8 @@ function withoutPseudoHeaders(headers: H2Headers): IncomingHttpHeaders {
 }
 
 /**
- * A small pool of HTTP/2 sessions to one API server. `dispatch` returns false when the server does
- * not speak HTTP/2 (ALPN chose HTTP/1.1), after which the caller sends everything over HTTP/1.1.
+ * A small pool of HTTP/2 sessions to one API server. When the server does not speak HTTP/2 (ALPN
+ * chose HTTP/1.1), `dispatch` hands the request to its `fallback` instead.
  */
 export class H2WatchPool {
   readonly #origin: URL;
@@ -122,23 +125,22 @@ export class H2WatchPool {
       const socket = tlsConnect({
         host: this.#origin.hostname.replace(/^\[|\]$/g, ''),
         port: Number(this.#origin.port || 443),
-        ...(this.#tls.ca ? { ca: this.#tls.ca } : {}),
-        ...(this.#tls.cert && this.#tls.key ? { cert: this.#tls.cert, key: this.#tls.key } : {}),
-        ...(this.#tls.servername ? { servername: this.#tls.servername } : {}),
-        rejectUnauthorized: this.#tls.rejectUnauthorized,
-        minVersion: 'TLSv1.2',
+        ...tlsConnectOptions(this.#tls),
         // Offering both lets a server without HTTP/2 say so instead of failing the handshake.
         ALPNProtocols: ['h2', 'http/1.1'],
       });
       socket.once('error', reject);
+      // A dial that never completes must fail the watches waiting on it, not hold them for ever.
+      socket.setTimeout(CONNECT_TIMEOUT_MS, () => socket.destroy(Object.assign(new Error('connect timeout'), { code: 'ETIMEDOUT' })));
       socket.once('secureConnect', () => {
         socket.off('error', reject);
+        socket.setTimeout(0);
         if (socket.alpnProtocol !== 'h2') {
           socket.destroy();
           resolve(undefined);
           return;
         }
-        socket.setKeepAlive(true, 30_000);
+        socket.setKeepAlive(true, TCP_KEEPALIVE_MS);
         const session = h2connect(this.#origin, { createConnection: () => socket });
         const pooled: PooledSession = { session, active: 0 };
         session.once('error', reject);

@@ -3,12 +3,9 @@
 import { Agent, buildConnector, Dispatcher } from 'undici';
 import type { Credentials } from '../auth/credentials.js';
 import type { RestConfig } from '../kubeconfig/rest-config.js';
-import { isStreamingRequest } from './forward.js';
+import { CONNECT_TIMEOUT_MS, TCP_KEEPALIVE_MS, tlsConnectOptions } from './dial.js';
 import { H2WatchPool, isH2Candidate } from './h2-watches.js';
 
-/** client-go's transport: dial timeout 30 s, TCP keep-alive 30 s (transport/cache.go). */
-const CONNECT_TIMEOUT_MS = 30_000;
-const TCP_KEEPALIVE_MS = 30_000;
 
 export interface UpstreamTarget {
   /** `https://host:port` (scheme and authority of the configured server). */
@@ -90,11 +87,7 @@ export class UpstreamAgent extends Dispatcher {
         timeout: CONNECT_TIMEOUT_MS,
         keepAlive: true,
         keepAliveInitialDelay: TCP_KEEPALIVE_MS,
-        ...(tls.ca ? { ca: tls.ca } : {}),
-        ...(tls.cert && tls.key ? { cert: tls.cert, key: tls.key } : {}),
-        ...(tls.servername ? { servername: tls.servername } : {}),
-        rejectUnauthorized: tls.rejectUnauthorized,
-        minVersion: 'TLSv1.2',
+        ...tlsConnectOptions(tls),
       }),
       bodyTimeout: 0,
       headersTimeout: 0,
@@ -120,7 +113,7 @@ export class UpstreamAgent extends Dispatcher {
   override dispatch(options: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler): boolean {
     const { agent, watches } = this.#pools();
     // Watches and follows ride HTTP/2 streams (few sockets for thousands of them); the rest HTTP/1.1.
-    if (watches && !this.#h2Unsupported && isH2Candidate(options, isStreamingRequest)) {
+    if (watches && !this.#h2Unsupported && isH2Candidate(options)) {
       watches.dispatch(options, handler, () => {
         this.#h2Unsupported = true;
         agent.dispatch(options, handler);

@@ -26,6 +26,20 @@ function secretForms(): string[] {
   return [...forms];
 }
 
+/**
+ * The inner run's failures, each with the lines around it (its diagnostics and the subtest names above it),
+ * so a failure seen only in CI can be read from CI's output.
+ */
+function failureReport(tapOutput: string): string {
+  const lines = tapOutput.split('\n');
+  const report: string[] = [];
+  lines.forEach((line, index) => {
+    if (!/^\s*not ok /.test(line)) return;
+    report.push(...lines.slice(Math.max(0, index - 6), index + 25), '----');
+  });
+  return report.slice(0, 400).join('\n');
+}
+
 t.test('the whole e2e suite at -v=9 writes no credential to any log line', async (t) => {
   const logDir = mkdtempSync(join(tmpdir(), 'kubegate-v9-logs-'));
   t.teardown(() => rmSync(logDir, { recursive: true, force: true }));
@@ -40,7 +54,7 @@ t.test('the whole e2e suite at -v=9 writes no credential to any log line', async
     env: { ...Object.fromEntries(Object.keys(process.env).filter((name) => name.startsWith('TAP')).map((name) => [name, undefined])), KUBEGATE_E2E_VERBOSITY: '9', KUBEGATE_E2E_LOG_DIR: logDir },
     timeoutMs: 480_000,
   });
-  if (run.status !== 0) t.comment(`inner run output:\n${run.stdout.split('\n').filter((line) => /not ok|# /.test(line)).slice(-40).join('\n')}\n${run.stderr.slice(-2000)}`);
+  if (run.status !== 0) t.comment(`inner run failures:\n${failureReport(run.stdout)}\n${run.stderr.slice(-2000)}`);
   t.equal(run.status, 0, 'the e2e suites pass at -v=9 too');
 
   const files = readdirSync(logDir);

@@ -7,7 +7,7 @@ import { createCredentials } from './auth/create-credentials.js';
 import { loadRestConfig } from './kubeconfig/load-rest-config.js';
 import type { KubeconfigFlags, RestConfig } from './kubeconfig/rest-config.js';
 import { listen } from './listen.js';
-import { createLogger, type Logger } from './log.js';
+import { createLogger, loadPrettyPrinter, type Logger } from './log.js';
 import {
   DEFAULT_ACCEPT_HOSTS,
   DEFAULT_ACCEPT_PATHS,
@@ -232,10 +232,8 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     }
     const flags = flagsToOptions(parsed);
     const options = completeOptions(flags.proxy, flags.kubeconfig, io.cwd);
-    logger = createLogger({
-      verbosity: options.verbosity,
-      pretty: options.logFormat === 'text' || (options.logFormat === 'auto' && io.stderr.isTTY === true),
-    });
+    const pretty = options.logFormat === 'text' || (options.logFormat === 'auto' && io.stderr.isTTY === true);
+    logger = createLogger({ verbosity: options.verbosity, ...(pretty ? { pretty: await loadPrettyPrinter() } : {}) });
 
     let restConfig: RestConfig;
     let afterListening: ((display: string) => void) | undefined;

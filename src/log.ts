@@ -1,6 +1,5 @@
 // The pino logger: kubectl-style verbosity mapped to levels, credentials redacted, human-readable on a terminal.
 
-import { createRequire } from 'node:module';
 import { pino, type DestinationStream, type Logger } from 'pino';
 import type PinoPretty from 'pino-pretty';
 
@@ -76,8 +75,18 @@ export interface LoggerOptions {
   readonly verbosity: number;
   /** Where lines go; defaults to stderr. */
   readonly destination?: DestinationStream;
-  /** Human-readable lines (a terminal); JSON otherwise. */
-  readonly pretty?: boolean;
+  /** Human-readable lines (a terminal) through this printer, from loadPrettyPrinter(); JSON lines otherwise. */
+  readonly pretty?: PrettyPrinter;
+}
+
+export type PrettyPrinter = typeof PinoPretty.build;
+
+/**
+ * pino-pretty, loaded only for a terminal or --log-format=text, so scripts and sidecars never pay for it
+ * (and the bundled build keeps it in a chunk of its own).
+ */
+export async function loadPrettyPrinter(): Promise<PrettyPrinter> {
+  return (await import('pino-pretty')).build;
 }
 
 export function createLogger(options: LoggerOptions): Logger {
@@ -89,9 +98,7 @@ export function createLogger(options: LoggerOptions): Logger {
   const destination = options.destination ?? pino.destination({ fd: 2, sync: true });
   if (options.pretty) {
     // Synchronous pretty printing on the main thread: no worker thread to start, nothing lost at exit.
-    // Loaded only for a terminal, so scripts and sidecars do not pay for it.
-    const pretty = createRequire(import.meta.url)('pino-pretty') as typeof PinoPretty;
-    return pino(base, pretty({ destination, sync: true, colorize: false, ignore: 'pid,hostname', translateTime: 'HH:MM:ss.l' }));
+    return pino(base, options.pretty({ destination, sync: true, colorize: false, ignore: 'pid,hostname', translateTime: 'HH:MM:ss.l' }));
   }
   return pino(base, destination);
 }

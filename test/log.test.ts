@@ -1,6 +1,6 @@
 import t from 'tap';
 import { Writable } from 'node:stream';
-import { createLogger, levelForVerbosity } from '../src/log.js';
+import { createLogger, levelForVerbosity, loadPrettyPrinter } from '../src/log.js';
 
 function capture(): { lines: string[]; destination: Writable } {
   const lines: string[] = [];
@@ -44,7 +44,7 @@ t.test('credentials are redacted wherever they appear in a log object', async (t
 
 t.test('text format is human-readable', async (t) => {
   const { lines, destination } = capture();
-  const logger = createLogger({ verbosity: 0, destination, pretty: true });
+  const logger = createLogger({ verbosity: 0, destination, pretty: await loadPrettyPrinter() });
   logger.warn('readable line');
   t.match(lines.join(''), /WARN.*readable line/);
   t.notMatch(lines.join(''), /^\{/);

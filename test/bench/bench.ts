@@ -15,10 +15,10 @@ import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { createPki } from '../../src/demo/pki.js';
 import { LIST_PATH, POD_PATH, WATCH_PATH, preciseNow, type UpstreamMessage, type UpstreamReply } from './upstream.js';
+import { KUBEGATE_BIN } from '../fixtures/processes.js';
 
 type ProxyName = 'kubectl' | 'kubegate';
 const PROXIES: readonly ProxyName[] = ['kubectl', 'kubegate'];
-const KUBEGATE_BIN = fileURLToPath(new URL('../../src/bin.js', import.meta.url));
 const UPSTREAM_JS = fileURLToPath(new URL('./upstream.js', import.meta.url));
 const PROXY_CORE = '0';
 const DRIVER_CORE = '1';

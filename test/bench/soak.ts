@@ -15,8 +15,8 @@ import { Agent as Pool, request as undiciRequest } from 'undici';
 import { startDemoCluster } from '../../src/demo/demo-cluster.js';
 import { openDescriptors, rssMiB } from '../fixtures/proc.js';
 import { echoOnce, openSpdyTunnel } from '../fixtures/tunnels.js';
+import { KUBEGATE_BIN } from '../fixtures/processes.js';
 
-const KUBEGATE_BIN = fileURLToPath(new URL('../../src/bin.js', import.meta.url));
 const { values } = parseArgs({ options: { minutes: { type: 'string', default: '30' }, 'sample-seconds': { type: 'string', default: '30' } } });
 const DURATION_MS = Number(values.minutes) * 60_000;
 const SAMPLE_MS = Number(values['sample-seconds']) * 1_000;

@@ -52,7 +52,11 @@ t.test('the whole e2e suite at -v=9 writes no credential to any log line', async
     .map((name) => join(here, name));
   t.ok(suites.length >= 8, `${suites.length} e2e suites re-run at -v=9`);
 
-  const run = await runCommand(process.execPath, [join(repoRoot, 'node_modules', 'tap', 'dist', 'esm', 'run.mjs'), '--reporter=tap', ...suites], {
+  // --test-arg gives every re-run test file an extra argument, and so t.testdir() fixture directories of
+  // their own: without it the re-run and the outer run of the same file (often at the same moment) share
+  // .tap/fixtures/<file>-<test>, and one run's clean-up deletes the other's files.
+  const tap = join(repoRoot, 'node_modules', 'tap', 'dist', 'esm', 'run.mjs');
+  const run = await runCommand(process.execPath, [tap, '--reporter=tap', '--test-arg=kubegate-v9-rerun', ...suites], {
     cwd: repoRoot,
     // A clean tap run: none of this (outer) tap process's TAP_* settings leak into the inner one.
     env: { ...Object.fromEntries(Object.keys(process.env).filter((name) => name.startsWith('TAP')).map((name) => [name, undefined])), KUBEGATE_E2E_VERBOSITY: '9', KUBEGATE_E2E_LOG_DIR: logDir },

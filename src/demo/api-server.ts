@@ -287,6 +287,26 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ru
     void request;
   };
 
+  /**
+   * What answers on a pod's port: nothing unless a container declares that containerPort; then the
+   * backend given for the pod, or for a Service in its namespace whose selector matches the pod.
+   */
+  const podPortBackend = (pod: KubeObject, port: number): { host: string; port: number } | undefined => {
+    const spec = (pod.spec ?? {}) as { containers?: { ports?: { containerPort?: number }[] }[] };
+    if (!(spec.containers ?? []).some((container) => (container.ports ?? []).some((declared) => declared.containerPort === port))) return undefined;
+    const namespace = pod.metadata.namespace ?? '';
+    const labels = pod.metadata.labels ?? {};
+    const serviceType = findResourceType('', 'v1', 'services') as ResourceType;
+    const service = store.list(serviceType, namespace).find((candidate) => {
+      const selector = ((candidate.spec ?? {}) as { selector?: Record<string, string> }).selector ?? {};
+      return Object.keys(selector).length > 0 && Object.entries(selector).every(([key, value]) => labels[key] === value);
+    });
+    const backend = options.proxyBackends?.[`${namespace}/${pod.metadata.name}`] ?? (service ? options.proxyBackends?.[`${namespace}/${service.metadata.name}`] : undefined);
+    if (!backend) return undefined;
+    const url = new URL(backend);
+    return { host: url.hostname, port: Number(url.port) };
+  };
+
   const handleProxy = (request: DemoRequest, response: DemoResponse, info: RequestInfo, rawPath: string, rawQuery: string, body: Buffer): void => {
     const name = info.name.split(':')[0] ?? '';
     const backend = options.proxyBackends?.[`${info.namespace}/${name}`];
@@ -656,8 +676,13 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ru
       return fail(400, 'BadRequest', `the server does not allow upgrades on ${rawPath}`);
     }
     const podType = findResourceType('', 'v1', 'pods') as ResourceType;
-    if (!store.get(podType, info.namespace, info.name)) return fail(404, 'NotFound', `pods "${info.name}" not found`);
-    streamServer.handle(request, socket, head, { subresource: info.subresource, query: new URLSearchParams(rawQuery) });
+    const pod = store.get(podType, info.namespace, info.name);
+    if (!pod) return fail(404, 'NotFound', `pods "${info.name}" not found`);
+    streamServer.handle(request, socket, head, {
+      subresource: info.subresource,
+      query: new URLSearchParams(rawQuery),
+      portForward: { pod: { namespace: info.namespace, name: info.name, uid: pod.metadata.uid ?? '' }, backend: (port) => podPortBackend(pod, port) },
+    });
   });
 
   server.listen(options.port ?? 0, options.host ?? '127.0.0.1');

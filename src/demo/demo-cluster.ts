@@ -38,7 +38,7 @@ export function demoIdentity(name: string): UserInfo {
 const PAGE = `<!doctype html>
 <html><head><title>Welcome to nginx (kubegate demo)</title></head>
 <body><h1>Welcome to nginx!</h1>
-<p>You reached the demo Service <code>default/nginx</code> through kubegate and the API server's service proxy.</p>
+<p>You reached the demo's nginx through kubegate (the API server's service proxy, or kubectl port-forward to its pod).</p>
 </body></html>
 `;
 

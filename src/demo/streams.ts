@@ -1,15 +1,26 @@
-// Upgraded connections of the demo API server: exec/attach over the WebSocket channel protocol, SPDY and port-forward echoes.
+// Upgraded connections of the demo API server: exec/attach over the WebSocket channel protocol; port-forward
+// as kubectl speaks it (SPDY/3.1, raw or tunnelled in WebSocket messages); and byte echoes for the tests'
+// opaque tunnels.
 
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { WebSocketServer, type WebSocket } from 'ws';
+import { WebSocketServer, createWebSocketStream, type WebSocket } from 'ws';
 import { startCommand, type ContainerFiles, type RunningCommand } from './exec-emulator.js';
+import { servePortForward, type PortBackend, type PortForwardPod } from './port-forward.js';
+import { SPDY_VERSION } from './spdy.js';
 
 /** Channel numbers of the Kubernetes remotecommand stream protocol. */
 export const CHANNEL = { stdin: 0, stdout: 1, stderr: 2, error: 3, resize: 4, close: 255 } as const;
 /** Subprotocols the demo server speaks, most preferred first (as kube-apiserver picks). */
 export const EXEC_PROTOCOLS = ['v5.channel.k8s.io', 'v4.channel.k8s.io'] as const;
-export const PORT_FORWARD_PROTOCOLS = ['v4.channel.k8s.io', 'portforward.k8s.io'] as const;
+/** kubectl 1.31+ tunnels its SPDY port-forward session in WebSocket messages under the first of these. */
+export const SPDY_OVER_WEBSOCKET = 'SPDY/3.1+portforward.k8s.io';
+/**
+ * The ws library accepts only RFC 7230 tokens as subprotocols and '/' is not one (Go's server does not
+ * check): the request offers this stand-in to ws, and the answer's header is put back to the real name.
+ */
+const SPDY_OVER_WEBSOCKET_TOKEN = 'SPDY-3.1+portforward.k8s.io';
+export const PORT_FORWARD_PROTOCOLS = [SPDY_OVER_WEBSOCKET_TOKEN, 'v4.channel.k8s.io', 'portforward.k8s.io'] as const;
 
 export interface TunnelRegistry {
   /** Upgraded connections currently open on the server side. */
@@ -22,6 +33,13 @@ export interface UpgradeTarget {
   /** `exec`, `attach` or `portforward`. */
   readonly subresource: string;
   readonly query: URLSearchParams;
+  /** For port-forward: the pod, and where each of its ports is really served. */
+  readonly portForward?: { readonly pod: PortForwardPod; readonly backend: PortBackend };
+}
+
+/** The first bytes of a SPDY/3 control frame: what a real port-forward client sends first. */
+function startsWithSpdyFrame(chunk: Buffer): boolean {
+  return chunk.length >= 4 && chunk.readUInt16BE(0) === (0x8000 | SPDY_VERSION) && chunk.readUInt16BE(2) >= 1 && chunk.readUInt16BE(2) <= 9;
 }
 
 function successStatus(): string {
@@ -70,6 +88,10 @@ export function createStreamServer(): {
       const wanted = /\/portforward(\?|$)/.test(request.url ?? '') ? PORT_FORWARD_PROTOCOLS : EXEC_PROTOCOLS;
       return wanted.find((protocol) => offered.has(protocol)) ?? false;
     },
+  });
+  webSockets.on('headers', (headers) => {
+    const index = headers.indexOf(`Sec-WebSocket-Protocol: ${SPDY_OVER_WEBSOCKET_TOKEN}`);
+    if (index !== -1) headers[index] = `Sec-WebSocket-Protocol: ${SPDY_OVER_WEBSOCKET}`;
   });
 
   const runExec = (ws: WebSocket, target: UpgradeTarget): void => {
@@ -121,9 +143,17 @@ export function createStreamServer(): {
     handle(request, socket, head, target) {
       const upgrade = String(request.headers.upgrade ?? '').toLowerCase();
       if (upgrade === 'websocket') {
+        const offered = request.headers['sec-websocket-protocol'];
+        if (typeof offered === 'string' && offered.includes(SPDY_OVER_WEBSOCKET)) {
+          request.headers['sec-websocket-protocol'] = offered.replaceAll(SPDY_OVER_WEBSOCKET, SPDY_OVER_WEBSOCKET_TOKEN);
+        }
         webSockets.handleUpgrade(request, socket, head, (ws) => {
           track(socket);
-          if (target.subresource === 'portforward') runPortForwardEcho(ws);
+          if (target.subresource === 'portforward' && ws.protocol === SPDY_OVER_WEBSOCKET_TOKEN && target.portForward) {
+            const tunnel = createWebSocketStream(ws);
+            tunnel.on('error', () => {});
+            servePortForward(tunnel, undefined, target.portForward.pod, target.portForward.backend);
+          } else if (target.subresource === 'portforward') runPortForwardEcho(ws);
           else runExec(ws, target);
         });
         return;
@@ -136,8 +166,34 @@ export function createStreamServer(): {
         );
         track(socket);
         socket.on('error', () => {});
-        if (head.length > 0) socket.write(head);
-        socket.pipe(socket);
+        // A client that opens with a SPDY frame gets a real port-forward session; any other bytes are
+        // echoed (the tests' opaque tunnels, which prove the proxy relays bytes without reading them).
+        // Go's SPDY framer writes a frame header field by field, so the first chunk can be 2 bytes: decide
+        // only once 4 have come (or the client stops sending).
+        let first = head;
+        const start = (): void => {
+          socket.off('data', collect);
+          socket.off('end', start);
+          if (target.subresource === 'portforward' && target.portForward && startsWithSpdyFrame(first)) {
+            servePortForward(socket, first, target.portForward.pod, target.portForward.backend);
+            return;
+          }
+          if (socket.readableEnded) {
+            socket.end(first);
+            return;
+          }
+          if (first.length > 0) socket.write(first);
+          socket.pipe(socket);
+        };
+        const collect = (chunk: Buffer): void => {
+          first = Buffer.concat([first, chunk]);
+          if (first.length >= 4) start();
+        };
+        if (first.length >= 4) start();
+        else {
+          socket.on('data', collect);
+          socket.once('end', start);
+        }
         return;
       }
       const body = JSON.stringify({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: `unsupported upgrade "${upgrade}"`, reason: 'BadRequest', code: 400 });

@@ -2,7 +2,7 @@ import t from 'tap';
 import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { repoRoot } from '../fixtures/paths.js';
-import { KUBEGATE_BIN, requireKubectl, runCommand, startKubegate } from '../fixtures/processes.js';
+import { KUBEGATE_BIN, freePort, requireKubectl, runCommand, startKubegate } from '../fixtures/processes.js';
 
 // The README's shell examples marked `<!-- runnable: expect "TEXT" -->` run against the demo, as a
 // reader would paste them, so the README cannot drift from what kubegate does.
@@ -45,8 +45,9 @@ t.test('every runnable README example works against the demo, as written', async
   const env = { PATH: `${bin}:${dirname(requireKubectl())}:${process.env.PATH ?? ''}`, KUBECONFIG: '/dev/null' };
 
   for (const example of examples) {
-    // The reader's kubegate listens on 8001; this one on a free port.
-    const script = example.script.replace(/(localhost|127\.0\.0\.1):8001/g, `$1:${proxy.port}`);
+    // The reader's kubegate listens on 8001, and port-forward examples use local port 8080: here both are free ports.
+    const forwardPort = await freePort();
+    const script = example.script.replace(/(localhost|127\.0\.0\.1):8001/g, `$1:${proxy.port}`).replace(/\b8080\b/g, String(forwardPort));
     const cwd = mkdtempSync(join(root, 'example-'));
     const result = await runCommand('bash', ['-e', '-o', 'pipefail', '-c', script], { env, cwd, timeoutMs: 30_000 });
     t.equal(result.status, 0, `README.md:${example.line} exits 0\n${result.stderr}`);

@@ -1,6 +1,9 @@
 import t from 'tap';
 import { createHash, randomBytes } from 'node:crypto';
+import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import WebSocket from 'ws';
@@ -105,8 +108,10 @@ t.test('raw SPDY/3.1: bytes echoed unchanged; 50 MB each way with flat RSS', asy
   t.equal(tunnel.status, 101, tunnel.head);
   t.match(tunnel.head, /\r\nUpgrade: SPDY\/3\.1/i);
   t.match(tunnel.head, /\r\nX-Stream-Protocol-Version: portforward\.k8s\.io/i);
-  const hello = Buffer.from([0x80, 0x03, 0x00, 0x01, 0xff, 0x00, 0x0d, 0x0a]);
-  t.same(await echoOnce(tunnel, hello), hello, 'binary frame bytes come back unchanged');
+  // Any bytes but a SPDY frame header (the demo answers those with a real port-forward session, which
+  // the kubectl port-forward test below drives).
+  const hello = Buffer.from([0x00, 0xff, 0x0d, 0x0a, 0x80, 0x03, 0x00, 0x01]);
+  t.same(await echoOnce(tunnel, hello), hello, 'binary bytes come back unchanged');
 
   const pid = s.proxy.child.pid as number;
   const baseline = rssMiB(pid);
@@ -195,6 +200,99 @@ t.test('WebSocket port-forward: opaque frames both ways', async (t) => {
   ws.close();
   await once(ws, 'close');
 });
+
+/** A backend for the pod's port 80: GET /bytes?n=N sends N pseudo-random bytes, POST /sha256 answers the body's hash. */
+async function startPodPortBackend(t: Teardown): Promise<{ url: string; bytes(n: number): Buffer }> {
+  const bytes = (n: number): Buffer => {
+    const block = createHash('sha256').update(String(n)).digest();
+    return Buffer.concat(Array.from({ length: Math.ceil(n / block.length) }, (_, i) => createHash('sha256').update(block).update(String(i)).digest())).subarray(0, n);
+  };
+  const server = createServer((request, response) => {
+    const url = new URL(request.url ?? '/', 'http://pod');
+    if (request.method === 'POST') {
+      const hash = createHash('sha256');
+      let length = 0;
+      request.on('data', (chunk: Buffer) => {
+        hash.update(chunk);
+        length += chunk.length;
+      });
+      request.on('end', () => response.end(`${length} ${hash.digest('hex')}`));
+      return;
+    }
+    const body = bytes(Number(url.searchParams.get('n') ?? '0'));
+    response.writeHead(200, { 'content-length': body.length });
+    response.end(body);
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  t.teardown(() => {
+    server.closeAllConnections();
+    server.close();
+  });
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, bytes };
+}
+
+/** Starts `kubectl port-forward` (through kubegate) on a free local port and waits for "Forwarding from". */
+async function startPortForward(t: Teardown, proxyPort: number, args: readonly string[], env: NodeJS.ProcessEnv): Promise<{ localPort: number; output(): string; stop(): Promise<void> }> {
+  const child = spawn(kubectl, ['-s', `http://127.0.0.1:${proxyPort}`, 'port-forward', ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exited = once(child, 'exit');
+  const stop = async (): Promise<void> => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGINT');
+    await exited;
+  };
+  t.teardown(stop);
+  await waitUntil(() => /Forwarding from 127\.0\.0\.1:\d+/.test(output) || child.exitCode !== null, 'kubectl port-forward to listen', 30_000);
+  const localPort = Number(/Forwarding from 127\.0\.0\.1:(\d+)/.exec(output)?.[1] ?? 0);
+  if (!localPort) throw new Error(`kubectl port-forward did not start:\n${output}`);
+  return { localPort, output: () => output, stop };
+}
+
+for (const transport of ['WebSocket', 'SPDY'] as const) {
+  t.test(`real kubectl port-forward through kubegate (${transport}): 20 concurrent connections, 4 MiB each way, a closed port reported`, async (t) => {
+    const backend = await startPodPortBackend(t);
+    const cluster = await startTestCluster(t, { proxyBackends: { 'default/nginx': backend.url } });
+    const { podName } = seedDemoCluster(cluster.api.store);
+    // kubectl 1.31+ tunnels SPDY in WebSocket messages by default; this switch makes it speak raw SPDY/3.1.
+    const env = { HOME: cluster.dir, KUBECONFIG: '', KUBECTL_PORT_FORWARD_WEBSOCKETS: transport === 'WebSocket' ? 'true' : 'false' };
+    const proxy = await startKubegate(t, ['--kubeconfig', cluster.kubeconfig('cert'), '--port=0'], { env: { KUBECONFIG: undefined } });
+
+    const forward = await startPortForward(t, proxy.port, [`pod/${podName}`, ':80'], env);
+    // kubectl falls back from WebSocket to raw SPDY when the WebSocket handshake fails: the one upgrade it sent tells which it spoke.
+    const upgrades = cluster.api.requests.all.filter((r) => r.path.endsWith('/portforward'));
+    t.equal(upgrades.length, 1, 'one upgrade request: no fallback from one transport to the other');
+    const upgrade = upgrades[0];
+    if (transport === 'WebSocket') t.equal(upgrade?.headers['sec-websocket-protocol'], 'SPDY/3.1+portforward.k8s.io', 'kubectl tunnelled SPDY in a WebSocket');
+    else t.equal(String(upgrade?.headers.upgrade).toLowerCase(), 'spdy/3.1', 'kubectl spoke raw SPDY/3.1');
+    t.equal(upgrade?.user?.name, 'alice-admin', 'the tunnel carried the kubeconfig client certificate');
+
+    const base = `http://127.0.0.1:${forward.localPort}`;
+    const small = await Promise.all(Array.from({ length: 20 }, (_, i) => fetch(`${base}/bytes?n=${1000 + i}`).then(async (answer) => Buffer.from(await answer.arrayBuffer()))));
+    t.ok(small.every((body, i) => body.equals(backend.bytes(1000 + i))), '20 concurrent connections each got their own bytes');
+
+    const size = 4 * 1024 * 1024;
+    const download = Buffer.from(await (await fetch(`${base}/bytes?n=${size}`)).arrayBuffer());
+    t.equal(sha256(download), sha256(backend.bytes(size)), '4 MiB from the pod, byte-identical');
+    const upload = randomBytes(size);
+    const answer = await (await fetch(`${base}/sha256`, { method: 'POST', body: upload })).text();
+    t.equal(answer, `${size} ${sha256(upload)}`, '4 MiB to the pod, byte-identical');
+
+    await forward.stop();
+    await waitUntil(() => cluster.api.tunnels.open() === 0, 'the tunnel to close when kubectl exits');
+    t.pass('no tunnel left open after kubectl exits');
+
+    const closed = await startPortForward(t, proxy.port, [`pod/${podName}`, ':81'], env);
+    const refused = await fetch(`http://127.0.0.1:${closed.localPort}/`).then(
+      () => 'answered',
+      () => 'failed',
+    );
+    t.equal(refused, 'failed', 'a connection to a port nothing listens on fails');
+    await waitUntil(() => /error forwarding port 81 to pod/.test(closed.output()), "kubectl to print the pod's error", 10_000).catch(() => {});
+    t.match(closed.output(), /error forwarding port 81 to pod nginx-7c5ddbdf54-x8k2p.*connection refused/, "kubectl shows the kubelet-style error from the error stream");
+  });
+}
 
 t.test("kubectl cp both ways through kubegate (exec running tar, --reject-paths='^$')", async (t) => {
   const s = await setup(t, ['--reject-paths=^$']);

@@ -396,7 +396,8 @@ async function main(): Promise<void> {
     for (const metric of metrics) {
       const kubectl = median(byProxy.kubectl.map((sample) => sample[metric] ?? NaN));
       const kubegate = median(byProxy.kubegate.map((sample) => sample[metric] ?? NaN));
-      const ratio = kubegate / kubectl;
+      // Two zero counts (errors) are equal, not NaN.
+      const ratio = kubegate === 0 && kubectl === 0 ? 1 : kubegate / kubectl;
       const target = TARGETS.find((entry) => entry.scenario === scenario && entry.metric === metric);
       let holds: boolean | null = null;
       let targetText = '';

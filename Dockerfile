@@ -1,5 +1,5 @@
 # kubegate as a container: a sidecar that gives the pod's other containers plain HTTP on 127.0.0.1:8001.
-# Image size target: under 170 MB (distroless Node 20 base ~130 MB + the bundled kubegate, about 5 MB).
+# Image size target: under 140 MB (distroless Node 20 base ~130 MB + the bundled kubegate, about 4 MB).
 # test/e2e/container.test.ts replays the RUN/COPY steps below in a clean directory (no container engine on CI).
 
 # 1. Build: compile TypeScript and bundle kubegate with its dependencies into dist/bundle (npm run build).

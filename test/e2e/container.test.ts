@@ -56,6 +56,19 @@ t.test('the Dockerfile: multi-stage, the bundled build only, non-root, sidecar d
   t.same(options.adminAddress, { kind: 'tcp', host: '0.0.0.0', port: 9101 }, 'probes reach the admin listener');
 });
 
+t.test('the bundle holds production dependencies only: every package it was built from is in `npm ls --omit=dev`', async (t) => {
+  const listed = await runCommand('npm', ['ls', '--omit=dev', '--all', '--parseable'], { cwd: repoRoot, timeoutMs: 60_000 });
+  const production = new Set(listed.stdout.split('\n').map((line) => /node_modules\/((?:@[^/]+\/)?[^/]+)$/.exec(line.trim())?.[1]).filter((name): name is string => name !== undefined));
+  t.ok(production.has('fastify') && production.has('undici'), `${production.size} production packages`);
+  const bundleDir = join(repoRoot, 'dist', 'bundle');
+  const files = readdirSync(bundleDir, { recursive: true }).map(String).filter((file) => file.endsWith('.js'));
+  // esbuild marks where each module's code starts with a `// node_modules/<package>/...` comment.
+  const bundled = new Set(files.flatMap((file) => [...readFileSync(join(bundleDir, file), 'utf8').matchAll(/^\/\/ node_modules\/((?:@[^/]+\/)?[^/]+)\//gm)].map((match) => match[1] as string)));
+  t.ok(bundled.has('fastify') && bundled.has('undici') && bundled.has('pino'), `${bundled.size} packages in the bundle`);
+  t.same([...bundled].filter((name) => !production.has(name)), [], 'none of them is a dev dependency');
+  for (const dev of ['typescript', 'tap', 'esbuild', 'fast-check', 'autocannon']) t.notOk(bundled.has(dev), `${dev} is not in the bundle`);
+});
+
 t.test("replaying the runtime stage: the bundle alone, with no node_modules anywhere, starts and proxies", async (t) => {
   const runtime = dockerfileStages().at(-1) as Stage;
   const app = mkdtempSync(join(tmpdir(), 'kubegate-image-'));

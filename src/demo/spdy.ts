@@ -238,7 +238,10 @@ export class SpdyServerSession extends EventEmitter<SpdyServerSessionEvents> {
     this.#streams.clear();
     this.#compress.close();
     this.#decompress.close();
-    this.#socket.destroy();
+    // end(), not destroy(): a GOAWAY just written must still reach the client. A client that never
+    // closes its side is cut a second later.
+    this.#socket.end();
+    setTimeout(() => this.#socket.destroy(), 1_000).unref();
     this.emit('close');
   }
 

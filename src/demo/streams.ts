@@ -159,7 +159,7 @@ export function createStreamServer(): {
         return;
       }
       if (upgrade.startsWith('spdy/')) {
-        // A raw SPDY/3.1 answer, then every byte echoed: the proxy must relay opaque bytes, frames unread.
+        // The 101 of a raw SPDY/3.1 upgrade; what follows depends on the client's first bytes (below).
         const versions = String(request.headers['x-stream-protocol-version'] ?? '').split(',')[0]?.trim();
         socket.write(
           `HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: SPDY/3.1\r\n${versions ? `X-Stream-Protocol-Version: ${versions}\r\n` : ''}\r\n`,

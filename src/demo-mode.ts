@@ -43,7 +43,7 @@ export function demoInstructions(display: string, userName: string): string {
     `  ${curl}${base}/api/v1/namespaces/default/pods`,
     `  ${curl}${base}/api/v1/namespaces/default/services/nginx/proxy/`,
     `  ${curl}${base}/apis/apps/v1/namespaces/default/deployments/nginx`,
-    ...(unix ? [] : [`  kubectl -s ${base} get pods`]),
+    ...(unix ? [] : [`  kubectl -s ${base} get pods`, `  kubectl -s ${base} port-forward svc/nginx 8080:80    # then: curl http://127.0.0.1:8080/`]),
     '  Run again with --demo-user default (no rights) or --demo-user demo-sa (may list pods) to watch RBAC answer',
     '  differently (through npm: npm run demo -- --demo-user default).',
     '',

@@ -1,5 +1,6 @@
 import t from 'tap';
-import { requireKubectl, runCommand, runKubegate, startKubegate } from '../fixtures/processes.js';
+import { dirname } from 'node:path';
+import { freePort, requireKubectl, runCommand, runKubegate, startKubegate } from '../fixtures/processes.js';
 
 // `kubegate --demo` is what a newcomer runs first: the lines it prints must work as printed.
 
@@ -30,6 +31,17 @@ t.test('kubegate --demo prints lines that work: the curl line lists the nginx po
   t.equal(kubectl.status, 0, kubectl.stderr);
   t.match(kubectl.stdout, /^NAME\s+READY\s+STATUS/m);
   t.match(kubectl.stdout, /^nginx-\S+\s+1\/1\s+Running/m);
+
+  // The printed port-forward line, as printed but for the local port (8080 may be taken on this machine).
+  const forwardLine = printedLines(proxy.stdout(), 'kubectl').find((line) => line.includes(' port-forward ')) ?? '';
+  t.match(forwardLine, `kubectl -s http://127.0.0.1:${proxy.port} port-forward svc/nginx 8080:80`);
+  const local = await freePort();
+  const command = forwardLine.replace(/\s+#.*$/, '').replace('8080:80', `${local}:80`);
+  const forwarded = await runCommand('bash', ['-c', `${command} & until curl -s http://127.0.0.1:${local}/; do sleep 0.2; done; kill %1`], {
+    env: { PATH: `${dirname(requireKubectl())}:${process.env.PATH ?? ''}`, KUBECONFIG: '/dev/null' },
+    timeoutMs: 30_000,
+  });
+  t.match(forwarded.stdout, /Welcome to nginx/, 'the port-forward line works: the pod\'s port 80 answers on the local port');
 });
 
 t.test('--demo-user: the default service account is forbidden with kube-apiserver\'s exact message; demo-sa may list pods', async (t) => {

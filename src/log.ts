@@ -86,7 +86,10 @@ export type PrettyPrinter = typeof PinoPretty.build;
  * (and the bundled build keeps it in a chunk of its own).
  */
 export async function loadPrettyPrinter(): Promise<PrettyPrinter> {
-  return (await import('pino-pretty')).build;
+  // pino-pretty is CommonJS: its module.exports (the factory) is the default export both under Node's
+  // loader and in the bundle; named exports exist only under Node's (its types declare `export =`).
+  const loaded = (await import('pino-pretty')) as unknown as { default: PrettyPrinter };
+  return loaded.default;
 }
 
 export function createLogger(options: LoggerOptions): Logger {

@@ -170,3 +170,19 @@ t.test('a kubeconfig proxy-url and HTTPS_PROXY are not supported, and kubegate s
   t.match(proxy.stderr(), /HTTPS_PROXY is set, but kubegate connects to https:\/\/127\.0\.0\.1:1 directly/);
   t.notMatch(proxy.stderr(), /proxy-secret/);
 });
+
+t.test('--log-format=text prints readable lines (pino-pretty, a lazily loaded chunk of the bundle); json prints JSON', async (t) => {
+  const dir = t.testdir({});
+  const text = await startKubegate(t, [...SERVER, '--port=0', '--log-format=text', '-v=4'], { env: isolated(dir) });
+  await fetch(`${text.url}/api/v1/namespaces`).catch(() => undefined); // nothing listens upstream: an error line
+  t.equal(await text.stop('SIGTERM'), 0);
+  const lines = text.stderr().split('\n').filter((line) => line.trim() !== '');
+  t.ok(lines.length >= 2, `${lines.length} log lines`);
+  t.match(lines.join('\n'), /^\[\d\d:\d\d:\d\d\.\d{3}\] (INFO|WARN|ERROR): /m, 'time, level and message, human-readable');
+  t.notOk(lines.some((line) => line.startsWith('{')), 'no JSON lines');
+
+  const json = await startKubegate(t, [...SERVER, '--port=0', '--log-format=json', '-v=4'], { env: isolated(dir) });
+  t.equal(await json.stop('SIGTERM'), 0);
+  const first = json.stderr().split('\n').find((line) => line.trim() !== '') ?? '';
+  t.doesNotThrow(() => JSON.parse(first), 'JSON lines');
+});

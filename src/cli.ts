@@ -236,14 +236,14 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     logger = createLogger({ verbosity: options.verbosity, ...(pretty ? { pretty: await loadPrettyPrinter() } : {}) });
 
     let restConfig: RestConfig;
-    let afterListening: ((display: string) => void) | undefined;
+    let afterListening: ((display: string) => string) | undefined;
     if (options.demo) {
       // Loaded only when asked for: the demo server and its certificate library stay out of a normal start.
       const { startDemo, demoInstructions } = await import('./demo-mode.js');
       const demo = await startDemo(logger, options.demoUser);
       cleanups.push(() => demo.close());
       restConfig = demo.restConfig;
-      afterListening = (display) => io.stdout.write(demoInstructions(display, demo.userName));
+      afterListening = (display) => demoInstructions(display, demo.userName);
     } else {
       restConfig = await loadRestConfig(
         options.kubeconfig,
@@ -288,19 +288,11 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       logger.info(`admin endpoints (/healthz, /readyz, /metrics) on ${adminListening.display}`);
     }
 
-    io.stdout.write(`Starting to serve on ${listening.display}\n`);
-    if (options.readyJson) {
-      io.stdout.write(
-        `${JSON.stringify({
-          address: listening.display,
-          port: listening.port ?? null,
-          pid: process.pid,
-          context: restConfig.names.context,
-          server: restConfig.server,
-        })}\n`,
-      );
-    }
-    afterListening?.(listening.display);
+    // One write: a reader that sees "Starting to serve on" sees the lines that belong with it too.
+    const ready = options.readyJson
+      ? `${JSON.stringify({ address: listening.display, port: listening.port ?? null, pid: process.pid, context: restConfig.names.context, server: restConfig.server })}\n`
+      : '';
+    io.stdout.write(`Starting to serve on ${listening.display}\n${ready}${afterListening?.(listening.display) ?? ''}`);
     io.onListening?.({ display: listening.display, port: listening.port });
 
     const signal = await new Promise<string>((resolve) => {

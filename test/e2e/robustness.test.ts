@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import { connect, type Socket } from 'node:net';
 import { startTestCluster } from '../fixtures/cluster.js';
 import { startFaultUpstream, type FaultUpstream } from '../fixtures/fault-upstream.js';
-import { openDescriptors, rssMiB } from '../fixtures/proc.js';
+import { openDescriptors, rssMiB, tcpConnections } from '../fixtures/proc.js';
 import { runCommand, startKubegate, waitUntil, type RunningProxy } from '../fixtures/processes.js';
 import type { Teardown } from '../fixtures/teardown.js';
 
@@ -18,7 +18,11 @@ async function proxyInFrontOfFaults(t: Teardown): Promise<{ proxy: RunningProxy;
   return { proxy, upstream };
 }
 
-const ok = async (proxy: RunningProxy): Promise<number> => (await fetch(`${proxy.url}/ok`)).status;
+const ok = async (proxy: RunningProxy): Promise<number> => {
+  const answer = await fetch(`${proxy.url}/ok`);
+  await answer.arrayBuffer(); // read to the end, so the connection goes back to the pool instead of staying busy
+  return answer.status;
+};
 const pid = (proxy: RunningProxy): number => proxy.child.pid ?? 0;
 
 t.test('upstream faults: reset mid-response, reset and clean end of a watch, a stalled server', async (t) => {
@@ -90,7 +94,7 @@ t.test('100 slow watch clients: backpressure reaches the upstream and memory sta
   t.ok(closed(), `the 200 sockets of the watches were closed (${descriptorsWithWatches} descriptors with the watches open, ${openDescriptors(pid(proxy))} after)`);
 });
 
-t.test('an upload aborted half way is aborted upstream too; 10,000 connections opened and dropped leak nothing', async (t) => {
+t.test('an upload aborted half way is aborted upstream too; 10,000 connections opened and dropped, twice, leak nothing', async (t) => {
   const { proxy, upstream } = await proxyInFrontOfFaults(t);
   await ok(proxy);
   const baselineDescriptors = openDescriptors(pid(proxy));
@@ -106,26 +110,48 @@ t.test('an upload aborted half way is aborted upstream too; 10,000 connections o
   await waitUntil(() => upstream.uploads[0]?.aborted === true, 'the upstream upload to be aborted');
   t.ok((upstream.uploads[0]?.received ?? 0) <= 2 ** 20, 'only what the client sent arrived');
 
-  let dropped = 0;
-  for (let batch = 0; batch < 20; batch++) {
-    const sockets = await Promise.all(
-      Array.from({ length: 500 }, async (_, i) => {
-        const socket = connect(proxy.port, '127.0.0.1');
-        socket.on('error', () => {});
-        await once(socket, 'connect');
-        // Some say nothing, some half a request line, some a whole request they never wait for.
-        if (i % 3 === 1) socket.write('GET /ok HTTP/1.1\r\nHo');
-        if (i % 3 === 2) socket.write('GET /ok HTTP/1.1\r\nHost: localhost\r\n\r\n');
-        return socket;
-      }),
-    );
-    for (const socket of sockets) socket.destroy();
-    dropped += sockets.length;
-  }
-  t.equal(dropped, 10_000);
-  await waitUntil(() => openDescriptors(pid(proxy)) <= baselineDescriptors + 5, 'descriptors to return to the baseline', 20_000);
+  // Memory after one burst depends on when V8 last collected (seen: +38 to +87 MiB), so a leak is judged by
+  // what a second, identical burst adds: a plateau, not a climb of a few KiB per connection.
+  const dropTenThousand = async (): Promise<number> => {
+    // This test's own keep-alive connection (from ok()) is the only client connection kubegate should keep.
+    const ownConnections = tcpConnections(pid(proxy), { local: proxy.port });
+    let dropped = 0;
+    for (let batch = 0; batch < 20; batch++) {
+      const sockets = await Promise.all(
+        Array.from({ length: 500 }, async (_, i) => {
+          const socket = connect(proxy.port, '127.0.0.1');
+          socket.on('error', () => {});
+          await once(socket, 'connect');
+          // Some say nothing, some half a request line, some a whole request they never wait for.
+          if (i % 3 === 1) socket.write('GET /ok HTTP/1.1\r\nHo');
+          if (i % 3 === 2) socket.write('GET /ok HTTP/1.1\r\nHost: localhost\r\n\r\n');
+          return socket;
+        }),
+      );
+      for (const socket of sockets) socket.destroy();
+      dropped += sockets.length;
+    }
+    // Every client connection closes. (kubegate's upstream pool may keep a few idle connections a while
+    // longer, until the upstream's own timeouts: they are reused, not leaked, so they are not counted here.)
+    await waitUntil(() => tcpConnections(pid(proxy), { local: proxy.port }) <= ownConnections, `kubegate's client connections to close (${ownConnections} of this test's own stay)`, 20_000);
+    return dropped;
+  };
+  t.equal(await dropTenThousand(), 10_000);
   t.equal(await ok(proxy), 200, 'still serving');
-  const grown = rssMiB(pid(proxy)) - baselineRss;
-  t.comment(`10,000 dropped connections: descriptors back to ${openDescriptors(pid(proxy))} (baseline ${baselineDescriptors}); RSS +${grown.toFixed(0)} MiB`);
-  t.ok(grown < 80, `memory near its baseline (+${grown.toFixed(0)} MiB)`);
+  const afterFirst = rssMiB(pid(proxy));
+  t.equal(await dropTenThousand(), 10_000);
+  t.equal(await ok(proxy), 200, 'still serving after the second burst');
+  const afterSecond = rssMiB(pid(proxy));
+  t.comment(
+    `10,000 dropped connections, twice: client connections back to ${tcpConnections(pid(proxy), { local: proxy.port })}, descriptors ${openDescriptors(pid(proxy))} (baseline ${baselineDescriptors}, upstream pool ${tcpConnections(pid(proxy), { remote: Number(new URL(upstream.url).port) })}); ` +
+      `RSS +${(afterFirst - baselineRss).toFixed(0)} MiB after the first burst, ${(afterSecond - afterFirst).toFixed(0)} MiB more after the second`,
+  );
+  t.ok(afterSecond - afterFirst < 32, `the second 10,000 add less than 32 MiB (${(afterSecond - afterFirst).toFixed(0)} MiB; a leak of 3.3 KiB per connection would add 32)`);
+  t.ok(afterSecond - baselineRss < 160, `memory stays bounded (+${(afterSecond - baselineRss).toFixed(0)} MiB in all)`);
+  // Descriptors other than the upstream pool's connections (idle ones are reused, and closed by the
+  // upstream's own timeouts) go back to the baseline. Both are read together, again until they agree.
+  const upstreamPort = Number(new URL(upstream.url).port);
+  const notPooled = (): number => openDescriptors(pid(proxy)) - tcpConnections(pid(proxy), { remote: upstreamPort });
+  await waitUntil(() => notPooled() <= baselineDescriptors + 5, 'descriptors other than the upstream pool to return to the baseline', 20_000).catch(() => {});
+  t.ok(notPooled() <= baselineDescriptors + 5, `descriptors back to the baseline, the upstream pool's idle connections aside (${notPooled()}, baseline ${baselineDescriptors})`);
 });

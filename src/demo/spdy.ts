@@ -37,45 +37,40 @@ const DICTIONARY_TAIL =
 
 /** The zlib dictionary of SPDY/3 header blocks (draft 3, section 2.6.10.1): length-prefixed words, then a plain tail. */
 export const SPDY_DICTIONARY: Buffer = Buffer.concat([
-  ...DICTIONARY_WORDS.map((word) => {
-    const length = Buffer.alloc(4);
-    length.writeUInt32BE(word.length);
-    return Buffer.concat([length, Buffer.from(word, 'latin1')]);
-  }),
+  ...DICTIONARY_WORDS.flatMap((word) => [uint32s(word.length), Buffer.from(word, 'latin1')]),
   Buffer.from(DICTIONARY_TAIL, 'latin1'),
 ]);
 
 export type SpdyHeaders = Record<string, string>;
 
+/** 32-bit big-endian words, the unit of every SPDY length, id and status. */
+export function uint32s(...values: number[]): Buffer {
+  const buffer = Buffer.alloc(4 * values.length);
+  values.forEach((value, i) => buffer.writeUInt32BE(value >>> 0, 4 * i));
+  return buffer;
+}
+
+/** Every frame: a first word (control bit, version and type; or the stream id), then flags and length. */
+function frame(first: number, flags: number, payload: Buffer): Buffer {
+  return Buffer.concat([uint32s(first, ((flags & 0xff) << 24) | payload.length), payload]);
+}
+
 export function controlFrame(type: number, flags: number, payload: Buffer): Buffer {
-  const header = Buffer.alloc(HEADER_BYTES);
-  header.writeUInt16BE(0x8000 | SPDY_VERSION, 0);
-  header.writeUInt16BE(type, 2);
-  header.writeUInt32BE(((flags & 0xff) << 24) | payload.length, 4);
-  return Buffer.concat([header, payload]);
+  return frame(((0x8000 | SPDY_VERSION) << 16) | type, flags, payload);
 }
 
 export function dataFrame(streamId: number, flags: number, payload: Buffer): Buffer {
-  const header = Buffer.alloc(HEADER_BYTES);
-  header.writeUInt32BE(streamId & 0x7fffffff, 0);
-  header.writeUInt32BE(((flags & 0xff) << 24) | payload.length, 4);
-  return Buffer.concat([header, payload]);
+  return frame(streamId & 0x7fffffff, flags, payload);
 }
 
 /** The uncompressed name/value block: a count, then length-prefixed names and values. */
 export function encodeHeaderBlock(headers: SpdyHeaders): Buffer {
-  const parts: Buffer[] = [];
-  const uint32 = (value: number): Buffer => {
-    const buffer = Buffer.alloc(4);
-    buffer.writeUInt32BE(value);
-    return buffer;
-  };
   const entries = Object.entries(headers);
-  parts.push(uint32(entries.length));
+  const parts: Buffer[] = [uint32s(entries.length)];
   for (const [name, value] of entries) {
     const nameBytes = Buffer.from(name.toLowerCase(), 'utf8');
     const valueBytes = Buffer.from(value, 'utf8');
-    parts.push(uint32(nameBytes.length), nameBytes, uint32(valueBytes.length), valueBytes);
+    parts.push(uint32s(nameBytes.length), nameBytes, uint32s(valueBytes.length), valueBytes);
   }
   return Buffer.concat(parts);
 }
@@ -248,18 +243,13 @@ export class SpdyServerSession extends EventEmitter<SpdyServerSessionEvents> {
   /** GOAWAY, then close: used when the client breaks the protocol. */
   goAway(status: number = RST.protocolError): void {
     if (this.#closed) return;
-    const payload = Buffer.alloc(8);
-    payload.writeUInt32BE(this.#lastStreamId, 0);
-    payload.writeUInt32BE(status, 4);
-    this.#write(controlFrame(FRAME.goAway, 0, payload));
+    this.#write(controlFrame(FRAME.goAway, 0, uint32s(this.#lastStreamId, status)));
     this.close();
   }
 
   async sendReply(streamId: number, headers: SpdyHeaders): Promise<void> {
     const block = await this.#compress.run(encodeHeaderBlock(headers));
-    const id = Buffer.alloc(4);
-    id.writeUInt32BE(streamId & 0x7fffffff);
-    this.#write(controlFrame(FRAME.synReply, 0, Buffer.concat([id, block])));
+    this.#write(controlFrame(FRAME.synReply, 0, Buffer.concat([uint32s(streamId & 0x7fffffff), block])));
   }
 
   sendData(streamId: number, flags: number, payload: Buffer): void {
@@ -267,10 +257,7 @@ export class SpdyServerSession extends EventEmitter<SpdyServerSessionEvents> {
   }
 
   sendReset(streamId: number, status: number): void {
-    const payload = Buffer.alloc(8);
-    payload.writeUInt32BE(streamId & 0x7fffffff, 0);
-    payload.writeUInt32BE(status, 4);
-    this.#write(controlFrame(FRAME.rstStream, 0, payload));
+    this.#write(controlFrame(FRAME.rstStream, 0, uint32s(streamId & 0x7fffffff, status)));
   }
 
   forget(streamId: number): void {
@@ -343,7 +330,7 @@ export class SpdyServerSession extends EventEmitter<SpdyServerSessionEvents> {
         return;
       }
       case FRAME.ping:
-        // The client's pings carry odd ids: echo them.
+        // This side never pings, so every PING is the client's: echo it.
         this.#write(controlFrame(FRAME.ping, 0, payload.subarray(0, 4)));
         return;
       case FRAME.goAway:

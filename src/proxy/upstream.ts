@@ -6,7 +6,6 @@ import type { RestConfig } from '../kubeconfig/rest-config.js';
 import { CONNECT_TIMEOUT_MS, TCP_KEEPALIVE_MS, tlsConnectOptions } from './dial.js';
 import { H2WatchPool, isH2Candidate } from './h2-watches.js';
 
-
 export interface UpstreamTarget {
   /** `https://host:port` (scheme and authority of the configured server). */
   readonly origin: string;

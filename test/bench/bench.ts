@@ -10,7 +10,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent, get, type IncomingMessage } from 'node:http';
 import { createServer, type AddressInfo } from 'node:net';
 import { cpus, release, tmpdir, totalmem } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve as resolvePath } from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { createPki } from '../../src/demo/pki.js';
@@ -32,6 +32,8 @@ const { values: flags } = parseArgs({
     only: { type: 'string', default: 'startup,get,list,watch1k,watch10k' },
     out: { type: 'string', default: 'bench-results.json' },
     'kubegate-args': { type: 'string', default: '' },
+    /** The kubegate entry point to measure (default: the shipped bundle; `dist/src/bin.js` is the tsc output). */
+    'kubegate-bin': { type: 'string', default: KUBEGATE_BIN },
     /** Write a V8 CPU profile of every kubegate run into this directory (for finding where time goes). */
     profile: { type: 'string' },
   },
@@ -97,7 +99,7 @@ function proxyCommand(name: ProxyName, kubeconfig: string, port: number): string
   if (name === 'kubectl') return ['kubectl', 'proxy', `--kubeconfig=${kubeconfig}`, `--port=${port}`];
   const extra = flags['kubegate-args'] ? flags['kubegate-args'].split(' ') : [];
   const profile = flags.profile ? ['--cpu-prof', `--cpu-prof-dir=${flags.profile}`] : [];
-  return [process.execPath, ...profile, KUBEGATE_BIN, `--kubeconfig=${kubeconfig}`, `--port=${port}`, ...extra];
+  return [process.execPath, ...profile, resolvePath(flags['kubegate-bin']), `--kubeconfig=${kubeconfig}`, `--port=${port}`, ...extra];
 }
 
 async function startProxy(name: ProxyName, kubeconfig: string): Promise<RunningProxy> {

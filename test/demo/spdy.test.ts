@@ -11,6 +11,7 @@ import {
   dataFrame,
   decodeHeaderBlock,
   encodeHeaderBlock,
+  uint32s,
   type SpdyStream,
 } from '../../src/demo/spdy.js';
 import { spdyPair } from '../fixtures/spdy-client.js';
@@ -32,11 +33,7 @@ t.test('the dictionary is the 1,423 bytes of SPDY/3, and a header block compress
 
 t.test('SYN_STREAM frames sent a byte at a time open streams with their headers; replies and data go back on the right stream', async (t) => {
   const pair = await spdyPair(t);
-  const prefix = Buffer.alloc(10);
-  prefix.writeUInt32BE(1, 0);
-  const codec = new HeaderCodec('compress');
-  t.teardown(() => codec.close());
-  const frame = controlFrame(FRAME.synStream, 0, Buffer.concat([prefix, await codec.run(encodeHeaderBlock({ streamtype: 'error', port: '80', requestid: '0' }))]));
+  const frame = await pair.synStreamFrame(1, { streamtype: 'error', port: '80', requestid: '0' });
   for (const byte of frame) pair.client.write(Buffer.from([byte]));
   await new Promise<void>((resolve) => pair.session.once('stream', () => resolve()));
   const [stream] = pair.streams;
@@ -88,19 +85,14 @@ t.test('streams may arrive out of order (kubectl does that); an even or reused i
 
 t.test('PING is echoed; RST_STREAM closes that stream; GOAWAY closes the session', async (t) => {
   const pair = await spdyPair(t);
-  const id = Buffer.alloc(4);
-  id.writeUInt32BE(7);
-  pair.send(controlFrame(FRAME.ping, 0, id));
+  pair.send(controlFrame(FRAME.ping, 0, uint32s(7)));
   const pong = await pair.nextFrame((f) => f.type === FRAME.ping);
   t.equal(pong.payload.readUInt32BE(0), 7);
 
   await pair.synStream(1, { streamtype: 'data' });
   if (pair.streams.length === 0) await once(pair.session, 'stream');
   const stream = pair.streams[0] as SpdyStream;
-  const reset = Buffer.alloc(8);
-  reset.writeUInt32BE(1, 0);
-  reset.writeUInt32BE(RST.cancel, 4);
-  pair.send(controlFrame(FRAME.rstStream, 0, reset));
+  pair.send(controlFrame(FRAME.rstStream, 0, uint32s(1, RST.cancel)));
   await once(stream, 'close');
   t.equal(pair.session.openStreams, 0);
 

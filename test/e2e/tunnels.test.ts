@@ -1,6 +1,5 @@
 import t from 'tap';
 import { createHash, randomBytes } from 'node:crypto';
-import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -9,7 +8,7 @@ import { join } from 'node:path';
 import WebSocket from 'ws';
 import { seedDemoCluster } from '../../src/demo/seed.js';
 import { startTestCluster, SECRETS, type TestCluster } from '../fixtures/cluster.js';
-import { requireKubectl, runCommand, startKubegate, waitUntil, type RunningProxy } from '../fixtures/processes.js';
+import { requireKubectl, runCommand, startCommand, startKubegate, waitUntil, type RunningProxy } from '../fixtures/processes.js';
 import { openDescriptors, rssMiB } from '../fixtures/proc.js';
 import { echoOnce, openSpdyTunnel } from '../fixtures/tunnels.js';
 import type { Teardown } from '../fixtures/teardown.js';
@@ -233,21 +232,18 @@ async function startPodPortBackend(t: Teardown): Promise<{ url: string; bytes(n:
 }
 
 /** Starts `kubectl port-forward` (through kubegate) on a free local port and waits for "Forwarding from". */
-async function startPortForward(t: Teardown, proxyPort: number, args: readonly string[], env: NodeJS.ProcessEnv): Promise<{ localPort: number; output(): string; stop(): Promise<void> }> {
-  const child = spawn(kubectl, ['-s', `http://127.0.0.1:${proxyPort}`, 'port-forward', ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const exited = once(child, 'exit');
+async function startPortForward(t: Teardown, proxyPort: number, args: readonly string[], env: Record<string, string | undefined>): Promise<{ localPort: number; output(): string; stop(): Promise<void> }> {
+  const run = startCommand(t, kubectl, ['-s', `http://127.0.0.1:${proxyPort}`, 'port-forward', ...args], { env });
+  const exited = once(run.child, 'exit');
+  await waitUntil(() => /Forwarding from 127\.0\.0\.1:\d+/.test(run.output()) || run.child.exitCode !== null, 'kubectl port-forward to listen', 30_000);
+  const localPort = Number(/Forwarding from 127\.0\.0\.1:(\d+)/.exec(run.output())?.[1] ?? 0);
+  if (!localPort) throw new Error(`kubectl port-forward did not start:\n${run.output()}`);
+  // Ctrl-C, as a person stops it (kubectl then closes its SPDY session itself).
   const stop = async (): Promise<void> => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGINT');
+    if (run.child.exitCode === null && run.child.signalCode === null) run.child.kill('SIGINT');
     await exited;
   };
-  t.teardown(stop);
-  await waitUntil(() => /Forwarding from 127\.0\.0\.1:\d+/.test(output) || child.exitCode !== null, 'kubectl port-forward to listen', 30_000);
-  const localPort = Number(/Forwarding from 127\.0\.0\.1:(\d+)/.exec(output)?.[1] ?? 0);
-  if (!localPort) throw new Error(`kubectl port-forward did not start:\n${output}`);
-  return { localPort, output: () => output, stop };
+  return { localPort, output: run.output, stop };
 }
 
 for (const transport of ['WebSocket', 'SPDY'] as const) {

@@ -155,7 +155,7 @@ t.test('a non-101 success answer to an upgrade is an error, not a tunnel', async
   const { port } = await startProxy(t, upstream.url);
   const client = await upgradeClient(port, '/api/v1/namespaces/d/pods/p/portforward');
   await once(client.socket, 'close');
-  t.match(client.received(), /^HTTP\/1\.1 502/);
+  t.match(client.received(), /^HTTP\/1\.1 500/, "kubectl answers 500 to a non-101 success");
   t.match(client.received(), /invalid upgrade response: status code 200/);
 });
 

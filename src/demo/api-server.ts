@@ -3,7 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { request as httpRequest, type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
-import { createSecureServer, type Http2ServerRequest, type Http2ServerResponse, type Http2Session } from 'node:http2';
+import { createSecureServer, type Http2SecureServer, type Http2ServerRequest, type Http2ServerResponse, type Http2Session } from 'node:http2';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
@@ -27,7 +27,7 @@ import {
 } from './resources.js';
 import { ObjectStore, type KubeObject, type WatchEvent } from './store.js';
 import { rbacAuthorizer } from './rbac.js';
-import { createStreamServer, rejectUpgrade, type TunnelRegistry } from './streams.js';
+import { createStreamServer, type TunnelRegistry } from './streams.js';
 import { toTable, wantsTable } from './table.js';
 
 export type DemoRequest = IncomingMessage | Http2ServerRequest;
@@ -211,6 +211,8 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ru
     requestCert: true,
     rejectUnauthorized: false,
   });
+  // Go's server limits: 1 MB of request head and no limit on the header count (Node: 16 KB, 2,000).
+  Object.assign(server, { maxHeaderSize: 1 << 20, maxHeadersCount: 0 });
   const sockets = new Set<Socket>();
   const sessions = new Set<Http2Session>();
   server.on('secureConnection', (socket: TLSSocket) => {
@@ -567,7 +569,7 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ru
   };
 
   /** Authenticates, impersonates and records one request (ordinary or upgrade), as kube-apiserver's filter chain. */
-  const admit = (request: DemoRequest, rawPath: string, rawQuery: string, decodedPath: string, size: number, body: Buffer): Admission => {
+  const admit = (request: DemoRequest, rawPath: string, rawQuery: string, decodedPath: string, size: number, body: Buffer, record = true): Admission => {
     const method = request.method ?? 'GET';
     const query = new URLSearchParams(rawQuery);
     const info = parseRequestInfo(method, decodedPath, query);
@@ -586,7 +588,7 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ru
         impersonationError = impersonation.message;
       }
     }
-    requests.push({
+    if (record) requests.push({
       method,
       path: rawPath,
       query: rawQuery,
@@ -666,18 +668,19 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ru
     } catch {
       // keep the raw path
     }
-    const { info, user, impersonationError } = admit(request, rawPath, rawQuery, decodedPath, 0, Buffer.alloc(0));
-    const fail = (code: number, reason: string, message: string): void =>
-      rejectUpgrade(socket, code, reason, JSON.stringify(statusObject(code, reason, message)));
-    if (!user) return fail(401, 'Unauthorized', 'Unauthorized');
-    if (impersonationError) return fail(403, 'Forbidden', impersonationError);
-    if (!authorize(user, info)) return fail(403, 'Forbidden', forbiddenMessage(user, info));
-    if (!info.isResourceRequest || info.resource !== 'pods' || !['exec', 'attach', 'portforward'].includes(info.subresource)) {
-      return fail(400, 'BadRequest', `the server does not allow upgrades on ${rawPath}`);
-    }
+    const info = parseRequestInfo(request.method ?? 'GET', decodedPath, new URLSearchParams(rawQuery));
     const podType = findResourceType('', 'v1', 'pods') as ResourceType;
-    const pod = store.get(podType, info.namespace, info.name);
-    if (!pod) return fail(404, 'NotFound', `pods "${info.name}" not found`);
+    const upgradable = info.isResourceRequest && info.resource === 'pods' && ['exec', 'attach', 'portforward'].includes(info.subresource);
+    const pod = upgradable ? store.get(podType, info.namespace, info.name) : undefined;
+    const admission = admit(request, rawPath, rawQuery, decodedPath, 0, Buffer.alloc(0), false);
+    if (!pod || !admission.user || admission.impersonationError || !authorize(admission.user, info)) {
+      // kube-apiserver is a Go server: an upgrade request for something that does not upgrade is an
+      // ordinary request, answered on a connection that stays open, and whatever the client sent
+      // after it is read as the next request. Do exactly that, so smuggling through kubegate shows.
+      readAsOrdinaryRequests(server, request, socket as TLSSocket, head);
+      return;
+    }
+    admit(request, rawPath, rawQuery, decodedPath, 0, Buffer.alloc(0));
     streamServer.handle(request, socket, head, {
       subresource: info.subresource,
       query: new URLSearchParams(rawQuery),
@@ -707,6 +710,21 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ru
       await closed;
     },
   };
+}
+
+/**
+ * Hands an upgrade request back to the HTTP/1.1 parser as an ordinary request (its Upgrade header
+ * removed), followed by the bytes that came after it, as a Go server reads them.
+ */
+function readAsOrdinaryRequests(server: Http2SecureServer, request: IncomingMessage, socket: TLSSocket, head: Buffer): void {
+  const lines = [`${request.method ?? 'GET'} ${request.url ?? '/'} HTTP/${request.httpVersion}`];
+  for (let i = 0; i < request.rawHeaders.length; i += 2) {
+    const name = request.rawHeaders[i] as string;
+    if (/^(upgrade|connection)$/i.test(name)) continue;
+    lines.push(`${name}: ${request.rawHeaders[i + 1] as string}`);
+  }
+  socket.unshift(Buffer.concat([Buffer.from(`${lines.join('\r\n')}\r\n\r\n`, 'latin1'), head]));
+  server.emit('secureConnection', socket);
 }
 
 /** Lower-cased header names, repeated headers kept as lists (HTTP/2 pseudo-headers included). */

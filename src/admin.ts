@@ -1,15 +1,46 @@
 // The opt-in admin listener (--admin-address): /healthz, /readyz and /metrics, never on the API port.
 
-import { fastify, type FastifyInstance } from 'fastify';
+import { isIP } from 'node:net';
+import { fastify, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Dispatcher } from 'undici';
 import type { Credentials } from './auth/credentials.js';
 import { describeRemaining } from './auth/expiry.js';
+import { visibleText } from './auth/plugin-output.js';
+import { hostForFilter, type CompiledRule } from './filter.js';
 import type { Metrics } from './metrics.js';
 import type { UpstreamTarget } from './proxy/upstream.js';
+import { absoluteTargetHost, requestFacts } from './request-decision.js';
 
 /** How long a successful API server check counts as "answered recently". */
 const FRESH_MS = 10_000;
 const CHECK_TIMEOUT_MS = 3_000;
+/**
+ * How long a probe waits for a credential: a plugin may run for --exec-plugin-timeout (a minute by
+ * default), far beyond any probe's timeout; the probe answers "not ready" instead and the run goes on.
+ */
+const CREDENTIAL_WAIT_MS = 3_000;
+
+type CredentialCheck = { readonly authorization: string | undefined } | { readonly problem: string };
+
+/** The Authorization value for the upstream check, or why there is none; never rejects, never waits long. */
+async function checkCredentials(credentials: Credentials, waitMs: number): Promise<CredentialCheck> {
+  let timer: NodeJS.Timeout | undefined;
+  const slow = new Promise<CredentialCheck>((resolve) => {
+    timer = setTimeout(() => resolve({ problem: `no credential yet: it is still being fetched after ${waitMs / 1000}s (is an exec plugin waiting for a login?)` }), waitMs);
+  });
+  const fetched = (async (): Promise<CredentialCheck> => {
+    try {
+      return { authorization: await credentials.authorization() };
+    } catch (error) {
+      return { problem: `credentials are not usable: ${(error as Error).message}` };
+    }
+  })();
+  try {
+    return await Promise.race([fetched, slow]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 export interface ReadinessDependencies {
   readonly agent: Dispatcher;
@@ -17,6 +48,8 @@ export interface ReadinessDependencies {
   readonly credentials: Credentials;
   /** Milliseconds since the epoch; tests pass their own. */
   readonly now?: () => number;
+  /** How long a probe waits for a credential being fetched (tests shorten it). */
+  readonly credentialWaitMs?: number;
 }
 
 export interface Readiness {
@@ -59,11 +92,10 @@ export function createReadinessCheck(dependencies: ReadinessDependencies): () =>
   return async () => {
     const reasons: string[] = [];
     let authorization: string | undefined;
-    try {
-      const value = dependencies.target.tls ? await dependencies.credentials.authorization() : undefined;
-      authorization = value;
-    } catch (error) {
-      reasons.push(`credentials are not usable: ${(error as Error).message}`);
+    if (dependencies.target.tls) {
+      const credential = await checkCredentials(dependencies.credentials, dependencies.credentialWaitMs ?? CREDENTIAL_WAIT_MS);
+      if ('problem' in credential) reasons.push(credential.problem);
+      else authorization = credential.authorization;
     }
     if (now() - lastAnswer > FRESH_MS) {
       inFlight ??= checkUpstream(authorization).finally(() => {
@@ -86,10 +118,46 @@ export function createReadinessCheck(dependencies: ReadinessDependencies): () =>
 export interface AdminOptions {
   readonly metrics: Metrics;
   readonly readiness: () => Promise<Readiness>;
+  /** The compiled --accept-hosts rules; undefined with --disable-filter (no Host check). */
+  readonly acceptHosts: readonly CompiledRule[] | undefined;
+  /** The --accept-hosts value, for the rejection message. */
+  readonly acceptHostsFlag?: string;
+}
+
+/** An IP literal (`10.1.2.3`, `[fd00::1]`): what kubelet probes and Prometheus scrapes send as Host. */
+function isIpLiteral(host: string): boolean {
+  if (host.startsWith('[') && host.endsWith(']')) return isIP(host.slice(1, -1)) === 6;
+  return isIP(host) === 4;
+}
+
+/**
+ * The API port's Host rule (--accept-hosts), plus any IP literal. DNS rebinding needs a name the
+ * attacker controls, so an IP-literal Host cannot be one; and kubelet's probes send `Host: <podIP>:9101`,
+ * which no fixed pattern could list.
+ */
+export function adminHostAccepted(rules: readonly CompiledRule[], host: string): boolean {
+  return isIpLiteral(host) || rules.some((rule) => rule.regex.test(host));
+}
+
+function rejectHost(options: AdminOptions, request: FastifyRequest, reply: FastifyReply): FastifyReply | undefined {
+  if (!options.acceptHosts) return undefined;
+  const facts = requestFacts(request.raw);
+  if ((facts.hostCount ?? 0) > 1) return reply.code(400).header('connection', 'close').type('text/plain').send('400 Bad Request');
+  const host = hostForFilter(facts.host, absoluteTargetHost(request.raw.url ?? '/'));
+  if (adminHostAccepted(options.acceptHosts, host)) return undefined;
+  return reply
+    .code(403)
+    .type('text/plain')
+    .send(
+      `Host ${JSON.stringify(visibleText(host))} is not accepted on kubegate's admin listener: it is not an IP address and matches no --accept-hosts rule` +
+        `${options.acceptHostsFlag !== undefined ? ` (${options.acceptHostsFlag || 'empty'})` : ''}; use the IP address, localhost, or widen --accept-hosts\n`,
+    );
 }
 
 export function buildAdminServer(options: AdminOptions): FastifyInstance {
   const app = fastify({ logger: false });
+  // Before routing, so an unknown path with a foreign Host learns nothing either.
+  app.addHook('onRequest', async (request, reply) => rejectHost(options, request, reply));
   app.get('/healthz', async (_request, reply) => reply.type('text/plain').send('ok\n'));
   app.get('/livez', async (_request, reply) => reply.type('text/plain').send('ok\n'));
   app.get('/readyz', async (_request, reply) => {

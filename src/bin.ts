@@ -11,6 +11,10 @@ const exitCode = await main(process.argv.slice(2), {
   cwd: process.cwd(),
   homedir: homedir(),
   stdinIsTerminal: process.stdin.isTTY === true,
+  onUnhandledRejection(handler) {
+    process.on('unhandledRejection', handler);
+    return () => process.off('unhandledRejection', handler);
+  },
   onShutdownSignal(handler) {
     process.on('SIGTERM', handler);
     process.on('SIGINT', handler);

@@ -8,6 +8,8 @@ import { loadRestConfig } from './kubeconfig/load-rest-config.js';
 import type { KubeconfigFlags, RestConfig } from './kubeconfig/rest-config.js';
 import { listen } from './listen.js';
 import { createLogger, loadPrettyPrinter, type Logger } from './log.js';
+import { compileRules } from './filter.js';
+import { reportUnhandledRejection } from './internal-error.js';
 import {
   DEFAULT_ACCEPT_HOSTS,
   DEFAULT_ACCEPT_PATHS,
@@ -209,6 +211,8 @@ export interface CliIo {
   onShutdownSignal(handler: (signal: string) => void): () => void;
   /** For tests: receives the running proxy once it listens. */
   onListening?(info: { display: string; port: number | undefined }): void;
+  /** Calls `handler` for a promise rejected with no handler; returns a function that stops it (bin.ts: the process). */
+  onUnhandledRejection?(handler: (reason: unknown) => void): () => void;
 }
 
 const DEFAULT_SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
@@ -260,10 +264,13 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
 
     // prom-client and the admin server load only with --admin-address.
     const metrics = options.adminAddress ? (await import('./metrics.js')).createMetrics() : undefined;
+    const stopReporting = io.onUnhandledRejection?.(reportUnhandledRejection(logger, () => metrics?.internalError()));
+    if (stopReporting) cleanups.push(stopReporting);
     const credentials = createCredentials(restConfig, {
       execTimeoutMs: options.execPluginTimeoutMs,
       stdinIsTerminal: io.stdinIsTerminal === true,
       env: io.env,
+      log: logger,
       ...(metrics ? { onRefresh: (source: 'exec' | 'token-file', outcome: 'success' | 'failure') => metrics.credentialRefresh(source, outcome) } : {}),
     });
     const userAgent = `kubegate/v${packageVersion()} (${process.platform}/${process.arch})`;
@@ -281,6 +288,9 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       const admin = buildAdminServer({
         metrics,
         readiness: createReadinessCheck({ agent: server.agent, target: server.target, credentials }),
+        // The API port's Host rule (plus IP literals, for kubelet's probes); none with --disable-filter.
+        acceptHosts: options.filter ? compileRules('--accept-hosts', options.filter.acceptHosts) : undefined,
+        ...(options.filter ? { acceptHostsFlag: options.filter.acceptHosts } : {}),
       });
       await admin.ready();
       const adminListening = await listen(admin.server, options.adminAddress);

@@ -1,16 +1,16 @@
 // Prometheus metrics for what goes through kubegate, with labels kept to a bounded set (resource, not path).
 
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { BUILT_IN_RESOURCE_LABELS } from './builtin-resources.js';
 import type { ProxyMetrics } from './observer.js';
-
-/** At most this many distinct resource labels; later newcomers count as `other` (clients choose paths). */
-const MAX_RESOURCE_LABELS = 256;
 
 /** Methods outside this set are counted as OTHER, so a client cannot grow the label space. */
 const KNOWN_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
 
 export interface Metrics extends ProxyMetrics {
   readonly registry: Registry;
+  /** A kubegate bug was caught (an unhandled promise rejection) and kubegate kept serving. */
+  internalError(): void;
 }
 
 export function createMetrics(options: { readonly defaultMetrics?: boolean } = {}): Metrics {
@@ -55,13 +55,15 @@ export function createMetrics(options: { readonly defaultMetrics?: boolean } = {
     registers: [registry],
   });
 
-  const seenResources = new Set<string>();
-  const boundedResource = (resource: string): string => {
-    if (seenResources.has(resource)) return resource;
-    if (seenResources.size >= MAX_RESOURCE_LABELS) return 'other';
-    seenResources.add(resource);
-    return resource;
-  };
+  const internalErrors = new Counter({
+    name: 'kubegate_internal_errors_total',
+    help: 'kubegate bugs caught while serving (a promise rejected with no handler); each one is logged as "internal error". Alert on any.',
+    registers: [registry],
+  });
+
+  // Only labels from a fixed list: clients choose paths, so first-come label slots would go to their junk.
+  const boundedResource = (resource: string): string =>
+    BUILT_IN_RESOURCE_LABELS.has(resource) || resource === 'discovery' || resource === 'nonresource' ? resource : 'other';
 
   return {
     registry,
@@ -82,6 +84,7 @@ export function createMetrics(options: { readonly defaultMetrics?: boolean } = {
     filterRejected: (flag) => rejections.inc({ flag }),
     upstreamError: (kind) => upstreamErrors.inc({ kind }),
     credentialRefresh: (source, outcome) => refreshes.inc({ source, outcome }),
+    internalError: () => internalErrors.inc(),
   };
 }
 

@@ -1,5 +1,7 @@
 // What the proxy reports as it works (requests, streams, tunnels, rejections, errors): the interface metrics implement.
 
+import { BUILT_IN_RESOURCE_LABELS } from './builtin-resources.js';
+
 export type CredentialRefreshSource = 'exec' | 'token-file' | 'api-401';
 
 export type UpstreamErrorKind = 'unreachable' | 'tls' | 'protocol' | 'credential' | 'aborted';
@@ -32,8 +34,9 @@ export const NO_METRICS: ProxyMetrics = {
 
 /**
  * The API resource a path names, for a bounded metric label: `pods`, `pods/log`, `apps/deployments`,
- * `nonresource` for `/version`, `/healthz`..., `discovery` for `/api`, `/apis/apps/v1`.
- * Names and namespaces never become labels.
+ * `nonresource` for `/version`, `/healthz`..., `discovery` for `/api`, `/apis/apps/v1`, and `other` for
+ * anything that is not a built-in resource (custom resources, typos, a client's junk paths), so clients
+ * cannot choose labels. Names and namespaces never become labels.
  */
 export function resourceLabel(path: string): string {
   const parts = path.split('/').filter((part) => part.length > 0);
@@ -51,10 +54,14 @@ export function resourceLabel(path: string): string {
   }
   if (rest[0] === 'watch') rest = rest.slice(1);
   if (rest.length === 0) return 'discovery';
-  if (rest[0] === 'namespaces' && rest.length >= 3) rest = rest.slice(2);
+  if (rest[0] === 'namespaces' && rest.length === 3 && (rest[2] === 'status' || rest[2] === 'finalize')) {
+    // A namespace's own subresources (/api/v1/namespaces/NAME/status), not a resource inside it.
+    rest = ['namespaces', rest[1] as string, rest[2]];
+  } else if (rest[0] === 'namespaces' && rest.length >= 3) {
+    rest = rest.slice(2);
+  }
   const resource = rest[0] as string;
   const subresource = rest.length >= 3 ? `/${rest[2] as string}` : '';
   const label = `${group ? `${group}/` : ''}${resource}${subresource}`;
-  // Anything odd (very long, unusual characters) collapses to one label instead of growing the set.
-  return /^[a-z0-9./-]{1,80}$/.test(label) ? label : 'other';
+  return BUILT_IN_RESOURCE_LABELS.has(label) ? label : 'other';
 }

@@ -51,6 +51,8 @@ export function startupWarnings(options: ResolvedOptions, restConfig: RestConfig
         '; prefer 127.0.0.1, a unix socket, or a NetworkPolicy in front',
     );
   }
+  const admin = adminAddressWarning(options);
+  if (admin !== undefined) warnings.push(admin);
   if (restConfig.tls.insecureSkipTlsVerify && restConfig.serverUrl.protocol === 'https:') {
     warnings.push(`insecure-skip-tls-verify is set: the API server's certificate is not checked, so anyone on the network path can read and change your traffic and credentials`);
   }
@@ -65,4 +67,21 @@ export function startupWarnings(options: ResolvedOptions, restConfig: RestConfig
     }
   }
   return warnings;
+}
+
+/**
+ * The API port's beyond-loopback warning, for --admin-address: it never proxies the API, but what
+ * /readyz and /metrics say (API server address, plugin names, credential expiry, traffic) is readable
+ * by anyone who reaches the port, whatever Host they send (the Host check only stops browsers).
+ */
+export function adminAddressWarning(options: ResolvedOptions): string | undefined {
+  const admin = options.adminAddress;
+  if (admin?.kind !== 'tcp' || isLoopback(admin.host)) return undefined;
+  const hostPort = admin.host.includes(':') ? `[${admin.host}]:${admin.port}` : `${admin.host}:${admin.port}`;
+  return (
+    `admin listener on ${hostPort}, beyond this machine: anyone who can reach the port reads /readyz and /metrics ` +
+    "(the API server's address, credential expiry, request counts; never the API itself)" +
+    (options.filter ? '' : ', and with --disable-filter not even the Host header is checked') +
+    '; prefer 127.0.0.1, or a NetworkPolicy that admits only the kubelet and Prometheus'
+  );
 }

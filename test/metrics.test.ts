@@ -19,6 +19,14 @@ t.test('resourceLabel names the API resource, never names or namespaces', async 
     ['/version', 'nonresource'],
     ['/healthz', 'nonresource'],
     ['/api/v1/namespaces/d/Pods%20X', 'other'],
+    ['/api/v1/namespaces/kube-system/status', 'namespaces/status'],
+    ['/api/v1/namespaces/default/serviceaccounts/default/token', 'serviceaccounts/token'],
+    ['/apis/batch/v1/namespaces/default/cronjobs', 'batch/cronjobs'],
+    ['/apis/rbac.authorization.k8s.io/v1/clusterroles/admin', 'rbac.authorization.k8s.io/clusterroles'],
+    ['/apis/networking.k8s.io/v1/namespaces/default/ingresses/web/status', 'networking.k8s.io/ingresses/status'],
+    ['/apis/example.com/v1/namespaces/default/widgets', 'other'],
+    ['/api/v1/namespaces/default/configmaps/x/exec', 'other'],
+    ['/api/v1/widgets', 'other'],
   ];
   for (const [path, expected] of rows) t.equal(resourceLabel(path), expected, path);
 });
@@ -41,14 +49,33 @@ t.test('counts requests by method, resource and code, and tracks in-flight', asy
   t.match(text, /kubegate_request_duration_seconds_count\{method="GET",resource="pods"\} 1/);
 });
 
-t.test('the resource label set is bounded', async (t) => {
+t.test('1000 junk paths all count as "other"; built-in resources keep their labels', async (t) => {
   const metrics = createMetrics({ defaultMetrics: false });
-  for (let i = 0; i < 300; i++) {
+  const count = (path: string): void => {
     metrics.requestStarted();
-    metrics.requestFinished('GET', `r${i}`, 200, 0, 0, 0);
-  }
+    metrics.requestFinished('GET', resourceLabel(path), 404, 0, 0, 0);
+  };
+  // The junk comes first: under first-come label slots it would have taken them all.
+  for (let i = 0; i < 1000; i++) count(`/api/v1/junk-${i}`);
+  for (let i = 0; i < 1000; i++) count(`/apis/junk${i}.example/v1/things`);
+  count('/api/v1/namespaces/default/pods');
+  count('/apis/apps/v1/namespaces/default/deployments');
+  count('/api/v1/namespaces/default/secrets/db');
   const text = await metrics.registry.metrics();
   const labels = new Set([...text.matchAll(/kubegate_requests_total\{[^}]*resource="([^"]+)"/g)].map((m) => m[1]));
-  t.equal(labels.size, 257, '256 distinct resources plus "other"');
-  t.ok(labels.has('other'));
+  t.same([...labels].sort(), ['apps/deployments', 'other', 'pods', 'secrets']);
+  t.match(text, /kubegate_requests_total\{method="GET",resource="other",code="404"\} 2000/);
+});
+
+t.test('metrics drops a label that is not a built-in resource, whoever passes it', async (t) => {
+  const metrics = createMetrics({ defaultMetrics: false });
+  metrics.requestStarted();
+  metrics.requestFinished('GET', 'made-up', 200, 0, 0, 0);
+  t.match(await metrics.registry.metrics(), /kubegate_requests_total\{method="GET",resource="other",code="200"\} 1/);
+});
+
+t.test('internal errors are counted', async (t) => {
+  const metrics = createMetrics({ defaultMetrics: false });
+  metrics.internalError();
+  t.match(await metrics.registry.metrics(), /kubegate_internal_errors_total 1/);
 });

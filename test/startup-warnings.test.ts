@@ -41,3 +41,11 @@ t.test('unanchored origin patterns, proxy-url and HTTPS_PROXY are named', async 
   t.match(warningsFor({}, {}, { ...config, proxyUrl: 'http://u:secret@proxy:3128' }), [/sets proxy-url \(not shown/]);
   t.notMatch(warningsFor({}, {}, { ...config, proxyUrl: 'http://u:secret@proxy:3128' }).join('\n'), /secret/);
 });
+
+t.test('an --admin-address beyond loopback warns like the API port, naming what it exposes', async (t) => {
+  t.match(warningsFor({ adminAddress: '0.0.0.0:9101' }), [/^admin listener on 0\.0\.0\.0:9101, beyond this machine: anyone who can reach the port reads \/readyz and \/metrics .*prefer 127\.0\.0\.1, or a NetworkPolicy/]);
+  t.same(warningsFor({ adminAddress: '127.0.0.1:9101' }), []);
+  t.same(warningsFor({ adminAddress: '[::1]:9101' }), []);
+  const open = warningsFor({ adminAddress: '0.0.0.0:9101', disableFilter: true });
+  t.match(open[1], /with --disable-filter not even the Host header is checked/);
+});

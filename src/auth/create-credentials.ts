@@ -2,7 +2,7 @@
 
 import type { RestConfig } from '../kubeconfig/rest-config.js';
 import type { ClientCertificate, Credentials } from './credentials.js';
-import { createExecCredentialSource, type ExecCredential } from './exec-plugin.js';
+import { createExecCredentialSource, type ExecCredential, type PluginLog } from './exec-plugin.js';
 import { certificateExpiry, earliest, jwtExpiry } from './expiry.js';
 import { createMaterialReader, type FileCheckOptions, type FileReader } from './material.js';
 import { createTokenFileSource } from './token-file.js';
@@ -45,6 +45,8 @@ export interface CredentialOptions {
   readonly fileChecks?: FileCheckOptions;
   /** Told about plugin runs and token rotations (the metrics). */
   readonly onRefresh?: (source: 'exec' | 'token-file', outcome: 'success' | 'failure') => void;
+  /** kubegate's log: where an exec plugin's stderr goes, redacted (never into a response). */
+  readonly log?: PluginLog;
 }
 
 const DEFAULT_CREDENTIAL_OPTIONS: CredentialOptions = { execTimeoutMs: 60_000, stdinIsTerminal: false, env: process.env };
@@ -63,6 +65,12 @@ export function createCredentials(config: RestConfig, options: CredentialOptions
   let lastCertificateEnd: number | undefined;
 
   let authorization: () => string | undefined | Promise<string | undefined>;
+  // The Authorization value in hand now, without I/O: expiresAt() must never start a plugin run whose
+  // rejection nobody awaits (that was an unhandled rejection, and the process exited, on /readyz).
+  let currentAuthorization = (): string | undefined => {
+    const value = authorization();
+    return typeof value === 'string' ? value : undefined;
+  };
   let invalidate = (): void => {};
   // What the credential itself says about its end of life (plugins report it; tokens may be JWTs).
   let credentialExpiry = (): number | undefined => undefined;
@@ -93,11 +101,16 @@ export function createCredentials(config: RestConfig, options: CredentialOptions
       stdinIsTerminal: options.stdinIsTerminal,
       env: options.env,
       ...(options.onRefresh ? { onRun: (outcome: 'success' | 'failure') => options.onRefresh?.('exec', outcome) } : {}),
+      ...(options.log ? { log: options.log } : {}),
     });
     const bearer = (credential: ExecCredential): string | undefined => (credential.token !== undefined ? `Bearer ${credential.token}` : undefined);
     authorization = () => {
       const cached = source.cached();
       return cached ? bearer(cached) : source.get().then(bearer);
+    };
+    currentAuthorization = () => {
+      const cached = source.cached();
+      return cached ? bearer(cached) : undefined;
     };
     pluginCertificate = () => source.cached()?.clientCertificate;
     credentialExpiry = () => source.cached()?.expiresAt;
@@ -122,8 +135,8 @@ export function createCredentials(config: RestConfig, options: CredentialOptions
     expiresAt() {
       let bearer: string | undefined;
       try {
-        const value = authorization();
-        bearer = typeof value === 'string' && value.startsWith('Bearer ') ? value.slice('Bearer '.length) : undefined;
+        const value = currentAuthorization();
+        bearer = value?.startsWith('Bearer ') ? value.slice('Bearer '.length) : undefined;
       } catch {
         bearer = undefined;
       }

@@ -4,6 +4,7 @@ import { spawn } from 'node:child_process';
 import { credentialError, type KubegateError } from '../errors.js';
 import type { ExecConfig } from '../kubeconfig/rest-config.js';
 import type { ClientCertificate } from './credentials.js';
+import { redactPluginOutput, visibleText } from './plugin-output.js';
 
 /** What the plugin gave: a bearer token, a client certificate, or (rarely) both. */
 export interface ExecCredential {
@@ -35,6 +36,14 @@ export interface ExecPluginOptions {
   readonly now?: () => number;
   /** Told after every plugin run. */
   readonly onRun?: (outcome: 'success' | 'failure') => void;
+  /** Where the plugin's stderr goes (redacted): kubegate's log, never a response. */
+  readonly log?: PluginLog;
+}
+
+/** The slice of pino's Logger the plugin runner uses. */
+export interface PluginLog {
+  warn(fields: Record<string, unknown>, message: string): void;
+  info(fields: Record<string, unknown>, message: string): void;
 }
 
 export interface ExecCredentialSource {
@@ -51,8 +60,10 @@ export interface ExecCredentialSource {
  * While inside this window the old credential is still served and one refresh runs in the background.
  */
 export const REFRESH_BEFORE_EXPIRY_MS = 30_000;
-/** stderr kept for the error message: plugins print their reason last. */
+/** stderr kept for kubegate's log: plugins print their reason last. */
 const STDERR_LIMIT = 4096;
+/** Said in responses instead of the plugin's output, which may hold a refresh token or a password prompt. */
+const OUTPUT_IN_LOG = "; what it printed on stderr is in kubegate's log";
 /** A well-behaved plugin prints a few KB; refuse to buffer more than this. */
 const STDOUT_LIMIT = 1024 * 1024;
 
@@ -77,16 +88,25 @@ function interactiveFor(exec: ExecConfig, stdinIsTerminal: boolean): boolean {
   if (exec.interactiveMode === 'Never') return false;
   if (exec.interactiveMode === 'Always' && !stdinIsTerminal) {
     throw credentialError(
-      `exec plugin ${exec.command} (${exec.fieldPath}) has interactiveMode Always, but kubegate's standard input is not a terminal: ` +
+      `${describePlugin(exec)} has interactiveMode Always, but kubegate's standard input is not a terminal: ` +
         'it cannot prompt. Log in with the plugin first, or set interactiveMode: IfAvailable or Never.',
     );
   }
   return stdinIsTerminal;
 }
 
-function fieldError(exec: ExecConfig, detail: string): KubegateError {
-  return credentialError(`exec plugin ${exec.command} (${exec.fieldPath}) returned an unusable ExecCredential: ${detail}`);
+/** "exec plugin aws-iam-authenticator (users[name=eks].user.exec)", safe to print anywhere. */
+function describePlugin(exec: ExecConfig): string {
+  return `exec plugin ${visibleText(exec.command)} (${visibleText(exec.fieldPath)})`;
 }
+
+/** Names the field that is wrong, never its value: the value is plugin output and may be a secret. */
+function fieldError(exec: ExecConfig, detail: string): KubegateError {
+  return credentialError(`${describePlugin(exec)} returned an unusable ExecCredential: ${detail}`);
+}
+
+/** What Go's net/http (and Node's) refuse in a header value: controls other than tab. */
+const INVALID_HEADER_VALUE = /[^\t\x20-\x7e\x80-\xff]/;
 
 /** Validates the plugin's stdout as client-go does (exec.go: decode, apiVersion match, token or cert/key pair). */
 export function parseExecCredential(exec: ExecConfig, stdout: string): ExecCredential {
@@ -98,9 +118,9 @@ export function parseExecCredential(exec: ExecConfig, stdout: string): ExecCrede
   }
   if (typeof document !== 'object' || document === null || Array.isArray(document)) throw fieldError(exec, 'expected a JSON object');
   const body = document as Record<string, unknown>;
-  if (body.kind !== 'ExecCredential') throw fieldError(exec, `kind is ${JSON.stringify(body.kind)}, expected "ExecCredential"`);
+  if (body.kind !== 'ExecCredential') throw fieldError(exec, 'kind is not "ExecCredential"');
   if (body.apiVersion !== exec.apiVersion) {
-    throw fieldError(exec, `apiVersion is ${JSON.stringify(body.apiVersion)}, but the kubeconfig asked for "${exec.apiVersion}"`);
+    throw fieldError(exec, `apiVersion is not "${visibleText(exec.apiVersion)}", the one the kubeconfig asked for`);
   }
   const status = body.status;
   if (typeof status !== 'object' || status === null) throw fieldError(exec, 'status is missing');
@@ -112,6 +132,7 @@ export function parseExecCredential(exec: ExecConfig, stdout: string): ExecCrede
     return value;
   };
   const token = text('token');
+  if (token !== undefined && INVALID_HEADER_VALUE.test(token)) throw fieldError(exec, 'status.token holds characters an HTTP header cannot carry');
   const cert = text('clientCertificateData');
   const key = text('clientKeyData');
   if ((cert === undefined) !== (key === undefined)) {
@@ -122,13 +143,40 @@ export function parseExecCredential(exec: ExecConfig, stdout: string): ExecCrede
   const expiration = text('expirationTimestamp');
   if (expiration !== undefined) {
     expiresAt = Date.parse(expiration);
-    if (Number.isNaN(expiresAt)) throw fieldError(exec, `status.expirationTimestamp ${JSON.stringify(expiration)} is not an RFC 3339 time`);
+    if (Number.isNaN(expiresAt)) throw fieldError(exec, 'status.expirationTimestamp is not an RFC 3339 time');
   }
   return {
     ...(token !== undefined ? { token } : {}),
     ...(cert !== undefined && key !== undefined ? { clientCertificate: { cert: Buffer.from(cert), key: Buffer.from(key) } } : {}),
     ...(expiresAt !== undefined ? { expiresAt } : {}),
   };
+}
+
+/** Why the plugin could not be started, in client-go's words for a missing one (with its installHint). */
+function startError(exec: ExecConfig, error: NodeJS.ErrnoException): KubegateError {
+  if (error.code === 'ENOENT') {
+    // The hint comes from the kubeconfig, which may have been handed over by someone else: shown, never obeyed by a terminal.
+    const hint = exec.installHint ? `\n\n${visibleText(exec.installHint, true)}` : '';
+    return credentialError(
+      `exec: executable ${visibleText(exec.command)} not found (${visibleText(exec.fieldPath)})\n\nIt looks like you are trying to use a client-go credential plugin that is not installed.${hint}`,
+      error,
+    );
+  }
+  if (error.code === 'EACCES') return credentialError(`${describePlugin(exec)} cannot be run: permission denied (is it executable?)`, error);
+  return credentialError(`${describePlugin(exec)} failed to start: ${error.code ?? 'unknown error'}`, error);
+}
+
+/**
+ * The plugin's stderr goes to kubegate's log only (client-go passes it to the terminal): redacted, its
+ * control characters made visible. Responses only say that it is there.
+ */
+function logStderr(exec: ExecConfig, options: ExecPluginOptions, stderr: string, outcome: string | undefined): string {
+  const trimmed = stderr.trim();
+  if (trimmed === '') return '';
+  const fields = { plugin: visibleText(exec.command), fieldPath: visibleText(exec.fieldPath), stderr: redactPluginOutput(trimmed) };
+  if (outcome === undefined) options.log?.info(fields, `${describePlugin(exec)} wrote to stderr`);
+  else options.log?.warn({ ...fields, outcome }, `${describePlugin(exec)} ${outcome}; its stderr (redacted) follows`);
+  return OUTPUT_IN_LOG;
 }
 
 /** Runs the plugin once, asynchronously; never blocks the event loop, never inherits stdout. */
@@ -161,9 +209,12 @@ function runPlugin(exec: ExecConfig, options: ExecPluginOptions): Promise<ExecCr
       if (error) reject(error);
       else resolve(credential as ExecCredential);
     };
+    const fail = (how: string): void => {
+      finish(credentialError(`${describePlugin(exec)} ${how}${logStderr(exec, options, stderr, how)}`));
+    };
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      finish(credentialError(`exec plugin ${exec.command} (${exec.fieldPath}) did not finish within ${options.timeoutMs / 1000}s and was stopped${describeStderr(stderr)}`));
+      fail(`did not finish within ${options.timeoutMs / 1000}s and was stopped`);
     }, options.timeoutMs);
 
     child.stdout.on('data', (chunk: Buffer) => {
@@ -179,28 +230,14 @@ function runPlugin(exec: ExecConfig, options: ExecPluginOptions): Promise<ExecCr
     child.stderr.on('data', (chunk: string) => {
       stderr = (stderr + chunk).slice(-STDERR_LIMIT);
     });
-    child.on('error', (error: NodeJS.ErrnoException) => {
-      if (error.code === 'ENOENT') {
-        const hint = exec.installHint ? `\n\n${exec.installHint}` : '';
-        finish(
-          credentialError(
-            `exec: executable ${exec.command} not found (${exec.fieldPath})\n\nIt looks like you are trying to use a client-go credential plugin that is not installed.${hint}`,
-            error,
-          ),
-        );
-      } else if (error.code === 'EACCES') {
-        finish(credentialError(`exec plugin ${exec.command} (${exec.fieldPath}) cannot be run: permission denied (is it executable?)`, error));
-      } else {
-        finish(credentialError(`exec plugin ${exec.command} (${exec.fieldPath}) failed to start: ${error.message}`, error));
-      }
-    });
+    child.on('error', (error: NodeJS.ErrnoException) => finish(startError(exec, error)));
     child.on('close', (code, signal) => {
       if (settled) return;
       if (code !== 0) {
-        const how = code === null ? `was killed by ${signal ?? 'a signal'}` : `exited with code ${code}`;
-        finish(credentialError(`exec plugin ${exec.command} (${exec.fieldPath}) ${how}${describeStderr(stderr)}`));
+        fail(code === null ? `was killed by ${signal ?? 'a signal'}` : `exited with code ${code}`);
         return;
       }
+      logStderr(exec, options, stderr, undefined);
       try {
         finish(undefined, parseExecCredential(exec, Buffer.concat(stdout).toString('utf8')));
       } catch (error) {
@@ -208,11 +245,6 @@ function runPlugin(exec: ExecConfig, options: ExecPluginOptions): Promise<ExecCr
       }
     });
   });
-}
-
-function describeStderr(stderr: string): string {
-  const trimmed = stderr.trim();
-  return trimmed === '' ? '' : `: ${trimmed}`;
 }
 
 export function createExecCredentialSource(exec: ExecConfig, options: ExecPluginOptions): ExecCredentialSource {

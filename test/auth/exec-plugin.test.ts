@@ -1,5 +1,5 @@
 import t from 'tap';
-import { createExecCredentialSource, parseExecCredential, REFRESH_BEFORE_EXPIRY_MS, type ExecPluginOptions } from '../../src/auth/exec-plugin.js';
+import { createExecCredentialSource, parseExecCredential, REFRESH_BEFORE_EXPIRY_MS, type ExecPluginOptions, type PluginLog } from '../../src/auth/exec-plugin.js';
 import type { ExecConfig } from '../../src/kubeconfig/rest-config.js';
 import { writeTestPlugin } from '../fixtures/exec-plugins.js';
 
@@ -10,6 +10,22 @@ const options = (overrides: Partial<ExecPluginOptions> = {}): ExecPluginOptions 
   env: process.env,
   ...overrides,
 });
+
+interface LoggedLine {
+  readonly level: 'warn' | 'info';
+  readonly fields: Record<string, unknown>;
+  readonly message: string;
+}
+
+/** A PluginLog that keeps what it was told. */
+function recordingLog(): PluginLog & { readonly lines: LoggedLine[] } {
+  const lines: LoggedLine[] = [];
+  return {
+    lines,
+    warn: (fields, message) => lines.push({ level: 'warn', fields, message }),
+    info: (fields, message) => lines.push({ level: 'info', fields, message }),
+  };
+}
 
 async function failure(promise: Promise<unknown>): Promise<{ code: string; message: string }> {
   try {
@@ -104,19 +120,43 @@ t.test('a client certificate pair is returned as buffers', async (t) => {
   t.equal(credential.clientCertificate?.key.toString(), 'KEY PEM');
 });
 
-t.test('a failing plugin: its exit code and stderr reach the error', async (t) => {
-  const plugin = writeTestPlugin(t, { exitCode: 3, stderr: 'error: refresh token expired, run `login`\n' });
+t.test('a failing plugin: the error names it and its exit code; its stderr goes only to the log, redacted', async (t) => {
+  const stderr = 'error: refresh failed, refresh_token=rt-sekrit-123 rejected; Authorization: Bearer bt-sekrit-456\n\x1b[31mred\x1b[0m\r\nforged line\n';
+  const plugin = writeTestPlugin(t, { exitCode: 3, stderr });
   const outcomes: string[] = [];
-  const error = await failure(createExecCredentialSource(plugin.config(), options({ onRun: (outcome) => outcomes.push(outcome) })).get());
+  const log = recordingLog();
+  const error = await failure(createExecCredentialSource(plugin.config(), options({ onRun: (outcome) => outcomes.push(outcome), log })).get());
   t.same(outcomes, ['failure']);
   t.equal(error.code, 'KG_ERR_CREDENTIAL');
-  t.match(error.message, /exec plugin .*plugin\.mjs \(users\[name=test-user\]\.user\.exec\) exited with code 3: error: refresh token expired, run `login`/);
+  t.match(error.message, /^exec plugin .*plugin\.mjs \(users\[name=test-user\]\.user\.exec\) exited with code 3; what it printed on stderr is in kubegate's log$/);
+  t.notMatch(error.message, /refresh|sekrit|red/);
+  t.equal(log.lines.length, 1);
+  const line = log.lines[0];
+  t.equal(line?.level, 'warn');
+  t.match(line?.message, /exited with code 3; its stderr \(redacted\) follows/);
+  const logged = String(line?.fields.stderr);
+  t.match(logged, /refresh_token=\[REDACTED\]/);
+  t.match(logged, /Bearer \[REDACTED\]/);
+  t.notMatch(logged, /sekrit/);
+  t.match(logged, /U\+001B\[31mred/, 'ESC is shown, not sent to a terminal');
+  t.match(logged, /U\+000D\nforged line/, 'CR is shown');
+  t.notMatch(logged, /[\x1b\r]/);
+});
+
+t.test('a plugin that succeeds but writes to stderr: logged at info, redacted', async (t) => {
+  const jwt = 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJhbGljZSJ9.c2lnbmF0dXJl';
+  const plugin = writeTestPlugin(t, { tokens: ['tok'], stderr: `using cached id token ${jwt}\n` });
+  const log = recordingLog();
+  t.equal((await createExecCredentialSource(plugin.config(), options({ log })).get()).token, 'tok');
+  t.equal(log.lines[0]?.level, 'info');
+  t.equal(log.lines[0]?.fields.stderr, 'using cached id token [REDACTED]');
 });
 
 t.test('a hanging plugin is stopped after the timeout with a clear error', async (t) => {
   const plugin = writeTestPlugin(t, { hang: true, stderr: '' });
   const error = await failure(createExecCredentialSource(plugin.config(), options({ timeoutMs: 300 })).get());
   t.match(error.message, /did not finish within 0\.3s and was stopped/);
+  t.notMatch(error.message, /stderr/, 'nothing printed, nothing to point at');
 });
 
 t.test('a missing command shows the installHint', async (t) => {
@@ -124,6 +164,18 @@ t.test('a missing command shows the installHint', async (t) => {
   const error = await failure(createExecCredentialSource(config, options()).get());
   t.match(error.message, /exec: executable kubegate-no-such-plugin not found/);
   t.match(error.message, /It looks like you are trying to use a client-go credential plugin that is not installed\.\n\nInstall it with: brew install no-such-plugin/);
+});
+
+t.test('installHint and the command are shown with their control characters made visible', async (t) => {
+  const config: ExecConfig = {
+    ...writeTestPlugin(t, {}).config(),
+    command: 'kubegate-no-such\x1b]0;pwned\x07plugin',
+    installHint: 'Install it:\n\x1b[2J\x1b[1;1Hbrew install x\r\x00\u009b\u202e',
+  };
+  const error = await failure(createExecCredentialSource(config, options()).get());
+  t.match(error.message, /executable kubegate-no-suchU\+001B\]0;pwnedU\+0007plugin not found/);
+  t.match(error.message, /\n\nInstall it:\nU\+001B\[2JU\+001B\[1;1Hbrew install xU\+000DU\+0000U\+009BU\+202E$/);
+  t.notMatch(error.message, /[\x00-\x08\x0b-\x1f\x7f-\x9f]/);
 });
 
 t.test('interactiveMode Always without a terminal fails instead of hanging on a prompt', async (t) => {
@@ -150,8 +202,10 @@ t.test('unusable output is rejected with the reason', async (t) => {
     }
   };
   t.match(parse('not json'), /standard output is not JSON/);
-  t.match(parse('{"kind":"Other","apiVersion":"client.authentication.k8s.io/v1","status":{"token":"x"}}'), /kind is "Other"/);
-  t.match(parse('{"kind":"ExecCredential","apiVersion":"client.authentication.k8s.io/v1beta1","status":{"token":"x"}}'), /but the kubeconfig asked for "client.authentication.k8s.io\/v1"/);
+  t.match(parse('{"kind":"Other-sekrit","apiVersion":"client.authentication.k8s.io/v1","status":{"token":"x"}}'), /kind is not "ExecCredential"/);
+  t.notMatch(parse('{"kind":"Other-sekrit","apiVersion":"client.authentication.k8s.io/v1","status":{"token":"x"}}'), /sekrit/, 'the plugin\'s value is not echoed');
+  t.match(parse('{"kind":"ExecCredential","apiVersion":"client.authentication.k8s.io/v1beta1","status":{"token":"x"}}'), /apiVersion is not "client.authentication.k8s.io\/v1", the one the kubeconfig asked for/);
+  t.match(parse('{"kind":"ExecCredential","apiVersion":"client.authentication.k8s.io/v1","status":{"token":"a\\r\\nX-Injected: 1"}}'), /status\.token holds characters an HTTP header cannot carry/);
   t.match(parse('{"kind":"ExecCredential","apiVersion":"client.authentication.k8s.io/v1","status":{}}'), /neither a token nor a client certificate/);
   t.match(parse('{"kind":"ExecCredential","apiVersion":"client.authentication.k8s.io/v1","status":{"clientCertificateData":"c"}}'), /must both be present/);
   t.match(parse('{"kind":"ExecCredential","apiVersion":"client.authentication.k8s.io/v1","status":{"token":"x","expirationTimestamp":"soon"}}'), /not an RFC 3339 time/);

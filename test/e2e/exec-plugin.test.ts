@@ -77,14 +77,16 @@ t.test('401: the plugin is re-run once and the request retried, the client never
   t.same(seen, ['Bearer tok-revoked-by-the-server', `Bearer ${SECRETS.userToken}`]);
 });
 
-t.test('a failing plugin: exit code and stderr reach the error response and the log', async (t) => {
+t.test('a failing plugin: its exit code reaches the error response, its stderr only the log', async (t) => {
   const s = await setup(t, { exitCode: 3, stderr: 'error: you are not logged in; run `corp-login`\n' });
   const answer = await list(s.proxy);
   t.equal(answer.status, 500);
   const status = JSON.parse(answer.body) as { kind: string; message: string };
   t.equal(status.kind, 'Status');
-  t.match(status.message, /exited with code 3: error: you are not logged in; run `corp-login`/);
-  t.match(s.proxy.stderr(), /exited with code 3: error: you are not logged in/);
+  t.match(status.message, /exited with code 3; what it printed on stderr is in kubegate's log/);
+  t.notMatch(status.message, /not logged in/);
+  t.match(s.proxy.stderr(), /exited with code 3; its stderr \(redacted\) follows/);
+  t.match(s.proxy.stderr(), /error: you are not logged in; run `corp-login`/);
   t.equal(s.cluster.api.requests.received, 0, 'nothing was sent upstream');
 });
 

@@ -46,7 +46,7 @@ export function unanchoredPatterns(flags: BrowserPolicyFlags): string[] {
   return patterns.filter((pattern) => !pattern.startsWith('^') || !pattern.endsWith('$'));
 }
 
-const matches = (rules: readonly CompiledRule[] | undefined, value: string): boolean => rules?.some((rule) => rule.regex.test(value)) ?? false;
+const matches = (rules: readonly CompiledRule[] | undefined, value: string): boolean => rules?.some((rule) => rule.test(value)) ?? false;
 
 export function checkBrowserRequest(policy: BrowserPolicy, method: string, origin: string | undefined, preflightMethod: string | undefined, preflightHeaders: string | undefined): BrowserVerdict {
   // Not a browser (curl, kubectl, scripts): nothing to check.

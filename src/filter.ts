@@ -2,6 +2,7 @@
 
 import { KubegateError } from './errors.js';
 import { compileGoRegexp } from './go-regexp.js';
+import { latin1BytesAsGo } from './go-utf8.js';
 
 /** The four filter flags, as given on the command line. */
 export interface FilterFlags {
@@ -166,13 +167,14 @@ export function splitHostPort(hostport: string): { host: string; port: string } 
  * kubectl's extractHost: the Host without its port, or the raw value when it has no port. One
  * deliberate difference: an IPv6 literal keeps its brackets (`[::1]:8001` → `[::1]`), so the
  * default `^\[::1\]$` accepts it (kubectl bug kubernetes#77496). An absolute-form request target's
- * host wins over the Host header, as in Go.
+ * host wins over the Host header, as in Go. Node gives both as latin1; the result is the text Go's
+ * regexp would see in the same bytes (UTF-8).
  */
 export function hostForFilter(hostHeader: string | undefined, absoluteTargetHost: string | undefined): string {
   const raw = absoluteTargetHost !== undefined && absoluteTargetHost !== '' ? absoluteTargetHost : (hostHeader ?? '');
   const split = splitHostPort(raw);
   // Stricter than kubectl: Go would split `localhost:8001@evil.com` into host "localhost" and port
   // "8001@evil.com". A port is digits; anything else is checked whole, and fails the default rules.
-  if (split === undefined || !/^\d*$/.test(split.port)) return raw;
-  return raw.startsWith('[') ? `[${split.host}]` : split.host;
+  if (split === undefined || !/^\d*$/.test(split.port)) return latin1BytesAsGo(raw);
+  return latin1BytesAsGo(raw.startsWith('[') ? `[${split.host}]` : split.host);
 }

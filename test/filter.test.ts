@@ -202,6 +202,16 @@ t.test('matching is linear-time: ^(a+)+$ on a long hostile path completes', asyn
   t.match(acceptRequest(filter, 'GET', 'a'.repeat(50_000), 'localhost'), { accepted: false, flag: '--reject-paths', rule: '^(a+)+$' });
 });
 
+t.test('paths and hosts are matched as Go reads their bytes: one U+FFFD per invalid UTF-8 byte', async (t) => {
+  const filter = compileFilter({ ...DEFAULT_FILTER_FLAGS, rejectPaths: '^/x/..$', acceptHosts: '^l.calhost$' });
+  const route = resolveRoute('/x/%E2%82', { apiPrefix: '/' });
+  if (route.kind !== 'api') throw new Error('expected an API route');
+  t.match(acceptRequest(filter, 'GET', route.filterPath, 'localhost'), { accepted: false, flag: '--reject-paths' }, 'E2 82 is two runes in Go (one U+FFFD in Node)');
+  const host = hostForFilter(Buffer.from('lócalhost:8001', 'utf8').toString('latin1'), undefined);
+  t.equal(host, 'lócalhost', 'the Host bytes Node gives as latin1 are read as UTF-8');
+  t.same(acceptRequest(filter, 'GET', '/api', host), { accepted: true });
+});
+
 t.test('a rule remembers only its last answer: the same text twice, then another, stays right', async (t) => {
   const [rule] = compileRules('--accept-hosts', '^localhost$');
   t.same([rule?.test('localhost'), rule?.test('localhost'), rule?.test('evil'), rule?.test('localhost')], [true, true, false, true]);

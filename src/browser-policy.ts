@@ -7,6 +7,7 @@
 // Browsers always send Origin on those, so rejecting unknown origins closes that door.
 
 import { compileRules, type CompiledRule } from './filter.js';
+import { latin1BytesAsGo } from './go-utf8.js';
 
 export interface BrowserPolicyFlags {
   /** Regexes; a request with an Origin header must match one. */
@@ -46,7 +47,11 @@ export function unanchoredPatterns(flags: BrowserPolicyFlags): string[] {
   return patterns.filter((pattern) => !pattern.startsWith('^') || !pattern.endsWith('$'));
 }
 
-const matches = (rules: readonly CompiledRule[] | undefined, value: string): boolean => rules?.some((rule) => rule.regex.test(value)) ?? false;
+/** `value` is a header as Node gives it (latin1); the rules see its bytes as Go does (UTF-8). */
+const matches = (rules: readonly CompiledRule[] | undefined, value: string): boolean => {
+  const text = latin1BytesAsGo(value);
+  return rules?.some((rule) => rule.test(text)) ?? false;
+};
 
 export function checkBrowserRequest(policy: BrowserPolicy, method: string, origin: string | undefined, preflightMethod: string | undefined, preflightHeaders: string | undefined): BrowserVerdict {
   // Not a browser (curl, kubectl, scripts): nothing to check.

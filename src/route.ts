@@ -4,6 +4,8 @@
 // kubectl's stripLeaveSlash quirk, and net/url's EscapedPath rules for what is sent upstream
 // (spec sections 2.1, 2.2, 2.4 and 3.1).
 
+import { decodeUtf8AsGo } from './go-utf8.js';
+
 export interface RouteOptions {
   /** Normalised: trailing '/' (e.g. '/', '/custom/', '/api/'). */
   readonly apiPrefix: string;
@@ -211,7 +213,7 @@ export function resolveRoute(target: string, options: RouteOptions): Route {
   const rawQuery = query ?? '';
   if (matched.startsWith('/api')) {
     // kubectl does not strip prefixes that start with /api (including the /apix bug).
-    return { kind: 'api', filterPath: decodedText, upstreamPath: escaped, rawQuery, hasQuery: query !== undefined };
+    return { kind: 'api', filterPath: decodeUtf8AsGo(decoded), upstreamPath: escaped, rawQuery, hasQuery: query !== undefined };
   }
   // stripLeaveSlash: trim the prefix from the decoded path and re-add '/'. RawPath is not updated,
   // so unless the path is unchanged the upstream form is re-escaped from the decoded path.
@@ -224,7 +226,7 @@ export function resolveRoute(target: string, options: RouteOptions): Route {
   const upstreamPath = strippedBytes.length === 0 ? '/' : escapedPath(strippedBytes, unchanged ? rawPath : undefined);
   return {
     kind: 'api',
-    filterPath: strippedBytes.toString('utf8'),
+    filterPath: decodeUtf8AsGo(strippedBytes),
     upstreamPath,
     rawQuery,
     hasQuery: query !== undefined,

@@ -34,7 +34,7 @@ export function startupWarnings(options: ResolvedOptions, restConfig: RestConfig
   let permissive = !options.filter;
   if (options.filter) {
     const rules = compileRules('--accept-hosts', options.filter.acceptHosts);
-    const foreign = FOREIGN_HOSTS.find((host) => rules.some((rule) => rule.regex.test(host)));
+    const foreign = FOREIGN_HOSTS.find((host) => rules.some((rule) => rule.test(host)));
     if (foreign !== undefined) {
       permissive = true;
       warnings.push(

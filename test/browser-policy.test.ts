@@ -58,3 +58,11 @@ t.test('unanchored patterns are reported', async (t) => {
 t.test('a bad regex is a clear error naming the flag', async (t) => {
   t.throws(() => compileBrowserPolicy({ acceptOrigins: '(' }), { code: 'KG_ERR_REGEX', message: /in --accept-origins/ });
 });
+
+t.test('origin patterns are Go regexps over the header bytes read as UTF-8 (Node gives them as latin1)', async (t) => {
+  const policy = compileBrowserPolicy({ acceptOrigins: '^https://\\pL+\\.example$' });
+  if (!policy) throw new Error('expected a policy');
+  const asNodeGivesIt = Buffer.from('https://dév.example', 'utf8').toString('latin1');
+  t.same(checkBrowserRequest(policy, 'GET', asNodeGivesIt, undefined, undefined), { kind: 'pass', responseHeaders: undefined }, 'é is one letter, as in Go');
+  t.match(checkBrowserRequest(policy, 'GET', 'https://d3v.example', undefined, undefined), { kind: 'reject' });
+});

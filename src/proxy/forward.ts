@@ -353,6 +353,11 @@ function dispatch(
       if (clientGone) ctrl.abort(new Error('client closed the connection'));
     },
     onResponseStart(ctrl, statusCode, upstreamHeaders) {
+      // undici hands interim answers (103 Early Hints, 102) to the handler like final ones; the final one follows.
+      if (statusCode < 200) {
+        if (!clientGone && !retrying && !started) relayInterim(request, response, statusCode, upstreamHeaders);
+        return;
+      }
       exchange.upstreamMs = performance.now() - dispatchedAt;
       if (statusCode === 401 && usedAuthorization !== undefined) {
         // The credential was rejected: drop the cached one so the next read sees a rotated file or re-runs a plugin.
@@ -438,6 +443,22 @@ function dispatch(
       response.destroy();
     },
   });
+}
+
+/**
+ * An interim upstream answer: 103 Early Hints is relayed (Go's ReverseProxy relays 1xx since Go
+ * 1.20), to HTTP/1.1 clients only (RFC 9110 15.2: none to HTTP/1.0); any other 1xx is dropped.
+ * Never fatal: a Link value Node refuses is dropped too, and the final answer still follows.
+ */
+function relayInterim(request: IncomingMessage, response: ServerResponse, statusCode: number, upstreamHeaders: IncomingHttpHeaders): void {
+  if (statusCode !== 103 || request.httpVersionMajor !== 1 || request.httpVersionMinor < 1 || response.headersSent) return;
+  const hints = buildResponseHeaders(upstreamHeaders);
+  if (hints.link === undefined) return;
+  try {
+    response.writeEarlyHints(hints);
+  } catch {
+    // validateLinkHeaderValue refused the Link value: the hint is only a hint.
+  }
 }
 
 function safeAuthorization(credentials: Credentials): string | undefined | Promise<string | undefined> {

@@ -5,6 +5,7 @@ import type { Credentials } from '../auth/credentials.js';
 import type { RestConfig } from '../kubeconfig/rest-config.js';
 import { CONNECT_TIMEOUT_MS, TCP_KEEPALIVE_MS, tlsConnectOptions } from './dial.js';
 import { H2WatchPool, isH2Candidate } from './h2-watches.js';
+import { replayRefusedAnswer } from './replay-refused-answer.js';
 import { retryStaleConnection } from './retry-stale-connection.js';
 
 export interface UpstreamTarget {
@@ -103,8 +104,10 @@ export class UpstreamAgent extends Dispatcher {
       keepAliveMaxTimeout: 600_000,
     });
     const watches = this.#config.serverUrl.protocol === 'https:' ? new H2WatchPool(this.#config.serverUrl.origin, tls) : undefined;
-    // A stale keep-alive connection costs a replay, not a 503 (Go's Transport does the same).
-    this.#current = { key, agent, http1: agent.compose(retryStaleConnection()), watches };
+    // A stale keep-alive connection, or an interim 100 undici refuses, costs a replay, not a 503/502
+    // (Go's Transport retries the first and skips the second).
+    const http1 = agent.compose(retryStaleConnection(), replayRefusedAnswer(this.#config.serverUrl.origin, () => tls));
+    this.#current = { key, agent, http1, watches };
     if (current) {
       for (const old of [current.agent, current.watches]) {
         if (!old) continue;

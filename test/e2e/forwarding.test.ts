@@ -9,6 +9,8 @@ import type { Teardown } from '../fixtures/teardown.js';
 // received: who a request ran as when the client sends empty identity headers, a keep-alive
 // connection the server closed, interim 1xx answers, and what a credential failure is counted as.
 
+const FINAL = 'HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}';
+
 const env = (cluster: TestCluster): Record<string, string | undefined> => ({ HOME: cluster.dir, KUBECONFIG: undefined });
 
 async function bothProxies(t: Teardown, cluster: TestCluster, kubeconfig: string): Promise<readonly { readonly name: string; readonly proxy: RunningProxy }[]> {
@@ -121,10 +123,9 @@ t.test('a keep-alive connection the server closes as it is reused costs a replay
   t.equal(await get(), 200, 'kubegate keeps serving');
 });
 
-t.test('interim 100 and 103 answers before the final one, kubegate next to kubectl proxy', async (t) => {
+t.test('interim 103 answers before the final one are relayed, as kubectl proxy relays them', async (t) => {
   const cluster = await startTestCluster(t);
-  const final = 'HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}';
-  const early = await startRawUpstream(t, cluster.api.pki, `HTTP/1.1 103 Early Hints\r\nLink: </style.css>; rel=preload\r\n\r\n${final}`);
+  const early = await startRawUpstream(t, cluster.api.pki, `HTTP/1.1 103 Early Hints\r\nLink: </style.css>; rel=preload\r\n\r\n${FINAL}`);
   const kubeconfig = cluster.kubeconfig('token', { server: early.url, name: 'early-hints' });
   for (const { name, proxy } of await bothProxies(t, cluster, kubeconfig)) {
     const answer = await rawRequest(proxy.port, buildRawRequest('GET', '/api/v1/namespaces'));
@@ -132,6 +133,26 @@ t.test('interim 100 and 103 answers before the final one, kubegate next to kubec
     t.match(answer.raw, /^link: <\/style\.css>; rel=preload$/im, `${name}: with its Link`);
     t.match(answer.body.toString('latin1'), /HTTP\/1\.1 200 OK[\s\S]*\r\n\r\n\{\}$/, `${name}: then the final 200 and its body`);
   }
+});
+
+t.test('an interim 100 nobody asked for is skipped: the final answer arrives (kubectl proxy relays the 100)', async (t) => {
+  const cluster = await startTestCluster(t);
+  const upstream = await startRawUpstream(t, cluster.api.pki, `HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 103 Early Hints\r\nLink: </x>\r\n\r\n${FINAL}`);
+  const kubeconfig = cluster.kubeconfig('token', { server: upstream.url, name: 'continue' });
+  const [kubegate, kubectl] = await bothProxies(t, cluster, kubeconfig);
+  const before = upstream.heads.length;
+  const viaKubegate = await rawRequest(kubegate?.proxy.port ?? 0, buildRawRequest('GET', '/api/v1/namespaces'));
+  const whole = `${viaKubegate.raw}\r\n\r\n${viaKubegate.body.toString('latin1')}`;
+  t.notMatch(whole, /HTTP\/1\.1 (100|50\d)/, 'kubegate: no 100 and no 5xx');
+  t.match(whole, /^HTTP\/1\.1 103 Early Hints\r\n[\s\S]*HTTP\/1\.1 200 OK[\s\S]*\r\n\r\n\{\}$/, 'kubegate: the 103, then the final 200 and its body');
+  t.equal(upstream.heads.length - before, 2, 'undici refused the first answer; the one replay read it (kubectl asked /version at start-up)');
+  const viaKubectl = await rawRequest(kubectl?.proxy.port ?? 0, buildRawRequest('GET', '/api/v1/namespaces'));
+  t.equal(viaKubectl.status, 100, 'kubectl proxy relays the 100 (Go ReverseProxy relays 1xx)');
+  t.match(viaKubectl.body.toString('latin1'), /HTTP\/1\.1 200 OK[\s\S]*\{\}$/, 'kubectl proxy: then the final 200');
+
+  const post = await rawRequest(kubegate?.proxy.port ?? 0, buildRawRequest('POST', '/api/v1/namespaces', { 'Content-Type': 'application/json' }, '{}'));
+  t.equal(post.status, 502, 'a POST is not replayed: a clear 502, not a reset');
+  t.match(post.body.toString('utf8'), /"code":502/, 'as a Status body');
 });
 
 t.test('a credential failure is counted with the status the client got', async (t) => {

@@ -92,7 +92,7 @@ async function* countedBody(request: IncomingMessage, exchange: Exchange, sample
   done();
 }
 
-/** The names listed in a Connection header, lower-cased; those headers are hop-by-hop too. */
+/** The tokens of a comma-separated header (Connection, TE), lower-cased; names in Connection are hop-by-hop too. */
 export function connectionListed(value: string | string[] | undefined): ReadonlySet<string> | undefined {
   if (value === undefined) return undefined;
   const joined = Array.isArray(value) ? value.join(',') : value;
@@ -124,13 +124,14 @@ export function buildUpstreamHeaders(request: IncomingMessage, target: UpstreamT
     if (value === undefined || REQUEST_HEADERS_NOT_FORWARDED.has(name) || listed?.has(name) || isIdentityHeader(name)) continue;
     headers[name] = value;
   }
-  // Go keeps `TE: trailers` (gRPC needs it); every other TE value is dropped.
-  if (incoming.te === 'trailers') headers.te = 'trailers';
+  // Go re-adds `TE: trailers` when the client's TE lists that token (gRPC needs it); other TE values are dropped.
+  if (connectionListed(incoming.te)?.has('trailers')) headers.te = 'trailers';
   headers.host = target.host;
   for (const [name, lines] of Object.entries(identity)) headers[name] = lines.length === 1 ? (lines[0] as string) : lines;
   const address = clientAddress(request);
   if (address !== undefined) {
-    const prior = incoming['x-forwarded-for'];
+    // A client that names X-Forwarded-For in Connection made its own value hop-by-hop: Go starts afresh then.
+    const prior = listed?.has('x-forwarded-for') ? undefined : incoming['x-forwarded-for'];
     const priorText = Array.isArray(prior) ? prior.join(', ') : prior;
     headers['x-forwarded-for'] = priorText ? `${priorText}, ${address}` : address;
   }

@@ -57,7 +57,8 @@ class FallbackHandler implements Dispatcher.DispatchHandler {
     this.#handler.onResponseEnd?.(controller, trailers);
   }
   onResponseError(controller: Dispatcher.DispatchController, error: Error): void {
-    if (!this.#responded && !controller.aborted && isRefusedAnswer(error)) {
+    // undici passes no controller when the connection failed before the request started (hence `?.`).
+    if (!this.#responded && controller?.aborted !== true && isRefusedAnswer(error)) {
       this.#replay();
       return;
     }

@@ -90,8 +90,9 @@ class RetryOnceHandler implements Dispatcher.DispatchHandler {
   }
 
   onResponseError(controller: Dispatcher.DispatchController, error: Error): void {
+    // undici passes no controller when the connection failed before the request started (hence `?.`).
     // An abort (the client went away) is the caller's decision, never a reason to send again.
-    if (!this.#responded && !controller.aborted && isConnectionLost(error)) {
+    if (!this.#responded && controller?.aborted !== true && isConnectionLost(error)) {
       // The replay goes to the caller's own handler: a second loss reaches it as an error.
       this.#replay();
       return;

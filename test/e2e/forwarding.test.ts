@@ -62,6 +62,39 @@ t.test('an empty Authorization gets the kubeconfig token, in kubegate as in kube
   }
 });
 
+t.test('identity headers a client names in Connection are dropped before the kubeconfig identity is added, as in kubectl proxy', async (t) => {
+  const cluster = await startTestCluster(t);
+  const kubeconfig = cluster.kubeconfig('token', { name: 'as-alice-token', extraUser: { as: 'alice' } });
+  for (const { name, proxy } of await bothProxies(t, cluster, kubeconfig)) {
+    const tag = name.replace(/\W/g, '');
+    const user = await sendAndRecord(cluster, proxy, `conn-user-${tag}`, ['Connection: close, Impersonate-User', 'Impersonate-User: mallory']);
+    t.equal(user.recorded.user?.name, 'alice', `${name}: the listed Impersonate-User is hop-by-hop; the request runs as the kubeconfig's alice`);
+    const auth = await sendAndRecord(cluster, proxy, `conn-auth-${tag}`, ['Connection: close, Authorization', `Authorization: Bearer ${SECRETS.flagToken}`]);
+    t.equal(auth.recorded.impersonatedBy?.name, 'alice', `${name}: the listed Authorization is hop-by-hop; the kubeconfig token is used`);
+  }
+});
+
+t.test('a request with both Transfer-Encoding and Content-Length: kubegate refuses it, kubectl proxy lets chunked win', async (t) => {
+  const cluster = await startTestCluster(t);
+  const kubeconfig = cluster.kubeconfig('token');
+  const [kubegate, kubectl] = await bothProxies(t, cluster, kubeconfig);
+  const smuggled =
+    'POST /api/v1/namespaces/default/configmaps HTTP/1.1\r\nHost: localhost\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n' +
+    'GET /api/v1/namespaces/default/secrets?probe=after-smuggle HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n';
+  const before = cluster.api.requests.received;
+  const refused = await rawRequest(kubegate?.proxy.port ?? 0, smuggled);
+  t.equal(refused.status, 400, 'kubegate: 400 Bad Request (Node\'s parser, RFC 9112 6.3)');
+  t.equal(cluster.api.requests.received, before, 'kubegate: the API server received nothing, not even the second request');
+
+  // Go deletes Content-Length and reads the body as chunked; the bytes after it are the client's next request,
+  // which goes through kubectl's filter like any other. Neither proxy lets framing reach the API server: each
+  // writes its own Content-Length or chunking upstream.
+  cluster.api.requests.clear();
+  await rawRequest(kubectl?.proxy.port ?? 0, smuggled);
+  const seen = cluster.api.requests.all.map((entry) => `${entry.method} ${entry.path}`);
+  t.same(seen, ['POST /api/v1/namespaces/default/configmaps', 'GET /api/v1/namespaces/default/secrets'], 'kubectl proxy: two separate requests');
+});
+
 t.test('an empty User-Agent gets the proxy\'s own, in kubegate as in kubectl proxy', async (t) => {
   const cluster = await startTestCluster(t);
   const kubeconfig = cluster.kubeconfig('cert');

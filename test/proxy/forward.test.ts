@@ -41,8 +41,15 @@ t.test('hop-by-hop headers and those named in Connection are not forwarded', asy
   t.equal(headers['user-agent'], 'curl/8');
 });
 
-t.test('TE: trailers is kept, as in Go', async (t) => {
+t.test('TE: trailers is kept, as in Go, also when listed with other codings', async (t) => {
   t.equal(upstreamHeaders(fakeRequest({ te: 'trailers' })).te, 'trailers');
+  t.equal(upstreamHeaders(fakeRequest({ te: 'deflate, Trailers' })).te, 'trailers');
+  t.equal(upstreamHeaders(fakeRequest({ te: 'deflate' })).te, undefined);
+});
+
+t.test('an X-Forwarded-For named in Connection is dropped: only the client address is sent', async (t) => {
+  const headers = upstreamHeaders(fakeRequest({ connection: 'X-Forwarded-For', 'x-forwarded-for': '6.6.6.6' }));
+  t.equal(headers['x-forwarded-for'], '127.0.0.1');
 });
 
 t.test('Host is the server host and X-Forwarded-For is appended', async (t) => {

@@ -147,3 +147,12 @@ t.test('an interim 103 before the loss does not count as the answer', async (t) 
   retryStaleConnection()(dispatch)(options('GET'), recorder().handler);
   t.equal(calls(), 2);
 });
+
+t.test('a connection that failed before the request started (no controller) reaches the caller as its error', async (t) => {
+  const refused = Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' });
+  const { dispatch, calls } = scripted([(handler) => handler.onResponseError?.(undefined as unknown as Dispatcher.DispatchController, refused)]);
+  const { handler, events } = recorder();
+  retryStaleConnection()(dispatch)(options('GET'), handler);
+  t.equal(calls(), 1);
+  t.same(events, ['error connect ECONNREFUSED']);
+});

@@ -5,7 +5,7 @@ import { Readable } from 'node:stream';
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { Dispatcher } from 'undici';
-import { applyCredentials, type HeaderMap } from '../auth/apply-credentials.js';
+import { decideIdentity, isIdentityHeader, type HeaderMap, type IdentityHeaders } from '../auth/apply-credentials.js';
 import type { Credentials } from '../auth/credentials.js';
 import type { ImpersonationConfig } from '../kubeconfig/rest-config.js';
 import { redactBody, redactHeaders, redactUrl, type Logger } from '../log.js';
@@ -92,7 +92,7 @@ async function* countedBody(request: IncomingMessage, exchange: Exchange, sample
   done();
 }
 
-/** The names listed in a Connection header, lower-cased; those headers are hop-by-hop too. */
+/** The tokens of a comma-separated header (Connection, TE), lower-cased; names in Connection are hop-by-hop too. */
 export function connectionListed(value: string | string[] | undefined): ReadonlySet<string> | undefined {
   if (value === undefined) return undefined;
   const joined = Array.isArray(value) ? value.join(',') : value;
@@ -110,23 +110,28 @@ export function clientAddress(request: IncomingMessage): string | undefined {
   return address.startsWith('::ffff:') ? address.slice(7) : address;
 }
 
-/** What httputil.ReverseProxy sends upstream: client headers minus hop-by-hop, Host replaced, XFF appended. */
-export function buildUpstreamHeaders(request: IncomingMessage, target: UpstreamTarget, userAgent: string): HeaderMap {
+/**
+ * What httputil.ReverseProxy sends upstream: client headers minus hop-by-hop, Host replaced, XFF
+ * appended, and the identity headers (Authorization, Impersonate-*, User-Agent) exactly as decided
+ * by decideIdentity: no client line of those reaches upstream any other way.
+ */
+export function buildUpstreamHeaders(request: IncomingMessage, target: UpstreamTarget, identity: IdentityHeaders): HeaderMap {
   const incoming = request.headers;
   const listed = connectionListed(incoming.connection);
   const headers: HeaderMap = {};
   for (const name in incoming) {
     const value = incoming[name];
-    if (value === undefined || REQUEST_HEADERS_NOT_FORWARDED.has(name) || listed?.has(name)) continue;
+    if (value === undefined || REQUEST_HEADERS_NOT_FORWARDED.has(name) || listed?.has(name) || isIdentityHeader(name)) continue;
     headers[name] = value;
   }
-  // Go keeps `TE: trailers` (gRPC needs it); every other TE value is dropped.
-  if (incoming.te === 'trailers') headers.te = 'trailers';
+  // Go re-adds `TE: trailers` when the client's TE lists that token (gRPC needs it); other TE values are dropped.
+  if (connectionListed(incoming.te)?.has('trailers')) headers.te = 'trailers';
   headers.host = target.host;
-  if (incoming['user-agent'] === undefined) headers['user-agent'] = userAgent;
+  for (const [name, lines] of Object.entries(identity)) headers[name] = lines.length === 1 ? (lines[0] as string) : lines;
   const address = clientAddress(request);
   if (address !== undefined) {
-    const prior = incoming['x-forwarded-for'];
+    // A client that names X-Forwarded-For in Connection made its own value hop-by-hop: Go starts afresh then.
+    const prior = listed?.has('x-forwarded-for') ? undefined : incoming['x-forwarded-for'];
     const priorText = Array.isArray(prior) ? prior.join(', ') : prior;
     headers['x-forwarded-for'] = priorText ? `${priorText}, ${address}` : address;
   }
@@ -172,7 +177,7 @@ export function forwardRequest(
   query: string | undefined,
 ): void {
   const { target } = context;
-  const headers = buildUpstreamHeaders(request, target, context.userAgent);
+  const identity = decideIdentity(request.rawHeaders, { impersonate: context.impersonate, userAgent: context.userAgent, dropConnectionListed: true });
   const method = request.method ?? 'GET';
   const exchange: Exchange = {
     id: typeof request.headers['audit-id'] === 'string' ? request.headers['audit-id'] : randomUUID(),
@@ -185,17 +190,19 @@ export function forwardRequest(
     bytesOut: 0,
     streaming: isStreamingRequest(upstreamPath, query ?? ''),
     // Only a request kubegate authenticated, with no body to replay, is retried after a 401.
-    retryable: (method === 'GET' || method === 'HEAD') && !hasRequestBody(request) && request.headers.authorization === undefined,
+    retryable: (method === 'GET' || method === 'HEAD') && !hasRequestBody(request) && !identity.clientAuthorization,
   };
   // The id reaches the API server's audit log (kube-apiserver adopts a client's Audit-ID) and the client.
-  headers['audit-id'] = exchange.id;
   response.setHeader('audit-id', exchange.id);
   context.observer.requestStarted();
   if (exchange.streaming) context.observer.watchOpened();
   response.once('close', () => finish(context, exchange));
   const path = `${target.basePath}${upstreamPath}${query === undefined ? '' : `?${query}`}`;
-  withCredentials(context, response, (authorization) => {
-    applyCredentials(headers, target.tls ? authorization : undefined, context.impersonate);
+  // A client's own Authorization wins, so no credential is asked for (client-go runs no exec plugin then).
+  const needsCredential = target.tls && !identity.clientAuthorization;
+  withCredentials(context, needsCredential, response, exchange, (authorization) => {
+    const headers = buildUpstreamHeaders(request, target, identity.headers(authorization));
+    headers['audit-id'] = exchange.id;
     if (context.traceHeaders) {
       context.logger.trace({ reqId: exchange.id, method, url: redactUrl(path), headers: redactHeaders(headers) }, `Request headers: ${method} ${redactUrl(path)}`);
     }
@@ -239,17 +246,28 @@ function finish(context: ForwardContext, exchange: Exchange): void {
   }
 }
 
-/** Asks the credential source for the Authorization value (sync on the hot path, async for plugins). */
-function withCredentials(context: ForwardContext, response: ServerResponse, send: (authorization: string | undefined) => void): void {
+/**
+ * Asks the credential source for the Authorization value (sync on the hot path, async for plugins).
+ * client-go loads no credentials for http:// servers (impersonation still applies, spec 3.3), and
+ * none is needed when the client brought its own Authorization.
+ */
+function withCredentials(
+  context: ForwardContext,
+  needsCredential: boolean,
+  response: ServerResponse,
+  exchange: Exchange,
+  send: (authorization: string | undefined) => void,
+): void {
   const fail = (error: unknown): void => {
     const described = describeUpstreamError(error, context.target.origin);
     context.observer.upstreamError('credential');
     context.logger.error({ err: described, code: described.code }, 'Error while proxying request');
+    // Counted in kubegate_requests_total with the status the client got (issue 14 item 6).
+    exchange.status = described.status;
     if (!response.headersSent) writeStatus(response, described.status, described.message);
     else response.destroy();
   };
-  if (!context.target.tls) {
-    // client-go loads no credentials for http:// servers; impersonation still applies (spec 3.3).
+  if (!needsCredential) {
     send(undefined);
     return;
   }
@@ -336,6 +354,11 @@ function dispatch(
       if (clientGone) ctrl.abort(new Error('client closed the connection'));
     },
     onResponseStart(ctrl, statusCode, upstreamHeaders) {
+      // undici hands interim answers (103 Early Hints, 102) to the handler like final ones; the final one follows.
+      if (statusCode < 200) {
+        if (!clientGone && !retrying && !started) relayInterim(request, response, statusCode, upstreamHeaders);
+        return;
+      }
       exchange.upstreamMs = performance.now() - dispatchedAt;
       if (statusCode === 401 && usedAuthorization !== undefined) {
         // The credential was rejected: drop the cached one so the next read sees a rotated file or re-runs a plugin.
@@ -421,6 +444,22 @@ function dispatch(
       response.destroy();
     },
   });
+}
+
+/**
+ * An interim upstream answer: 103 Early Hints is relayed (Go's ReverseProxy relays 1xx since Go
+ * 1.20), to HTTP/1.1 clients only (RFC 9110 15.2: none to HTTP/1.0); any other 1xx is dropped.
+ * Never fatal: a Link value Node refuses is dropped too, and the final answer still follows.
+ */
+function relayInterim(request: IncomingMessage, response: ServerResponse, statusCode: number, upstreamHeaders: IncomingHttpHeaders): void {
+  if (statusCode !== 103 || request.httpVersionMajor !== 1 || request.httpVersionMinor < 1 || response.headersSent) return;
+  const hints = buildResponseHeaders(upstreamHeaders);
+  if (hints.link === undefined) return;
+  try {
+    response.writeEarlyHints(hints);
+  } catch {
+    // validateLinkHeaderValue refused the Link value: the hint is only a hint.
+  }
 }
 
 function safeAuthorization(credentials: Credentials): string | undefined | Promise<string | undefined> {

@@ -63,6 +63,14 @@ export function describeUpstreamError(error: unknown, server: string): KubegateE
         { cause: error },
       );
     }
+    if (code === 'UND_ERR_SOCKET' && current instanceof Error && current.message === 'bad response') {
+      // The server answered, with something undici will not parse (an interim 100 nobody asked for, bytes with no request).
+      return new KubegateError(
+        'KG_ERR_UPSTREAM_PROTOCOL',
+        `the API server at ${server} sent an answer kubegate cannot read (an unsolicited 100 Continue, or bytes with no request); only GET, HEAD and OPTIONS requests are sent again to read it`,
+        { cause: error },
+      );
+    }
     if (code !== undefined && code in UNREACHABLE) {
       return new KubegateError(
         'KG_ERR_UPSTREAM_UNREACHABLE',

@@ -5,6 +5,8 @@ import type { Credentials } from '../auth/credentials.js';
 import type { RestConfig } from '../kubeconfig/rest-config.js';
 import { CONNECT_TIMEOUT_MS, TCP_KEEPALIVE_MS, tlsConnectOptions } from './dial.js';
 import { H2WatchPool, isH2Candidate } from './h2-watches.js';
+import { replayRefusedAnswer } from './replay-refused-answer.js';
+import { retryStaleConnection } from './retry-stale-connection.js';
 
 export interface UpstreamTarget {
   /** `https://host:port` (scheme and authority of the configured server). */
@@ -61,10 +63,18 @@ export function currentTlsOptions(config: RestConfig, credentials: Credentials):
  * in-flight requests and closes, so no request after a rotation rides a connection made with the
  * old certificate. Unchanged material is the same Buffer object, so the check is a comparison.
  */
+interface Pools {
+  readonly key: readonly (Buffer | undefined)[];
+  readonly agent: Agent;
+  /** The agent with its retry interceptor: what requests are dispatched to (the agent itself is kept to close it). */
+  readonly http1: Dispatcher;
+  readonly watches: H2WatchPool | undefined;
+}
+
 export class UpstreamAgent extends Dispatcher {
   readonly #config: RestConfig;
   readonly #credentials: Credentials;
-  #current: { readonly key: readonly (Buffer | undefined)[]; readonly agent: Agent; readonly watches: H2WatchPool | undefined } | undefined;
+  #current: Pools | undefined;
   /** Pools replaced by a rotation that still carry in-flight requests (watches, logs -f). */
   readonly #retired = new Set<Agent | H2WatchPool>();
   /** The server answered ALPN without h2: watches use HTTP/1.1 like everything else. */
@@ -76,7 +86,7 @@ export class UpstreamAgent extends Dispatcher {
     this.#credentials = credentials;
   }
 
-  #pools(): { readonly agent: Agent; readonly watches: H2WatchPool | undefined } {
+  #pools(): Pools {
     const tls = currentTlsOptions(this.#config, this.#credentials);
     const key = [tls.ca, tls.cert, tls.key];
     const current = this.#current;
@@ -94,7 +104,10 @@ export class UpstreamAgent extends Dispatcher {
       keepAliveMaxTimeout: 600_000,
     });
     const watches = this.#config.serverUrl.protocol === 'https:' ? new H2WatchPool(this.#config.serverUrl.origin, tls) : undefined;
-    this.#current = { key, agent, watches };
+    // A stale keep-alive connection, or an interim 100 undici refuses, costs a replay, not a 503/502
+    // (Go's Transport retries the first and skips the second).
+    const http1 = agent.compose(retryStaleConnection(), replayRefusedAnswer(this.#config.serverUrl.origin, () => tls));
+    this.#current = { key, agent, http1, watches };
     if (current) {
       for (const old of [current.agent, current.watches]) {
         if (!old) continue;
@@ -110,16 +123,16 @@ export class UpstreamAgent extends Dispatcher {
   }
 
   override dispatch(options: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler): boolean {
-    const { agent, watches } = this.#pools();
+    const { http1, watches } = this.#pools();
     // Watches and follows ride HTTP/2 streams (few sockets for thousands of them); the rest HTTP/1.1.
     if (watches && !this.#h2Unsupported && isH2Candidate(options)) {
       watches.dispatch(options, handler, () => {
         this.#h2Unsupported = true;
-        agent.dispatch(options, handler);
+        http1.dispatch(options, handler);
       });
       return true;
     }
-    return agent.dispatch(options, handler);
+    return http1.dispatch(options, handler);
   }
 
   override close(): Promise<void>;

@@ -35,3 +35,13 @@ t.test('anything else is a protocol error, never a stack trace', async (t) => {
   t.equal(error.code, 'KG_ERR_UPSTREAM_PROTOCOL');
   t.notMatch(error.message, /at .*\.js:\d+/);
 });
+
+t.test("an answer undici refuses to parse is a 502 protocol error, not 'cannot reach'", async (t) => {
+  const refused = Object.assign(new Error('bad response'), { code: 'UND_ERR_SOCKET' });
+  const described = describeUpstreamError(refused, 'https://api:6443');
+  t.equal(described.code, 'KG_ERR_UPSTREAM_PROTOCOL');
+  t.equal(described.status, 502);
+  t.match(described.message, /https:\/\/api:6443 sent an answer kubegate cannot read/);
+  const lost = Object.assign(new Error('other side closed'), { code: 'UND_ERR_SOCKET' });
+  t.equal(describeUpstreamError(lost, 'https://api:6443').code, 'KG_ERR_UPSTREAM_UNREACHABLE', 'a closed connection is still unreachable');
+});

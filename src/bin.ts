@@ -2,7 +2,7 @@
 // Entry point: hands the real process to main() and sets the exit code; nothing else.
 
 import { homedir } from 'node:os';
-import { main } from './cli.js';
+import { main } from './cli/main.js';
 
 const exitCode = await main(process.argv.slice(2), {
   stdout: process.stdout,

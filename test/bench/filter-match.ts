@@ -3,8 +3,8 @@
 // Prints ns per acceptRequest for kubegate's filter (re2js + the one-entry memo), for re2js alone,
 // and for JavaScript RegExp (what kubegate used before; wrong for RE2-only syntax, shown for cost).
 
-import { DEFAULT_FILTER_FLAGS, acceptRequest, compileFilter, type CompiledFilter, type CompiledRule } from '../../src/filter.js';
-import { compileGoRegexp } from '../../src/go-regexp.js';
+import { DEFAULT_FILTER_FLAGS, acceptRequest, compileFilter, type CompiledFilter, type CompiledRule } from '../../src/server/filter.js';
+import { compileGoRegexp } from '../../src/server/go-regexp.js';
 
 const PATHS = [
   '/api/v1/namespaces/default/pods',

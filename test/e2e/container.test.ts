@@ -3,10 +3,10 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import { flagsToOptions, FLAG_SPECS } from '../../src/cli.js';
-import { acceptRequest, compileFilter } from '../../src/filter.js';
-import { parseFlags } from '../../src/flags.js';
-import { completeOptions } from '../../src/options.js';
+import { flagsToOptions, FLAG_SPECS } from '../../src/cli/main.js';
+import { acceptRequest, compileFilter } from '../../src/server/filter.js';
+import { parseFlags } from '../../src/cli/parse-flags.js';
+import { completeOptions } from '../../src/options/complete.js';
 import { seedDemoCluster } from '../../src/demo/seed.js';
 import { startTestCluster, SECRETS } from '../fixtures/cluster.js';
 import { repoRoot } from '../fixtures/paths.js';

@@ -1,0 +1,87 @@
+// What kubegate says at start about risky or unsupported settings: kubectl's own warnings, plus
+// each dangerous configuration named with its risk, so nobody runs one without being told.
+
+import { statSync } from 'node:fs';
+import { isIP } from 'node:net';
+import { unanchoredPatterns } from '../server/browser-policy.js';
+import { compileRules } from '../server/filter.js';
+import type { RestConfig } from '../kubeconfig/rest-config.js';
+import type { ResolvedOptions } from './complete.js';
+
+/** Host headers no deliberate --accept-hosts should let in: an attacker's domain, and a rebinding one. */
+const FOREIGN_HOSTS = ['attacker.example', '203.0.113.7', 'localhost.attacker.example'];
+
+function isLoopback(host: string): boolean {
+  if (host === 'localhost') return true;
+  if (isIP(host) === 4) return host.startsWith('127.');
+  return host === '::1';
+}
+
+export function startupWarnings(options: ResolvedOptions, restConfig: RestConfig, env: Readonly<Record<string, string | undefined>>): string[] {
+  const warnings = [...restConfig.warnings];
+  // client-go would tunnel through these; kubegate does not, so say so before the first request times out.
+  if (restConfig.proxyUrl) {
+    warnings.push(`cluster "${restConfig.names.cluster}" sets proxy-url (not shown: it may hold a password), which kubegate does not support: it connects to ${restConfig.server} directly`);
+  }
+  const proxyVariable = ['HTTPS_PROXY', 'https_proxy'].find((name) => env[name]);
+  if (proxyVariable && restConfig.serverUrl.protocol === 'https:' && !restConfig.inCluster) {
+    warnings.push(`${proxyVariable} is set, but kubegate connects to ${restConfig.server} directly (proxies are not supported)`);
+  }
+  if (!options.filter && options.listen.kind === 'tcp') {
+    // kubectl's exact wording, which people search for.
+    warnings.push('Request filter disabled, your proxy is vulnerable to XSRF attacks, please be cautious');
+  }
+  let permissive = !options.filter;
+  if (options.filter) {
+    const rules = compileRules('--accept-hosts', options.filter.acceptHosts);
+    const foreign = FOREIGN_HOSTS.find((host) => rules.some((rule) => rule.test(host)));
+    if (foreign !== undefined) {
+      permissive = true;
+      warnings.push(
+        `--accept-hosts=${options.filter.acceptHosts} accepts Host "${foreign}": any web page can reach your cluster through kubegate with DNS rebinding. ` +
+          'Anchor each pattern (^myhost$) and list only the names clients use',
+      );
+    }
+  }
+  if (options.listen.kind === 'tcp' && !isLoopback(options.listen.host)) {
+    // --accept-hosts cannot help here: a non-browser client sets any Host it likes.
+    warnings.push(
+      `listening on ${options.listen.host}, beyond this machine: anyone who can reach the port uses the cluster with kubegate's credentials` +
+        (permissive ? ', and --accept-hosts does not even limit the Host header' : '') +
+        '; prefer 127.0.0.1, a unix socket, or a NetworkPolicy in front',
+    );
+  }
+  const admin = adminAddressWarning(options);
+  if (admin !== undefined) warnings.push(admin);
+  if (restConfig.tls.insecureSkipTlsVerify && restConfig.serverUrl.protocol === 'https:') {
+    warnings.push(`insecure-skip-tls-verify is set: the API server's certificate is not checked, so anyone on the network path can read and change your traffic and credentials`);
+  }
+  for (const pattern of unanchoredPatterns(options.browser)) {
+    warnings.push(`origin pattern ${JSON.stringify(pattern)} is not anchored with ^ and $: it also matches longer origins (https://app.example.com.attacker.example)`);
+  }
+  if (options.www) {
+    try {
+      if (!statSync(options.www.root).isDirectory()) warnings.push(`Static file directory ${options.www.root} is not a directory`);
+    } catch (error) {
+      warnings.push(`Failed to stat static file directory ${options.www.root}: ${(error as Error).message}`);
+    }
+  }
+  return warnings;
+}
+
+/**
+ * The API port's beyond-loopback warning, for --admin-address: it never proxies the API, but what
+ * /readyz and /metrics say (API server address, plugin names, credential expiry, traffic) is readable
+ * by anyone who reaches the port, whatever Host they send (the Host check only stops browsers).
+ */
+export function adminAddressWarning(options: ResolvedOptions): string | undefined {
+  const admin = options.adminAddress;
+  if (admin?.kind !== 'tcp' || isLoopback(admin.host)) return undefined;
+  const hostPort = admin.host.includes(':') ? `[${admin.host}]:${admin.port}` : `${admin.host}:${admin.port}`;
+  return (
+    `admin listener on ${hostPort}, beyond this machine: anyone who can reach the port reads /readyz and /metrics ` +
+    "(the API server's address, credential expiry, request counts; never the API itself)" +
+    (options.filter ? '' : ', and with --disable-filter not even the Host header is checked') +
+    '; prefer 127.0.0.1, or a NetworkPolicy that admits only the kubelet and Prometheus'
+  );
+}

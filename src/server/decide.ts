@@ -1,0 +1,145 @@
+// Decides what to do with one request (redirect, 404, 403, static file, or forward) — the same for HTTP and upgrades.
+
+import type { IncomingMessage } from 'node:http';
+import { checkBrowserRequest, type BrowserPolicy } from './browser-policy.js';
+import { acceptRequest, hostForFilter, type CompiledFilter } from './filter.js';
+import { resolveRoute, type RouteOptions } from './route.js';
+import { statusBody } from '../status.js';
+
+export type Decision =
+  | { readonly kind: 'reply'; readonly status: number; readonly headers: Readonly<Record<string, string>>; readonly body: string; readonly rejectedBy?: string }
+  | { readonly kind: 'static'; readonly path: string }
+  | {
+      readonly kind: 'api';
+      readonly upstreamPath: string;
+      readonly query: string | undefined;
+      readonly filterPath: string;
+      /** CORS headers to add to the API server's response (--cors-allow-origins). */
+      readonly responseHeaders?: Readonly<Record<string, string>>;
+    };
+
+/** The parts of a request's headers the decision looks at. */
+export interface RequestFacts {
+  readonly host?: string;
+  /** How many Host headers came (Node keeps only the first; Go rejects more than one). */
+  readonly hostCount?: number;
+  readonly origin?: string;
+  readonly preflightMethod?: string;
+  readonly preflightHeaders?: string;
+}
+
+export function requestFacts(request: Pick<IncomingMessage, 'headers' | 'rawHeaders'>): RequestFacts {
+  let hostCount = 0;
+  for (let i = 0; i < request.rawHeaders.length; i += 2) if (request.rawHeaders[i]?.toLowerCase() === 'host') hostCount++;
+  const headers = request.headers;
+  return {
+    ...(headers.host !== undefined ? { host: headers.host } : {}),
+    hostCount,
+    ...(headers.origin !== undefined ? { origin: headers.origin } : {}),
+    ...(typeof headers['access-control-request-method'] === 'string' ? { preflightMethod: headers['access-control-request-method'] } : {}),
+    ...(typeof headers['access-control-request-headers'] === 'string' ? { preflightHeaders: headers['access-control-request-headers'] } : {}),
+  };
+}
+
+export interface DecisionContext {
+  readonly route: RouteOptions;
+  /** Undefined with --disable-filter. */
+  readonly filter: CompiledFilter | undefined;
+  /** Undefined unless --accept-origins or --cors-allow-origins is set. */
+  readonly browser?: BrowserPolicy | undefined;
+}
+
+type Reply = Extract<Decision, { kind: 'reply' }>;
+
+/** Go's http.Error: plain text, nosniff, the message plus a newline. */
+function goError(status: number, text: string): Reply {
+  return {
+    kind: 'reply',
+    status,
+    headers: { 'content-type': 'text/plain; charset=utf-8', 'x-content-type-options': 'nosniff' },
+    body: text,
+  };
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
+}
+
+/** Go's http.Redirect with 301: an HTML body for GET and HEAD (HEAD sends no body), nothing for other methods. */
+function redirect(method: string, location: string): Decision {
+  if (method === 'GET' || method === 'HEAD') {
+    return {
+      kind: 'reply',
+      status: 301,
+      headers: { location, 'content-type': 'text/html; charset=utf-8' },
+      body: `<a href="${escapeHtml(location)}">Moved Permanently</a>.\n\n`,
+    };
+  }
+  return { kind: 'reply', status: 301, headers: { location }, body: '' };
+}
+
+/** A filter rejection: a Kubernetes Status naming the rule (deliberate difference 2; kubectl sends plain `Forbidden`). */
+function rejection(message: string, flag: string): Reply {
+  return {
+    kind: 'reply',
+    status: 403,
+    headers: { 'content-type': 'application/json', 'x-content-type-options': 'nosniff' },
+    body: JSON.stringify(statusBody(403, 'Forbidden', message)),
+    rejectedBy: flag,
+  };
+}
+
+/** An absolute-form request target (`GET http://host/path`) names the host the filter must check. */
+export function absoluteTargetHost(target: string): string | undefined {
+  if (target.startsWith('/')) return undefined;
+  const match = /^[a-zA-Z][a-zA-Z0-9+.-]*:\/\/([^/?#]*)/.exec(target);
+  if (!match) return undefined;
+  const authority = match[1] as string;
+  const at = authority.lastIndexOf('@');
+  return at === -1 ? authority : authority.slice(at + 1);
+}
+
+/**
+ * kubectl's order: the mux (clean-path 301, prefix 301, 404, static vs API) runs first, then the
+ * filter on the decoded, prefix-stripped path, then the proxy. Upgrades take the same path.
+ */
+export function decideRequest(method: string, target: string, facts: RequestFacts, context: DecisionContext): Decision {
+  // Go's server answers this (400, no reason given) before any handler: which Host would the filter check?
+  if ((facts.hostCount ?? 0) > 1) {
+    const bad = goError(400, '400 Bad Request');
+    // and, as Go does after a malformed request, closes the connection
+    return { ...bad, headers: { ...bad.headers, connection: 'close' } };
+  }
+  const route = resolveRoute(target, context.route);
+  switch (route.kind) {
+    case 'redirect':
+      return redirect(method, route.location);
+    case 'not-found':
+      return goError(404, '404 page not found\n');
+    case 'bad-request':
+      return goError(400, '400 Bad Request');
+    case 'static':
+      return { kind: 'static', path: route.path };
+    case 'api': {
+      if (context.filter) {
+        const host = hostForFilter(facts.host, absoluteTargetHost(target));
+        const verdict = acceptRequest(context.filter, method, route.filterPath, host);
+        if (!verdict.accepted) return rejection(verdict.message, verdict.flag);
+      }
+      const browser = context.browser ? checkBrowserRequest(context.browser, method, facts.origin, facts.preflightMethod, facts.preflightHeaders) : undefined;
+      if (browser?.kind === 'reject') return rejection(browser.message, browser.flag);
+      if (browser?.kind === 'preflight') return { kind: 'reply', status: 204, headers: browser.headers, body: '' };
+      return {
+        kind: 'api',
+        upstreamPath: route.upstreamPath,
+        query: route.hasQuery ? route.rawQuery : undefined,
+        filterPath: route.filterPath,
+        ...(browser?.responseHeaders ? { responseHeaders: browser.responseHeaders } : {}),
+      };
+    }
+    default: {
+      const unreachable: never = route;
+      throw new Error(`unhandled route ${JSON.stringify(unreachable)}`);
+    }
+  }
+}

@@ -1,0 +1,154 @@
+// Replays a bodyless idempotent request through node:http(s) when undici refused the API server's answer (a dispatcher interceptor).
+
+import { request as httpRequest, type ClientRequest, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import type { Duplex } from 'node:stream';
+import type { Dispatcher } from 'undici';
+import { CONNECT_TIMEOUT_MS, tlsConnectOptions } from './dial.js';
+import { isReplayable } from './retry-stale-connection.js';
+import type { UpstreamTlsOptions } from './pool.js';
+
+/**
+ * undici's HTTP/1.1 parser destroys the connection on an interim `100 Continue` it did not ask
+ * for (client-h1.js onHeadersComplete: 'bad response'), although RFC 9110 section 15.2 says a
+ * client must accept 1xx answers it does not expect; Go's Transport skips them (kubectl relays them).
+ * kube-apiserver never sends one (kubegate sends no Expect), but a proxy in front of it may.
+ */
+export function isRefusedAnswer(error: Error): boolean {
+  return (error as { code?: unknown }).code === 'UND_ERR_SOCKET' && error.message === 'bad response';
+}
+
+/**
+ * When undici refuses an answer before any final response started, sends the request once more
+ * through node:http(s), whose parser skips interim answers ('information' events), on a one-off
+ * connection with the same TLS settings. Only for requests that may be sent twice (isReplayable).
+ */
+export function replayRefusedAnswer(origin: string, tls: () => UpstreamTlsOptions): Dispatcher.DispatcherComposeInterceptor {
+  return (dispatch) => (options, handler) => {
+    if (!isReplayable(options)) return dispatch(options, handler);
+    return dispatch(options, new FallbackHandler(handler, () => sendThroughNode(origin, tls(), options, handler)));
+  };
+}
+
+/** Passes events through; on a refused answer before any final response, replays once instead. */
+class FallbackHandler implements Dispatcher.DispatchHandler {
+  readonly #handler: Dispatcher.DispatchHandler;
+  readonly #replay: () => void;
+  #responded = false;
+
+  constructor(handler: Dispatcher.DispatchHandler, replay: () => void) {
+    this.#handler = handler;
+    this.#replay = replay;
+  }
+  onRequestStart(controller: Dispatcher.DispatchController, context: unknown): void {
+    this.#handler.onRequestStart?.(controller, context);
+  }
+  onRequestUpgrade(controller: Dispatcher.DispatchController, statusCode: number, headers: IncomingHttpHeaders, socket: Duplex): void {
+    this.#handler.onRequestUpgrade?.(controller, statusCode, headers, socket);
+  }
+  onResponseStart(controller: Dispatcher.DispatchController, statusCode: number, headers: IncomingHttpHeaders, statusMessage?: string): void {
+    if (statusCode >= 200) this.#responded = true;
+    this.#handler.onResponseStart?.(controller, statusCode, headers, statusMessage);
+  }
+  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    this.#handler.onResponseData?.(controller, chunk);
+  }
+  onResponseEnd(controller: Dispatcher.DispatchController, trailers: IncomingHttpHeaders): void {
+    this.#handler.onResponseEnd?.(controller, trailers);
+  }
+  onResponseError(controller: Dispatcher.DispatchController, error: Error): void {
+    // undici passes no controller when the connection failed before the request started (hence `?.`).
+    if (!this.#responded && controller?.aborted !== true && isRefusedAnswer(error)) {
+      this.#replay();
+      return;
+    }
+    this.#handler.onResponseError?.(controller, error);
+  }
+}
+
+/** The undici controller interface over one node:http request, so the caller's handler needs no second code path. */
+class NodeRequestController implements Dispatcher.DispatchController {
+  #aborted = false;
+  #paused = false;
+  #reason: Error | null = null;
+  request: ClientRequest | undefined;
+  response: IncomingMessage | undefined;
+  readonly #handler: Dispatcher.DispatchHandler;
+
+  constructor(handler: Dispatcher.DispatchHandler) {
+    this.#handler = handler;
+  }
+  get aborted(): boolean {
+    return this.#aborted;
+  }
+  get paused(): boolean {
+    return this.#paused;
+  }
+  get reason(): Error | null {
+    return this.#reason;
+  }
+  abort(reason: Error): void {
+    this.fail(reason);
+    this.request?.destroy();
+  }
+  pause(): void {
+    this.#paused = true;
+    this.response?.pause();
+  }
+  resume(): void {
+    this.#paused = false;
+    this.response?.resume();
+  }
+  /** Reported once: as undici does, an abort reaches the handler as the request's error. */
+  fail(error: Error): void {
+    if (this.#aborted) return;
+    this.#aborted = true;
+    this.#reason = error;
+    this.#handler.onResponseError?.(this, error);
+  }
+}
+
+function sendThroughNode(origin: string, tls: UpstreamTlsOptions, options: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler): void {
+  const controller = new NodeRequestController(handler);
+  handler.onRequestStart?.(controller, {});
+  if (controller.aborted) return;
+  const url = new URL(origin);
+  const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
+  const request = send(url, {
+    method: options.method,
+    path: options.path,
+    headers: plainHeaders(options.headers),
+    agent: false,
+    timeout: CONNECT_TIMEOUT_MS,
+    ...(url.protocol === 'https:' ? tlsConnectOptions(tls) : {}),
+  });
+  controller.request = request;
+  request.on('error', (error) => controller.fail(error));
+  request.on('timeout', () => request.destroy(Object.assign(new Error('connect timeout'), { code: 'ETIMEDOUT' })));
+  request.on('information', (info) => {
+    // 100 is skipped as Go's Transport skips it; 103 and the like reach the handler as undici passes them.
+    if (info.statusCode !== 100 && !controller.aborted) handler.onResponseStart?.(controller, info.statusCode, info.headers, info.statusMessage);
+  });
+  request.on('response', (response) => {
+    request.setTimeout(0);
+    controller.response = response;
+    if (controller.aborted) return;
+    handler.onResponseStart?.(controller, response.statusCode ?? 502, response.headers, response.statusMessage);
+    if (controller.paused) response.pause();
+    response.on('data', (chunk: Buffer) => {
+      if (!controller.aborted) handler.onResponseData?.(controller, chunk);
+    });
+    response.on('end', () => {
+      if (!controller.aborted) handler.onResponseEnd?.(controller, response.trailers);
+    });
+    response.on('error', (error) => controller.fail(error));
+  });
+  request.end();
+}
+
+function plainHeaders(headers: Dispatcher.DispatchOptions['headers']): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = {};
+  if (headers === null || headers === undefined || Array.isArray(headers) || Symbol.iterator in headers) return out;
+  for (const [name, value] of Object.entries(headers as Record<string, string | string[] | undefined>)) if (value !== undefined) out[name] = value;
+  return out;
+}

@@ -1,0 +1,51 @@
+import t from 'tap';
+import { completeOptions, type ProxyFlags } from '../../src/options/complete.js';
+import { startupWarnings } from '../../src/options/startup-warnings.js';
+import { restConfig } from '../fixtures/kubeconfig/env.js';
+
+const config = restConfig('https://10.0.0.1:6443', { kind: 'none' });
+const warningsFor = (flags: ProxyFlags, env: Record<string, string> = {}, rest = config): string[] =>
+  startupWarnings(completeOptions(flags, {}, '/'), rest, env);
+
+t.test('the defaults warn about nothing', async (t) => {
+  t.same(warningsFor({}), []);
+});
+
+t.test('an --accept-hosts that lets foreign hosts in names the host it would accept and the risk', async (t) => {
+  const [warning, ...rest] = warningsFor({ acceptHosts: '.*' });
+  t.match(warning, /^--accept-hosts=\.\* accepts Host "attacker\.example": any web page can reach your cluster through kubegate with DNS rebinding/);
+  t.same(rest, []);
+  t.match(warningsFor({ acceptHosts: 'localhost' })[0], /accepts Host "localhost\.attacker\.example"/, 'an unanchored name is caught too');
+  t.same(warningsFor({ acceptHosts: '^localhost$,^my-box\\.lan$' }), [], 'anchored names are fine');
+});
+
+t.test('a non-loopback --address warns; with permissive hosts the warning says so', async (t) => {
+  t.match(warningsFor({ address: '0.0.0.0' }), [/^listening on .*beyond this machine: anyone who can reach the port uses the cluster with kubegate's credentials; prefer/]);
+  const both = warningsFor({ address: '0.0.0.0', acceptHosts: '.*' });
+  t.equal(both.length, 2);
+  t.match(both[1], /and --accept-hosts does not even limit the Host header/);
+  t.same(warningsFor({ address: '127.0.0.2' }), [], 'all of 127/8 is loopback');
+  t.same(warningsFor({ address: '::1' }), []);
+});
+
+t.test('--disable-filter keeps kubectl\'s wording; --insecure-skip-tls-verify names the risk', async (t) => {
+  t.same(warningsFor({ disableFilter: true }), ['Request filter disabled, your proxy is vulnerable to XSRF attacks, please be cautious']);
+  const insecure = warningsFor({}, {}, restConfig('https://10.0.0.1:6443', { kind: 'none' }, { insecureSkipTlsVerify: true }));
+  t.match(insecure, [/insecure-skip-tls-verify is set: the API server's certificate is not checked/]);
+});
+
+t.test('unanchored origin patterns, proxy-url and HTTPS_PROXY are named', async (t) => {
+  t.match(warningsFor({ acceptOrigins: 'https://app\\.example\\.com' }), [/origin pattern "https:\/\/app\\\\.example\\\\.com" is not anchored/]);
+  t.same(warningsFor({ corsAllowOrigins: '^https://app\\.example\\.com$' }), []);
+  t.match(warningsFor({}, { HTTPS_PROXY: 'http://proxy:3128' }), [/HTTPS_PROXY is set, but kubegate connects to https:\/\/10\.0\.0\.1:6443 directly/]);
+  t.match(warningsFor({}, {}, { ...config, proxyUrl: 'http://u:secret@proxy:3128' }), [/sets proxy-url \(not shown/]);
+  t.notMatch(warningsFor({}, {}, { ...config, proxyUrl: 'http://u:secret@proxy:3128' }).join('\n'), /secret/);
+});
+
+t.test('an --admin-address beyond loopback warns like the API port, naming what it exposes', async (t) => {
+  t.match(warningsFor({ adminAddress: '0.0.0.0:9101' }), [/^admin listener on 0\.0\.0\.0:9101, beyond this machine: anyone who can reach the port reads \/readyz and \/metrics .*prefer 127\.0\.0\.1, or a NetworkPolicy/]);
+  t.same(warningsFor({ adminAddress: '127.0.0.1:9101' }), []);
+  t.same(warningsFor({ adminAddress: '[::1]:9101' }), []);
+  const open = warningsFor({ adminAddress: '0.0.0.0:9101', disableFilter: true });
+  t.match(open[1], /with --disable-filter not even the Host header is checked/);
+});

@@ -1,0 +1,35 @@
+import t from 'tap';
+import { DEFAULT_FILTER_FLAGS, compileFilter } from '../../src/server/filter.js';
+import { absoluteTargetHost, decideRequest, type DecisionContext } from '../../src/server/decide.js';
+
+const context: DecisionContext = { route: { apiPrefix: '/', wwwPrefix: '/static/' }, filter: compileFilter(DEFAULT_FILTER_FLAGS) };
+
+t.test('mux replies come first, with Go bodies', async (t) => {
+  t.match(decideRequest('GET', '/api//v1', { host: 'localhost' }, context), { kind: 'reply', status: 301, headers: { location: '/api/v1' }, body: '<a href="/api/v1">Moved Permanently</a>.\n\n' });
+  t.match(decideRequest('DELETE', '/api//v1', { host: 'localhost' }, context), { kind: 'reply', status: 301, body: '' });
+  t.match(decideRequest('GET', '/api/x%zz', { host: 'localhost' }, context), { kind: 'reply', status: 400 });
+  t.match(decideRequest('GET', '/static/a.txt', { host: 'evil' }, context), { kind: 'static', path: '/a.txt' }, 'static files are not filtered');
+});
+
+t.test('filter rejections are 403 Status bodies naming the flag', async (t) => {
+  const decision = decideRequest('GET', '/api/v1/namespaces/a/pods/b/exec', { host: 'localhost:8001' }, context);
+  t.match(decision, { kind: 'reply', status: 403, rejectedBy: '--reject-paths', headers: { 'content-type': 'application/json' } });
+  if (decision.kind === 'reply') t.match(JSON.parse(decision.body) as unknown, { kind: 'Status', apiVersion: 'v1', status: 'Failure', reason: 'Forbidden', code: 403 });
+  t.match(decideRequest('GET', '/api', { host: 'evil.com' }, context), { kind: 'reply', status: 403, rejectedBy: '--accept-hosts' });
+});
+
+t.test('accepted requests carry the upstream path and raw query', async (t) => {
+  t.same(decideRequest('GET', '/api/v1/pods?watch=1', { host: 'localhost' }, context), { kind: 'api', upstreamPath: '/api/v1/pods', query: 'watch=1', filterPath: '/api/v1/pods' });
+  t.same(decideRequest('GET', '/api/v1/pods', { host: 'localhost' }, context), { kind: 'api', upstreamPath: '/api/v1/pods', query: undefined, filterPath: '/api/v1/pods' });
+});
+
+t.test('--disable-filter lets everything through', async (t) => {
+  t.match(decideRequest('GET', '/api/v1/namespaces/a/pods/b/exec', { host: 'evil' }, { ...context, filter: undefined }), { kind: 'api' });
+});
+
+t.test('absolute-form targets name the host the filter checks', async (t) => {
+  t.equal(absoluteTargetHost('http://evil:80/api'), 'evil:80');
+  t.equal(absoluteTargetHost('http://user@localhost:1/api'), 'localhost:1');
+  t.equal(absoluteTargetHost('/api'), undefined);
+  t.match(decideRequest('GET', 'http://evil/api', { host: 'localhost' }, context), { kind: 'reply', status: 403 });
+});

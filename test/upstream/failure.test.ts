@@ -1,0 +1,47 @@
+import t from 'tap';
+import { KubegateError } from '../../src/errors.js';
+import { describeUpstreamError } from '../../src/upstream/failure.js';
+
+const withCode = (code: string, message = code): Error => Object.assign(new Error(message), { code });
+
+t.test('connection failures are 503 and name the server and the cause', async (t) => {
+  const error = describeUpstreamError(withCode('ECONNREFUSED'), 'https://127.0.0.1:1');
+  t.equal(error.code, 'KG_ERR_UPSTREAM_UNREACHABLE');
+  t.equal(error.status, 503);
+  t.match(error.message, /https:\/\/127\.0\.0\.1:1: connection refused/);
+});
+
+t.test('codes are found through undici cause chains', async (t) => {
+  const wrapped = new Error('fetch failed', { cause: withCode('ENOTFOUND') });
+  t.equal(describeUpstreamError(wrapped, 'https://nope.invalid').code, 'KG_ERR_UPSTREAM_UNREACHABLE');
+});
+
+t.test('certificate problems are TLS errors with advice', async (t) => {
+  const error = describeUpstreamError(withCode('SELF_SIGNED_CERT_IN_CHAIN', 'self-signed certificate in certificate chain'), 'https://k:6443');
+  t.equal(error.code, 'KG_ERR_UPSTREAM_TLS');
+  t.equal(error.status, 503);
+  t.match(error.message, /certificate-authority/);
+  t.equal(describeUpstreamError(withCode('ERR_TLS_CERT_ALTNAME_INVALID'), 's').code, 'KG_ERR_UPSTREAM_TLS');
+});
+
+t.test('kubegate errors pass through unchanged (credential failures keep their 500)', async (t) => {
+  const original = new KubegateError('KG_ERR_CREDENTIAL', 'token file unreadable');
+  t.equal(describeUpstreamError(original, 's'), original);
+  t.equal(original.status, 500);
+});
+
+t.test('anything else is a protocol error, never a stack trace', async (t) => {
+  const error = describeUpstreamError(new Error('weird'), 'https://k');
+  t.equal(error.code, 'KG_ERR_UPSTREAM_PROTOCOL');
+  t.notMatch(error.message, /at .*\.js:\d+/);
+});
+
+t.test("an answer undici refuses to parse is a 502 protocol error, not 'cannot reach'", async (t) => {
+  const refused = Object.assign(new Error('bad response'), { code: 'UND_ERR_SOCKET' });
+  const described = describeUpstreamError(refused, 'https://api:6443');
+  t.equal(described.code, 'KG_ERR_UPSTREAM_PROTOCOL');
+  t.equal(described.status, 502);
+  t.match(described.message, /https:\/\/api:6443 sent an answer kubegate cannot read/);
+  const lost = Object.assign(new Error('other side closed'), { code: 'UND_ERR_SOCKET' });
+  t.equal(describeUpstreamError(lost, 'https://api:6443').code, 'KG_ERR_UPSTREAM_UNREACHABLE', 'a closed connection is still unreachable');
+});

@@ -7,7 +7,7 @@ import { createCredentials } from './auth/create-credentials.js';
 import { loadRestConfig } from './kubeconfig/load-rest-config.js';
 import type { KubeconfigFlags, RestConfig } from './kubeconfig/rest-config.js';
 import { listen } from './listen.js';
-import { createLogger, loadPrettyPrinter, type Logger } from './log.js';
+import { createLogger, loadPrettyPrinter, redactUrlUserinfo, type Logger } from './log.js';
 import {
   DEFAULT_ACCEPT_HOSTS,
   DEFAULT_ACCEPT_PATHS,
@@ -290,7 +290,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
 
     // One write: a reader that sees "Starting to serve on" sees the lines that belong with it too.
     const ready = options.readyJson
-      ? `${JSON.stringify({ address: listening.display, port: listening.port ?? null, pid: process.pid, context: restConfig.names.context, server: restConfig.server })}\n`
+      ? `${JSON.stringify({ address: listening.display, port: listening.port ?? null, pid: process.pid, context: restConfig.names.context, server: redactUrlUserinfo(restConfig.server) })}\n`
       : '';
     io.stdout.write(`Starting to serve on ${listening.display}\n${ready}${afterListening?.(listening.display) ?? ''}`);
     io.onListening?.({ display: listening.display, port: listening.port });

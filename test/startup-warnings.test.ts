@@ -41,3 +41,10 @@ t.test('unanchored origin patterns, proxy-url and HTTPS_PROXY are named', async 
   t.match(warningsFor({}, {}, { ...config, proxyUrl: 'http://u:secret@proxy:3128' }), [/sets proxy-url \(not shown/]);
   t.notMatch(warningsFor({}, {}, { ...config, proxyUrl: 'http://u:secret@proxy:3128' }).join('\n'), /secret/);
 });
+
+t.test('a server URL with user:password@ is printed with the password hidden (issue 13 item 7)', async (t) => {
+  const withUserinfo = restConfig('https://user:secretpw@10.0.0.1:6443', { kind: 'none' });
+  const warnings = warningsFor({}, { HTTPS_PROXY: 'http://proxy:3128' }, withUserinfo);
+  t.match(warnings, [/HTTPS_PROXY is set, but kubegate connects to https:\/\/user:xxxxx@10\.0\.0\.1:6443 directly/]);
+  t.notMatch(warnings.join('\n'), /secretpw/);
+});

@@ -264,6 +264,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       execTimeoutMs: options.execPluginTimeoutMs,
       stdinIsTerminal: io.stdinIsTerminal === true,
       env: io.env,
+      onMaterialProblem: (message: string) => logger?.warn(message),
       ...(metrics ? { onRefresh: (source: 'exec' | 'token-file', outcome: 'success' | 'failure') => metrics.credentialRefresh(source, outcome) } : {}),
     });
     const userAgent = `kubegate/v${packageVersion()} (${process.platform}/${process.arch})`;

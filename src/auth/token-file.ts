@@ -1,6 +1,6 @@
 // A bearer token read from a file that may rotate under kubegate (tokenFile, projected service-account tokens).
 
-import { constants, type Stats } from 'node:fs';
+import { constants, statSync, type Stats } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
 import { credentialError } from '../errors.js';
@@ -8,8 +8,8 @@ import { fileKind, RECHECK_INTERVAL_MS, type FileCheckOptions } from './material
 
 export interface TokenFileSource {
   /**
-   * `Bearer <token>` for the current file contents: the cached value, synchronously, until the
-   * recheck interval has passed; then a Promise for one asynchronous look at the file.
+   * `Bearer <token>` for the current file contents: the cached value, synchronously, while the file
+   * is unchanged; a Promise for one asynchronous read when it changed (or could not be used).
    */
   authorization(): string | Promise<string>;
   invalidate(): void;
@@ -48,6 +48,19 @@ async function readIfChanged(path: string, known: string | undefined): Promise<{
   }
 }
 
+/**
+ * The synchronous part of the hot path, once per recheck interval: a stat, never a read. A stat does
+ * not wait for a FIFO's writer (only an open does), so a file swapped for one shows as changed here
+ * and is then looked at asynchronously.
+ */
+function unchanged(path: string, known: string | undefined): boolean {
+  try {
+    return known !== undefined && fingerprint(statSync(path)) === known;
+  } catch {
+    return false;
+  }
+}
+
 function withTimeout<T>(work: Promise<T>, ms: number, path: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_resolve, reject) => {
@@ -65,10 +78,10 @@ function reasonOf(error: unknown): string {
 
 /**
  * client-go trims the token and, when a later read fails or yields nothing, keeps the last good
- * one (transport/token_source.go). The first read must succeed. No read blocks the event loop: the
- * file is looked at asynchronously at most once per recheck interval (one look shared by the
- * requests that arrive meanwhile), and a look that takes too long fails only the requests waiting
- * for it; the next request after that looks again.
+ * one (transport/token_source.go). The first read must succeed. No read blocks the event loop: once
+ * per recheck interval a stat tells whether the file changed; only a changed (or failing) file is
+ * read, asynchronously (one look shared by the requests that arrive meanwhile), and a look that
+ * takes too long fails only the requests waiting for it; the next request after that looks again.
  */
 export function createTokenFileSource(path: string, options: TokenFileOptions = {}): TokenFileSource {
   const recheckMs = options.recheckMs ?? RECHECK_INTERVAL_MS;
@@ -110,6 +123,10 @@ export function createTokenFileSource(path: string, options: TokenFileOptions = 
 
   const authorization = (): string | Promise<string> => {
     if (lastGood !== undefined && now() - checkedAt < recheckMs) return lastGood;
+    if (lastGood !== undefined && problem === undefined && looking === undefined && unchanged(path, print)) {
+      checkedAt = now();
+      return lastGood;
+    }
     looking ??= look().finally(() => (looking = undefined));
     // Handled here too: a caller that only peeks (expiresAt) and drops the Promise causes no unhandled rejection.
     looking.catch(() => undefined);
@@ -118,9 +135,10 @@ export function createTokenFileSource(path: string, options: TokenFileOptions = 
 
   return {
     authorization,
+    // After a 401 the file is looked at again at once; an unchanged one keeps its token synchronously,
+    // so the proxy sees "same credential" and does not retry a token the server just refused.
     invalidate: () => {
       checkedAt = Number.NEGATIVE_INFINITY;
-      print = undefined;
     },
     get problem() {
       return problem;

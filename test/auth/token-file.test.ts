@@ -119,8 +119,11 @@ t.test('within the recheck interval the cached token is returned synchronously (
   t.equal(await source.authorization(), 'Bearer cached');
   clock = 50;
   t.equal(source.authorization(), 'Bearer cached', 'a string, not a Promise');
+  clock = 120;
+  t.equal(source.authorization(), 'Bearer cached', 'past the interval, an unchanged file (one stat) is still answered synchronously');
   replace(path, 'rotated');
-  clock = 150;
+  clock = 250;
+  t.type(source.authorization(), Promise, 'a changed file is read asynchronously');
   t.equal(await source.authorization(), 'Bearer rotated', 'the first call after the interval sees the rotation');
 });
 

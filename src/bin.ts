@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 // Entry point: hands the real process to main() and sets the exit code; nothing else.
 
+// First import: SIGUSR1 must never open the inspector, not even while the rest loads.
+import './no-inspector-signal.js';
 import { homedir } from 'node:os';
 import { main } from './cli/main.js';
 

@@ -2,6 +2,7 @@
 
 import { pino, type DestinationStream, type Logger } from 'pino';
 import type PinoPretty from 'pino-pretty';
+import { redactSecretData } from './secret-data-redaction.js';
 
 export type { Logger } from 'pino';
 
@@ -66,9 +67,23 @@ export function redactUrl(url: string | undefined): string {
   return (url ?? '').replace(SECRET_QUERY_PARAM, '$1[REDACTED]');
 }
 
-/** A body excerpt safe to log: credential fields of JSON documents replaced. */
+/** A body excerpt safe to log: credential fields of JSON documents and every Secret value replaced (whole or cut short). */
 export function redactBody(text: string): string {
-  return text.replace(SECRET_JSON_FIELD, '$1[REDACTED]$2');
+  return redactSecretData(text).replace(SECRET_JSON_FIELD, '$1[REDACTED]$2');
+}
+
+/** `scheme://user:password@` at the start of a URL, valid or not (a start-up error may quote a broken one). */
+const URL_USERINFO = /^([A-Za-z][A-Za-z0-9+.-]*:\/\/)([^/?#@]*)@/;
+
+/**
+ * A server URL safe to print, as Go's url.URL.Redacted() writes it: the password shown as `xxxxx`,
+ * the user name kept. Anything that is not a URL with userinfo comes back unchanged.
+ */
+export function redactUrlUserinfo(url: string): string {
+  return url.replace(URL_USERINFO, (_match, scheme: string, userinfo: string) => {
+    const colon = userinfo.indexOf(':');
+    return colon === -1 ? `${scheme}${userinfo}@` : `${scheme}${userinfo.slice(0, colon)}:xxxxx@`;
+  });
 }
 
 export interface LoggerOptions {

@@ -4,7 +4,7 @@ import type { RestConfig } from '../kubeconfig/rest-config.js';
 import type { ClientCertificate, Credentials } from './credentials.js';
 import { createExecCredentialSource, type ExecCredential, type PluginLog } from './exec-plugin.js';
 import { certificateExpiry, earliest, jwtExpiry } from './expiry.js';
-import { createMaterialReader, type FileCheckOptions, type FileReader } from './material.js';
+import { createMaterialReader, createTlsMaterial, type FileCheckOptions } from './material.js';
 import { createTokenFileSource } from './token-file.js';
 
 function staticAuthorization(config: RestConfig): (() => string | undefined) | undefined {
@@ -47,6 +47,14 @@ export interface CredentialOptions {
   readonly onRefresh?: (source: 'exec' | 'token-file', outcome: 'success' | 'failure') => void;
   /** kubegate's log: where an exec plugin's stderr goes, redacted (never into a response). */
   readonly log?: PluginLog;
+  /** Told once per change when a certificate, key or CA file on disk cannot be used (the last good one is kept). */
+  readonly onMaterialProblem?: (message: string) => void;
+}
+
+/** Credentials that can also say what is wrong on disk while older material keeps working (for /readyz). */
+export interface CredentialsWithProblems extends Credentials {
+  /** Each unusable certificate, key, CA or token file, with what is used instead; empty when all is well. */
+  problems(): readonly string[];
 }
 
 const DEFAULT_CREDENTIAL_OPTIONS: CredentialOptions = { execTimeoutMs: 60_000, stdinIsTerminal: false, env: process.env };
@@ -55,12 +63,13 @@ const DEFAULT_CREDENTIAL_OPTIONS: CredentialOptions = { execTimeoutMs: 60_000, s
  * Credentials are loaded only for https:// servers (client-go's IsConfigTransportTLS rule): over
  * plain http nothing secret is ever sent.
  */
-export function createCredentials(config: RestConfig, options: CredentialOptions = DEFAULT_CREDENTIAL_OPTIONS): Credentials {
+export function createCredentials(config: RestConfig, options: CredentialOptions = DEFAULT_CREDENTIAL_OPTIONS): CredentialsWithProblems {
   const tls = config.serverUrl.protocol === 'https:';
-  const ca: FileReader | undefined = tls && config.tls.ca ? createMaterialReader(config.tls.ca, options.fileChecks) : undefined;
-  const cert = tls && config.tls.clientCertificate ? createMaterialReader(config.tls.clientCertificate.cert, options.fileChecks) : undefined;
-  const key = tls && config.tls.clientCertificate ? createMaterialReader(config.tls.clientCertificate.key, options.fileChecks) : undefined;
-  let lastCertificate: ClientCertificate | undefined;
+  const material = createTlsMaterial(
+    tls ? { ca: config.tls.ca, cert: config.tls.clientCertificate?.cert, key: config.tls.clientCertificate?.key } : {},
+    { ...options.fileChecks, ...(options.onMaterialProblem ? { onProblem: options.onMaterialProblem } : {}) },
+  );
+  let tokenProblem = (): string | undefined => undefined;
   let lastExpiryCertificate: ClientCertificate | undefined;
   let lastCertificateEnd: number | undefined;
 
@@ -85,6 +94,7 @@ export function createCredentials(config: RestConfig, options: CredentialOptions
     });
     authorization = () => source.authorization();
     invalidate = () => source.invalidate();
+    tokenProblem = () => source.problem;
   } else if (config.auth.kind === 'exec') {
     const ca = config.tls.ca;
     const source = createExecCredentialSource(config.auth.exec, {
@@ -124,14 +134,13 @@ export function createCredentials(config: RestConfig, options: CredentialOptions
     clientCertificate() {
       const fromPlugin = pluginCertificate();
       if (fromPlugin) return fromPlugin;
-      if (!cert || !key) return undefined;
-      const certData = cert.read();
-      const keyData = key.read();
-      // Same buffers → same object, so the connector can tell nothing changed.
-      if (lastCertificate?.cert !== certData || lastCertificate.key !== keyData) lastCertificate = { cert: certData, key: keyData };
-      return lastCertificate;
+      return material.clientCertificate();
     },
-    certificateAuthority: () => ca?.read(),
+    certificateAuthority: () => material.certificateAuthority(),
+    problems() {
+      const token = tokenProblem();
+      return token === undefined ? material.problems() : [...material.problems(), token];
+    },
     expiresAt() {
       let bearer: string | undefined;
       try {
@@ -151,9 +160,7 @@ export function createCredentials(config: RestConfig, options: CredentialOptions
     },
     invalidate() {
       invalidate();
-      ca?.invalidate();
-      cert?.invalidate();
-      key?.invalidate();
+      material.invalidate();
     },
     close() {},
   };

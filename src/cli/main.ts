@@ -7,7 +7,7 @@ import { createCredentials } from '../auth/create-credentials.js';
 import { loadRestConfig } from '../kubeconfig/load-rest-config.js';
 import type { KubeconfigFlags, RestConfig } from '../kubeconfig/rest-config.js';
 import { listen } from '../server/listen.js';
-import { createLogger, loadPrettyPrinter, type Logger } from '../log.js';
+import { createLogger, loadPrettyPrinter, redactUrlUserinfo, type Logger } from '../log.js';
 import { compileRules } from '../server/filter.js';
 import { reportUnhandledRejection } from '../observe/internal-error.js';
 import {
@@ -271,6 +271,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       stdinIsTerminal: io.stdinIsTerminal === true,
       env: io.env,
       log: logger,
+      onMaterialProblem: (message: string) => logger?.warn(message),
       ...(metrics ? { onRefresh: (source: 'exec' | 'token-file', outcome: 'success' | 'failure') => metrics.credentialRefresh(source, outcome) } : {}),
     });
     const userAgent = `kubegate/v${packageVersion()} (${process.platform}/${process.arch})`;
@@ -287,7 +288,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       const { buildAdminServer, createReadinessCheck } = await import('../observe/admin.js');
       const admin = buildAdminServer({
         metrics,
-        readiness: createReadinessCheck({ agent: server.agent, target: server.target, credentials }),
+        readiness: createReadinessCheck({ agent: server.agent, target: server.target, credentials, problems: () => credentials.problems() }),
         // The API port's Host rule (plus IP literals, for kubelet's probes); none with --disable-filter.
         acceptHosts: options.filter ? compileRules('--accept-hosts', options.filter.acceptHosts) : undefined,
         ...(options.filter ? { acceptHostsFlag: options.filter.acceptHosts } : {}),
@@ -300,7 +301,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
 
     // One write: a reader that sees "Starting to serve on" sees the lines that belong with it too.
     const ready = options.readyJson
-      ? `${JSON.stringify({ address: listening.display, port: listening.port ?? null, pid: process.pid, context: restConfig.names.context, server: restConfig.server })}\n`
+      ? `${JSON.stringify({ address: listening.display, port: listening.port ?? null, pid: process.pid, context: restConfig.names.context, server: redactUrlUserinfo(restConfig.server) })}\n`
       : '';
     io.stdout.write(`Starting to serve on ${listening.display}\n${ready}${afterListening?.(listening.display) ?? ''}`);
     io.onListening?.({ display: listening.display, port: listening.port });

@@ -50,6 +50,11 @@ export interface ReadinessDependencies {
   readonly now?: () => number;
   /** How long a probe waits for a credential being fetched (tests shorten it). */
   readonly credentialWaitMs?: number;
+  /**
+   * Credential files on disk that cannot be used right now (garbage, a mismatched key), while the last
+   * good material keeps serving: shown on /readyz, not failing it, since requests still succeed.
+   */
+  readonly problems?: () => readonly string[];
 }
 
 export interface Readiness {
@@ -104,7 +109,7 @@ export function createReadinessCheck(dependencies: ReadinessDependencies): () =>
       await inFlight;
     }
     if (now() - lastAnswer > FRESH_MS) reasons.push(lastFailure);
-    const details: string[] = [];
+    const details: string[] = (dependencies.problems?.() ?? []).map((problem) => `warning: ${problem}`);
     const expiresAt = dependencies.credentials.expiresAt();
     if (expiresAt !== undefined) {
       const when = `${describeRemaining(expiresAt, now())} (${new Date(expiresAt).toISOString()})`;

@@ -6,6 +6,7 @@ import { isIP } from 'node:net';
 import { unanchoredPatterns } from '../server/browser-policy.js';
 import { compileRules } from '../server/filter.js';
 import type { RestConfig } from '../kubeconfig/rest-config.js';
+import { redactUrlUserinfo } from '../log.js';
 import type { ResolvedOptions } from './complete.js';
 
 /** Host headers no deliberate --accept-hosts should let in: an attacker's domain, and a rebinding one. */
@@ -21,11 +22,11 @@ export function startupWarnings(options: ResolvedOptions, restConfig: RestConfig
   const warnings = [...restConfig.warnings];
   // client-go would tunnel through these; kubegate does not, so say so before the first request times out.
   if (restConfig.proxyUrl) {
-    warnings.push(`cluster "${restConfig.names.cluster}" sets proxy-url (not shown: it may hold a password), which kubegate does not support: it connects to ${restConfig.server} directly`);
+    warnings.push(`cluster "${restConfig.names.cluster}" sets proxy-url (not shown: it may hold a password), which kubegate does not support: it connects to ${redactUrlUserinfo(restConfig.server)} directly`);
   }
   const proxyVariable = ['HTTPS_PROXY', 'https_proxy'].find((name) => env[name]);
   if (proxyVariable && restConfig.serverUrl.protocol === 'https:' && !restConfig.inCluster) {
-    warnings.push(`${proxyVariable} is set, but kubegate connects to ${restConfig.server} directly (proxies are not supported)`);
+    warnings.push(`${proxyVariable} is set, but kubegate connects to ${redactUrlUserinfo(restConfig.server)} directly (proxies are not supported)`);
   }
   if (!options.filter && options.listen.kind === 'tcp') {
     // kubectl's exact wording, which people search for.

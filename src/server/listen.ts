@@ -1,7 +1,9 @@
 // Opens the listener (TCP or unix socket) and formats its address the way kubectl prints it.
 
-import { lstat, chmod, unlink } from 'node:fs/promises';
-import { isIPv6 } from 'node:net';
+import { randomBytes } from 'node:crypto';
+import { chmod, link, lstat, stat, unlink } from 'node:fs/promises';
+import { connect, isIPv6 } from 'node:net';
+import { basename, dirname, join } from 'node:path';
 import type { Server } from 'node:http';
 import { KubegateError } from '../errors.js';
 import type { ListenTarget } from '../options/complete.js';
@@ -63,6 +65,89 @@ export async function listen(server: Server, target: ListenTarget): Promise<List
     return { display: joinHostPort(host, port), port, cleanup: async () => {} };
   }
 
+  return listenUnix(server, target);
+}
+
+type UnixTarget = Extract<ListenTarget, { kind: 'unix' }>;
+
+/** How long a socket file may take to answer before it counts as served (a live server answers at once). */
+const PROBE_TIMEOUT_MS = 1000;
+
+/** Whether a process accepts connections on the socket file: ECONNREFUSED means it was left behind. */
+function socketIsServed(path: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ path });
+    const done = (served: boolean): void => {
+      socket.destroy();
+      resolve(served);
+    };
+    socket.setTimeout(PROBE_TIMEOUT_MS, () => done(true));
+    socket.once('connect', () => done(true));
+    socket.once('error', (error: NodeJS.ErrnoException) => done(error.code !== 'ECONNREFUSED' && error.code !== 'ENOENT'));
+  });
+}
+
+function servedError(path: string): KubegateError {
+  return new KubegateError(
+    'KG_ERR_LISTEN',
+    `listen unix ${path}: bind: address already in use (another process is serving on unix socket ${path}; stop it or pick another --unix-socket)`,
+  );
+}
+
+/**
+ * A socket left by a process that died is replaced; a live one is refused (two servers on one path
+ * would take each other's clients, and the first to exit would delete the other's socket); any other
+ * file is left alone (kubectl's rule).
+ */
+async function clearStaleSocket(path: string): Promise<void> {
+  const existing = await lstat(path).catch(() => undefined);
+  if (existing === undefined) return;
+  if (!existing.isSocket()) {
+    throw new KubegateError(
+      'KG_ERR_LISTEN',
+      `listen unix ${path}: bind: address already in use (a file that is not a socket is in the way; remove it or pick another path)`,
+    );
+  }
+  if (await socketIsServed(path)) throw servedError(path);
+  await unlink(path).catch(() => undefined);
+}
+
+/**
+ * Where to bind before the socket gets its real name. libuv unlinks the path it bound when the server
+ * closes, whoever's file is there by then; binding a private name and hard-linking the real one leaves
+ * the real name to kubegate's own, inode-checked clean-up. Undefined when the name would not fit.
+ */
+function privateSocketPath(path: string): string | undefined {
+  const candidate = join(dirname(path), `.${basename(path).slice(0, 16)}.${randomBytes(4).toString('hex')}`);
+  return Buffer.byteLength(candidate) <= MAX_SOCKET_PATH_BYTES ? candidate : undefined;
+}
+
+async function bindOwnerOnly(server: Server, target: UnixTarget, path: string): Promise<void> {
+  // Owner-only from the moment the socket exists: bind under umask 077, then make sure with chmod.
+  // Node binds synchronously inside listen(), so the umask is restored before anything else runs.
+  const previousUmask = process.umask(0o077);
+  const listening = listenOn(server, { path });
+  process.umask(previousUmask);
+  try {
+    await listening;
+  } catch (error) {
+    throw listenError(target, error as NodeJS.ErrnoException);
+  }
+}
+
+/** Gives the bound private socket its real name; link(2) never replaces a file that appeared meanwhile. */
+async function publish(target: UnixTarget, privatePath: string): Promise<void> {
+  try {
+    await link(privatePath, target.path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') throw servedError(target.path);
+    throw listenError(target, error as NodeJS.ErrnoException);
+  } finally {
+    await unlink(privatePath).catch(() => undefined);
+  }
+}
+
+async function listenUnix(server: Server, target: UnixTarget): Promise<Listening> {
   // Linux keeps at most 107 bytes of a socket path (sun_path); a longer one would be silently cut.
   if (Buffer.byteLength(target.path) > MAX_SOCKET_PATH_BYTES) {
     throw new KubegateError(
@@ -70,31 +155,19 @@ export async function listen(server: Server, target: ListenTarget): Promise<List
       `listen unix ${target.path}: bind: path too long (${Buffer.byteLength(target.path)} bytes; the limit is ${MAX_SOCKET_PATH_BYTES}): use a shorter path, e.g. under /tmp`,
     );
   }
-  // A stale socket from an earlier run is replaced; any other file is left alone (kubectl's rule).
-  const existing = await lstat(target.path).catch(() => undefined);
-  if (existing?.isSocket()) await unlink(target.path);
-  else if (existing) {
-    throw new KubegateError(
-      'KG_ERR_LISTEN',
-      `listen unix ${target.path}: bind: address already in use (a file that is not a socket is in the way; remove it or pick another path)`,
-    );
-  }
-  // Owner-only from the moment the socket exists: bind under umask 077, then make sure with chmod.
-  // Node binds synchronously inside listen(), so the umask is restored before anything else runs.
-  const previousUmask = process.umask(0o077);
-  const listening = listenOn(server, { path: target.path });
-  process.umask(previousUmask);
-  try {
-    await listening;
-  } catch (error) {
-    throw listenError(target, error as NodeJS.ErrnoException);
-  }
+  await clearStaleSocket(target.path);
+  const privatePath = privateSocketPath(target.path);
+  await bindOwnerOnly(server, target, privatePath ?? target.path);
+  if (privatePath !== undefined) await publish(target, privatePath);
   await chmod(target.path, 0o600);
+  const bound = await stat(target.path);
   return {
     display: target.path,
     port: undefined,
     cleanup: async () => {
-      await unlink(target.path).catch(() => undefined);
+      // Only the socket this process bound: another server may have taken the name since.
+      const now = await lstat(target.path).catch(() => undefined);
+      if (now !== undefined && now.ino === bound.ino && now.dev === bound.dev) await unlink(target.path).catch(() => undefined);
     },
   };
 }

@@ -1,6 +1,7 @@
 // Static files under --www-prefix with Go http.FileServer's behaviour, and never a byte from outside --www.
 
-import { realpath, readdir, stat } from 'node:fs/promises';
+import { constants, type Stats } from 'node:fs';
+import { lstat, open, readdir, readlink, realpath, type FileHandle } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { posix, sep } from 'node:path';
 import send from '@fastify/send';
@@ -64,6 +65,58 @@ function inside(root: string, target: string): boolean {
 }
 
 /**
+ * Where an open descriptor can be named as a path: opening `/proc/self/fd/N` opens the very file
+ * behind descriptor N again, whatever its name points at by now (macOS has `/dev/fd`).
+ */
+const DESCRIPTOR_DIRECTORY = process.platform === 'linux' ? '/proc/self/fd' : '/dev/fd';
+
+/** O_NONBLOCK: a FIFO put in --www must not hold a thread of libuv's pool until a writer appears. */
+const OPEN_FLAGS = constants.O_RDONLY | constants.O_NONBLOCK;
+
+interface OpenedEntry {
+  readonly handle: FileHandle;
+  readonly info: Stats;
+  /** `/proc/self/fd/N`: the opened file, immune to a rename or symlink swap after the open. */
+  readonly path: string;
+}
+
+/**
+ * Where the opened file really is. Linux names it: /proc/self/fd/N links to the path of the file the
+ * descriptor holds, whatever happened to the name since. Elsewhere, the name is resolved again and
+ * must lead to the same device and inode without a symlink at its end (best effort: a swap of a
+ * directory in the middle of the path between the two looks could still pass there).
+ */
+async function openedFilePath(handle: FileHandle, path: string, opened: Stats): Promise<string | undefined> {
+  if (process.platform === 'linux') return readlink(`/proc/self/fd/${handle.fd}`);
+  const resolved = await realpath(path);
+  const named = await lstat(resolved);
+  return named.ino === opened.ino && named.dev === opened.dev ? resolved : undefined;
+}
+
+/**
+ * Opens `name` under `root` first and only then looks where the opened file is: a symlink swapped
+ * between a check and an open cannot slip an outside file in, because what is served is the
+ * descriptor, never the name again (issue 13). Only regular files and directories count; anything
+ * else does not exist.
+ */
+async function openInside(root: string, name: string): Promise<OpenedEntry | undefined> {
+  const path = posix.join(root, name);
+  const handle = await open(path, OPEN_FLAGS).catch(() => undefined);
+  if (handle === undefined) return undefined;
+  try {
+    const info = await handle.stat();
+    const where = await openedFilePath(handle, path, info);
+    if (where !== undefined && inside(root, where) && (info.isFile() || info.isDirectory())) {
+      return { handle, info, path: `${DESCRIPTOR_DIRECTORY}/${handle.fd}` };
+    }
+  } catch {
+    // gone meanwhile: not found
+  }
+  await handle.close().catch(() => undefined);
+  return undefined;
+}
+
+/**
  * Serves `path` (decoded, after the prefix, starting with '/') from the --www directory, any
  * method, as Go's FileServer does: index.html for directories, listings, Range, and 301s for
  * `…/index.html` and for directories without a trailing slash.
@@ -79,52 +132,63 @@ export async function serveStatic(request: IncomingMessage, response: ServerResp
   }
   const name = posix.normalize(`/${path}`).replace(/\/+$/, '') || '/';
   const root = await realpath(options.root).catch(() => undefined);
-  if (root === undefined) {
+  // A symlink that leads outside --www does not exist, unlike Go's http.Dir, which follows it.
+  const entry = root === undefined ? undefined : await openInside(root, name);
+  if (root === undefined || entry === undefined) {
     writeText(response, 404, '404 page not found\n');
     return;
   }
-  // Resolve symlinks before deciding anything: a link that leads outside --www does not exist.
-  const resolved = await realpath(posix.join(root, name)).catch(() => undefined);
-  if (resolved === undefined || !inside(root, resolved)) {
-    writeText(response, 404, '404 page not found\n');
-    return;
-  }
-  const info = await stat(resolved);
-  if (info.isDirectory()) {
-    if (!path.endsWith('/')) {
-      localRedirect(request, response, `${posix.basename(path)}/`);
-      return;
-    }
-    const index = await realpath(posix.join(resolved, 'index.html')).catch(() => undefined);
-    if (index !== undefined && inside(root, index) && (await stat(index)).isFile()) {
-      await sendFile(request, response, root, index);
-      return;
-    }
-    const entries = await readdir(resolved, { withFileTypes: true });
-    const body = directoryListing(entries.map((entry) => ({ name: entry.name, isDirectory: entry.isDirectory() })));
-    response.writeHead(200, {
-      'content-type': 'text/html; charset=utf-8',
-      'content-length': Buffer.byteLength(body),
-      'last-modified': info.mtime.toUTCString(),
-    });
-    response.end(request.method === 'HEAD' ? undefined : body);
+  // The descriptor stays open until the response is done: its number must not be reused meanwhile.
+  response.once('close', () => void entry.handle.close().catch(() => undefined));
+  if (entry.info.isDirectory()) {
+    await serveDirectory(request, response, path, root, name, entry);
     return;
   }
   if (path.endsWith('/')) {
     localRedirect(request, response, `../${posix.basename(name)}`);
     return;
   }
-  await sendFile(request, response, root, resolved);
+  await sendFile(request, response, entry, name);
 }
 
-async function sendFile(request: IncomingMessage, response: ServerResponse, root: string, file: string): Promise<void> {
-  const relative = file.slice(root.length).split(sep).map(encodeURIComponent).join('/');
-  const result = await send(request, relative, { root, dotfiles: 'allow', index: false, cacheControl: false, etag: true });
+async function serveDirectory(request: IncomingMessage, response: ServerResponse, path: string, root: string, name: string, entry: OpenedEntry): Promise<void> {
+  if (!path.endsWith('/')) {
+    localRedirect(request, response, `${posix.basename(path)}/`);
+    return;
+  }
+  const index = await openInside(root, posix.join(name, 'index.html'));
+  if (index !== undefined && index.info.isFile()) {
+    response.once('close', () => void index.handle.close().catch(() => undefined));
+    await sendFile(request, response, index, 'index.html');
+    return;
+  }
+  await index?.handle.close().catch(() => undefined);
+  const entries = await readdir(entry.path, { withFileTypes: true });
+  const body = directoryListing(entries.map((item) => ({ name: item.name, isDirectory: item.isDirectory() })));
+  response.writeHead(200, {
+    'content-type': 'text/html; charset=utf-8',
+    'content-length': Buffer.byteLength(body),
+    'last-modified': entry.info.mtime.toUTCString(),
+  });
+  response.end(request.method === 'HEAD' ? undefined : body);
+}
+
+/** @fastify/send's own rule for a charset on the Content-Type. */
+function contentTypeFor(name: string): string {
+  const type = send.mime.getType(name) ?? 'application/octet-stream';
+  return /^(?:text\/|application\/json|application\/javascript)/.test(type) ? `${type}; charset=utf-8` : type;
+}
+
+/** send() reads the descriptor's path (Range, ETag, conditionals); the Content-Type comes from the real name. */
+async function sendFile(request: IncomingMessage, response: ServerResponse, entry: OpenedEntry, name: string): Promise<void> {
+  const descriptor = posix.basename(entry.path);
+  const result = await send(request, descriptor, { root: posix.dirname(entry.path), dotfiles: 'allow', index: false, cacheControl: false, etag: true, contentType: false });
   if (result.type === 'error') {
     writeText(response, result.statusCode === 404 ? 404 : result.statusCode, result.statusCode === 404 ? '404 page not found\n' : `${result.statusCode}\n`);
     return;
   }
-  response.writeHead(result.statusCode, result.headers);
+  const headers = result.type === 'file' && (result.statusCode === 200 || result.statusCode === 206) ? { ...result.headers, 'Content-Type': contentTypeFor(name) } : result.headers;
+  response.writeHead(result.statusCode, headers);
   result.stream.on('error', () => response.destroy());
   result.stream.pipe(response);
 }

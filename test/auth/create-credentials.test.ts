@@ -41,10 +41,10 @@ t.test('nothing secret is loaded for an http:// server (client-go rule)', async 
 t.test('a token file is re-read after it rotates; the hot path is synchronous', async (t) => {
   const path = tempFile(t, 'token', 'one');
   const credentials = createCredentials(restConfig(HTTPS, { kind: 'token-file', path }), options);
-  t.equal(credentials.authorization(), 'Bearer one');
+  t.equal(await credentials.authorization(), 'Bearer one');
   writeFileSync(`${path}.new`, 'two');
   renameSync(`${path}.new`, path);
-  t.equal(credentials.authorization(), 'Bearer two');
+  t.equal(await credentials.authorization(), 'Bearer two');
 });
 
 t.test('exec: first call is async, then cached synchronously; invalidate re-runs', async (t) => {

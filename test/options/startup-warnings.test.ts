@@ -49,3 +49,10 @@ t.test('an --admin-address beyond loopback warns like the API port, naming what 
   const open = warningsFor({ adminAddress: '0.0.0.0:9101', disableFilter: true });
   t.match(open[1], /with --disable-filter not even the Host header is checked/);
 });
+
+t.test('a server URL with user:password@ is printed with the password hidden (issue 13 item 7)', async (t) => {
+  const withUserinfo = restConfig('https://user:secretpw@10.0.0.1:6443', { kind: 'none' });
+  const warnings = warningsFor({}, { HTTPS_PROXY: 'http://proxy:3128' }, withUserinfo);
+  t.match(warnings, [/HTTPS_PROXY is set, but kubegate connects to https:\/\/user:xxxxx@10\.0\.0\.1:6443 directly/]);
+  t.notMatch(warnings.join('\n'), /secretpw/);
+});

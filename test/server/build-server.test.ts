@@ -318,7 +318,7 @@ t.test('-v levels through an injected destination: 0 quiet, 3 filter lines, 6 ac
     });
     const proxy = await startProxy(t, upstream.url, { verbosity }, { logTo: sink });
     // The client's own Authorization (passed through, as in kubectl) must be redacted like an injected one.
-    await send(proxy, 'POST', '/api/v1/namespaces/d/configmaps?token=tok-in-query', { 'content-type': 'application/json', authorization: 'Bearer tok-client-secret' }, '{"data":{"password":"pw-in-request-body","note":"request-body-text"}}');
+    await send(proxy, 'POST', '/api/v1/namespaces/d/configmaps?token=tok-in-query', { 'content-type': 'application/json', authorization: 'Bearer tok-client-secret' }, '{"kind":"ConfigMap","data":{"password":"pw-in-request-body","note":"request-body-text"}}');
     await send(proxy, 'GET', '/api/v1/namespaces/d/pods/p/exec');
     await send(proxy, 'GET', '/api/v1/namespaces/d/pods?watch=true');
     return lines.map((line) => JSON.parse(line) as Record<string, unknown>);

@@ -2,7 +2,8 @@ import t from 'tap';
 import { once } from 'node:events';
 import { createServer, request, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { directoryListing, serveStatic } from '../../src/server/static.js';
 
@@ -90,4 +91,79 @@ t.test('directoryListing escapes names for HTML and URLs', async (t) => {
     directoryListing([{ name: 'a b', isDirectory: false }, { name: 'd:x', isDirectory: true }, { name: '<s>', isDirectory: false }]),
     '<!doctype html>\n<meta name="viewport" content="width=device-width">\n<pre>\n<a href="%3Cs%3E">&lt;s&gt;</a>\n<a href="a%20b">a b</a>\n<a href="./d:x/">d:x/</a>\n</pre>\n',
   );
+});
+
+/**
+ * Requests `path` 300 times (two at a time) while `swap(n)` changes what the name is, as fast as the
+ * event loop lets it: the attacker's loop from issue 13. Returns each distinct answer and its count.
+ */
+async function requestsDuringSwaps(port: number, path: string, swap: (n: number) => void): Promise<{ answers: Map<string, number>; swaps: number }> {
+  let swapping = true;
+  let swaps = 0;
+  const swapper = (async () => {
+    while (swapping) {
+      swap(swaps++);
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+  })();
+  const answers = new Map<string, number>();
+  for (let i = 0; i < 300; i++) {
+    for (const answer of await Promise.all([get(port, path), get(port, path)])) {
+      const key = `${answer.status} ${answer.body}`;
+      answers.set(key, (answers.get(key) ?? 0) + 1);
+    }
+  }
+  swapping = false;
+  await swapper;
+  return { answers, swaps };
+}
+
+t.test('a file name swapped between a regular file and a symlink to an outside file never serves the outside file', async (t) => {
+  const dir = t.testdir({ www: { 'file.txt': 'inside' }, 'outside.txt': 'SECRET' });
+  const root = join(dir, 'www');
+  const port = await start(t, root);
+  // rename(2) over the name: a regular file one time, a symlink leading out the next (both atomic).
+  const { answers, swaps } = await requestsDuringSwaps(port, '/file.txt', (n) => {
+    const temporary = join(root, `.swap-${n}`);
+    if (n % 2 === 0) symlinkSync(join(dir, 'outside.txt'), temporary);
+    else writeFileSync(temporary, 'inside');
+    renameSync(temporary, join(root, 'file.txt'));
+  });
+  t.ok(swaps > 50, `${swaps} swaps during 600 requests`);
+  t.notOk([...answers.keys()].some((key) => key.includes('SECRET')), `answers: ${JSON.stringify([...answers])}`);
+  t.ok(answers.get('200 inside'), 'the inside file is still served while the name is the inside file');
+});
+
+t.test('a symlink swapped between an inside and an outside target never serves the outside file', async (t) => {
+  const dir = t.testdir({ www: { 'inside.txt': 'inside' }, 'outside.txt': 'SECRET' });
+  const root = join(dir, 'www');
+  symlinkSync(join(root, 'inside.txt'), join(root, 'link.txt'));
+  const port = await start(t, root);
+  const { answers, swaps } = await requestsDuringSwaps(port, '/link.txt', (n) => {
+    const temporary = join(root, `.swap-${n}`);
+    symlinkSync(n % 2 === 0 ? join(dir, 'outside.txt') : join(root, 'inside.txt'), temporary);
+    renameSync(temporary, join(root, 'link.txt'));
+  });
+  t.ok(swaps > 50, `${swaps} swaps during 600 requests`);
+  t.notOk([...answers.keys()].some((key) => key.includes('SECRET')), `answers: ${JSON.stringify([...answers])}`);
+  t.ok(answers.get('200 inside'), 'a symlink that stays inside still works');
+});
+
+t.test('a FIFO in --www is not found, and does not hang the server', async (t) => {
+  const dir = t.testdir({ www: { 'a.txt': 'a' } });
+  const root = join(dir, 'www');
+  const made = spawnSync('mkfifo', [join(root, 'pipe')]);
+  t.equal(made.status, 0, 'mkfifo');
+  const port = await start(t, root);
+  const answers = await Promise.all(Array.from({ length: 8 }, () => get(port, '/pipe')));
+  t.same(answers.map((answer) => answer.status), Array(8).fill(404));
+  t.equal((await get(port, '/a.txt')).body, 'a', 'files are still served after (no thread of the pool is held)');
+});
+
+t.test('files are served with the Content-Type of their own name, not of the descriptor', async (t) => {
+  const dir = t.testdir({ www: { 'app.js': 'x', 'data.json': '{}', 'plain': 'p' } });
+  const port = await start(t, join(dir, 'www'));
+  t.equal((await get(port, '/app.js')).headers['content-type'], 'application/javascript; charset=utf-8');
+  t.equal((await get(port, '/data.json')).headers['content-type'], 'application/json; charset=utf-8');
+  t.equal((await get(port, '/plain')).headers['content-type'], 'application/octet-stream');
 });

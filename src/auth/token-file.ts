@@ -25,6 +25,8 @@ export interface TokenFileOptions extends FileCheckOptions {
   readonly onRefresh?: (outcome: 'success' | 'failure') => void;
   /** Defaults to TOKEN_READ_TIMEOUT_MS. */
   readonly readTimeoutMs?: number;
+  /** Test hook: replaces the look at the file (a read that never finishes stands for a hung mount). */
+  readonly readFileForTest?: typeof readIfChanged;
 }
 
 function fingerprint(stats: Stats): string {
@@ -103,7 +105,7 @@ export function createTokenFileSource(path: string, options: TokenFileOptions = 
   const look = async (): Promise<string> => {
     let read: { print: string; data: Buffer | undefined };
     try {
-      read = await withTimeout(readIfChanged(path, print), timeoutMs, path);
+      read = await withTimeout((options.readFileForTest ?? readIfChanged)(path, print), timeoutMs, path);
     } catch (error) {
       print = undefined;
       return failed(`cannot read the token file ${path}: ${reasonOf(error)}`, error);

@@ -5,22 +5,7 @@
 // accepts all of these, and drop-in compatibility of the command line is the product.
 
 import { usageError } from '../errors.js';
-
-export type FlagKind = 'string' | 'bool' | 'int' | 'stringArray' | 'duration';
-
-export interface FlagSpec {
-  readonly name: string;
-  readonly short?: string;
-  readonly kind: FlagKind;
-  readonly usage: string;
-  /** Shown in --help; the real default lives in options.ts. */
-  readonly defaultText?: string;
-  /** Accepted for kubectl compatibility but has no effect on a proxy. */
-  readonly noEffect?: boolean;
-  readonly hidden?: boolean;
-}
-
-export type FlagValue = string | boolean | number | readonly string[];
+import type { FlagRow as FlagSpec, FlagValue } from '../options/flag-table.js';
 
 export interface ParsedFlags {
   readonly values: ReadonlyMap<string, FlagValue>;

@@ -8,7 +8,7 @@ import { describeRemaining } from '../auth/expiry.js';
 import { visibleText } from '../auth/plugin-output.js';
 import { hostForFilter, type CompiledRule } from '../server/filter.js';
 import type { Metrics } from './metrics.js';
-import type { UpstreamTarget } from '../upstream/pool.js';
+import type { UpstreamTarget } from '../upstream/target.js';
 import { absoluteTargetHost, requestFacts } from '../server/decide.js';
 
 /** How long a successful API server check counts as "answered recently". */

@@ -1,51 +1,18 @@
-// kubectl proxy's defaults as named constants, and complete()/validate() turning parsed flags into frozen options.
+// complete(): parsed flags → frozen options, kubectl's validation rules, the filter and browser policy compiled once.
 
 import { isIP } from 'node:net';
 import type { BrowserPolicyFlags } from '../server/browser-policy.js';
 import { usageError } from '../errors.js';
 import type { FilterFlags } from '../server/filter.js';
 import type { KubeconfigFlags } from '../kubeconfig/rest-config.js';
+import type { ServerOptions } from '../server/build-server.js';
+import { compileBrowserPolicy } from '../server/browser-policy.js';
+import { compileFilter } from '../server/filter.js';
 import { normalizePrefix } from '../server/route.js';
+import * as D from './defaults.js';
+import type { ProxyFlags } from './flag-table.js';
 
-export const DEFAULT_PORT = 8001;
-export const DEFAULT_ADDRESS = '127.0.0.1';
-export const DEFAULT_ACCEPT_HOSTS = '^localhost$,^127\\.0\\.0\\.1$,^\\[::1\\]$';
-export const DEFAULT_ACCEPT_PATHS = '^.*';
-export const DEFAULT_REJECT_PATHS = '^/api/.*/pods/.*/exec,^/api/.*/pods/.*/attach';
-export const DEFAULT_REJECT_METHODS = '^$';
-export const DEFAULT_API_PREFIX = '/';
-export const DEFAULT_WWW_PREFIX = '/static/';
-/** How long SIGTERM/SIGINT wait for in-flight ordinary requests before closing their sockets. */
-export const SHUTDOWN_GRACE_MS = 10_000;
-
-/** The flags as parsed from the command line, before defaults and validation. */
-export interface ProxyFlags {
-  readonly port?: number;
-  readonly address?: string;
-  readonly acceptHosts?: string;
-  readonly acceptPaths?: string;
-  readonly rejectPaths?: string;
-  readonly rejectMethods?: string;
-  readonly apiPrefix?: string;
-  readonly www?: string;
-  readonly wwwPrefix?: string;
-  readonly disableFilter?: boolean;
-  readonly unixSocket?: string;
-  /** Milliseconds; negative disables TCP keep-alive on tunnels (Go's net.Dialer rule). */
-  readonly keepaliveMs?: number;
-  readonly appendServerPath?: boolean;
-  readonly requestTimeout?: string;
-  readonly verbosity?: number;
-  readonly logFormat?: string;
-  readonly adminAddress?: string;
-  readonly readyJson?: boolean;
-  readonly demo?: boolean;
-  readonly acceptOrigins?: string;
-  readonly corsAllowOrigins?: string;
-  readonly demoUser?: string;
-  readonly execPluginTimeoutMs?: number;
-  readonly serviceAccountDir?: string;
-}
+export type { ProxyFlags } from './flag-table.js';
 
 export type ListenTarget =
   | { readonly kind: 'tcp'; readonly host: string; readonly port: number }
@@ -69,74 +36,99 @@ export interface ResolvedOptions {
   readonly demo: boolean;
   readonly demoUser: string | undefined;
   readonly execPluginTimeoutMs: number;
-  /** Overrides the in-cluster service-account directory (else KUBEGATE_SERVICE_ACCOUNT_DIR, else the pod default). */
-  readonly serviceAccountDir: string | undefined;
+  /** The in-cluster service-account directory: the flag, else KUBEGATE_SERVICE_ACCOUNT_DIR, else the pod default. */
+  readonly serviceAccountDir: string;
+  /** Only what the server uses, the filter and browser policy compiled (start-up errors surface here). */
+  readonly server: ServerOptions;
+}
+
+/** Where relative paths and environment fallbacks come from; the CLI passes the process's. */
+export interface CompletionEnvironment {
+  readonly cwd: string;
+  readonly env: Readonly<Record<string, string | undefined>>;
 }
 
 /**
- * Applies kubectl's defaults and validation rules. `cwd` resolves a relative --www directory
- * (kubectl passes it to http.Dir as given, which is relative to the working directory).
+ * Applies kubectl's defaults and validation rules (Complete → Validate, as kubectl's proxy command).
+ * `cwd` resolves a relative --www directory (kubectl passes it to http.Dir as given).
  */
-export function completeOptions(flags: ProxyFlags, kubeconfig: KubeconfigFlags, cwd: string): ResolvedOptions {
-  const port = flags.port ?? DEFAULT_PORT;
-  if (flags.demoUser !== undefined && !flags.demo) {
-    throw usageError('--demo-user only applies with --demo: add --demo, or drop --demo-user to use your kubeconfig');
-  }
-  // kubectl compares against the default value, not "was the flag set": `-u s --port 8001` is allowed.
-  if (flags.unixSocket && port !== DEFAULT_PORT) {
-    throw usageError('cannot set --unix-socket and --port at the same time');
-  }
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    throw usageError(`invalid --port ${port}: a port is a whole number from 0 to 65535 (0 picks a free port)`);
-  }
-  if (flags.requestTimeout !== undefined) validateRequestTimeout(flags.requestTimeout);
-
-  const listen: ListenTarget = flags.unixSocket
-    ? { kind: 'unix', path: flags.unixSocket }
-    : { kind: 'tcp', host: normalizeAddress(flags.address ?? DEFAULT_ADDRESS), port };
-
+export function completeOptions(flags: ProxyFlags, kubeconfig: KubeconfigFlags, environment: CompletionEnvironment | string): ResolvedOptions {
+  const { cwd, env } = typeof environment === 'string' ? { cwd: environment, env: {} } : environment;
+  validateFlags(flags);
+  const port = flags.port ?? D.DEFAULT_PORT;
+  const listen: ListenTarget = flags.unixSocket ? { kind: 'unix', path: flags.unixSocket } : { kind: 'tcp', host: normalizeAddress(flags.address ?? D.DEFAULT_ADDRESS), port };
   const filter: FilterFlags | undefined = flags.disableFilter
     ? undefined
     : {
-        acceptHosts: flags.acceptHosts ?? DEFAULT_ACCEPT_HOSTS,
-        acceptPaths: flags.acceptPaths ?? DEFAULT_ACCEPT_PATHS,
-        rejectPaths: flags.rejectPaths ?? DEFAULT_REJECT_PATHS,
-        rejectMethods: flags.rejectMethods ?? DEFAULT_REJECT_METHODS,
+        acceptHosts: flags.acceptHosts ?? D.DEFAULT_ACCEPT_HOSTS,
+        acceptPaths: flags.acceptPaths ?? D.DEFAULT_ACCEPT_PATHS,
+        rejectPaths: flags.rejectPaths ?? D.DEFAULT_REJECT_PATHS,
+        rejectMethods: flags.rejectMethods ?? D.DEFAULT_REJECT_METHODS,
       };
-
-  const www = flags.www
-    ? { root: resolvePath(cwd, flags.www), prefix: normalizePrefix(flags.wwwPrefix ?? DEFAULT_WWW_PREFIX) }
-    : undefined;
-
+  const www = flags.www ? { root: resolvePath(cwd, flags.www), prefix: normalizePrefix(flags.wwwPrefix ?? D.DEFAULT_WWW_PREFIX) } : undefined;
+  const browser: BrowserPolicyFlags = {
+    ...(flags.acceptOrigins !== undefined ? { acceptOrigins: flags.acceptOrigins } : {}),
+    ...(flags.corsAllowOrigins !== undefined ? { corsAllowOrigins: flags.corsAllowOrigins } : {}),
+  };
+  const apiPrefix = normalizePrefix(flags.apiPrefix ?? D.DEFAULT_API_PREFIX);
+  const keepaliveMs = flags.keepaliveMs ?? D.DEFAULT_KEEPALIVE_MS;
+  const appendServerPath = flags.appendServerPath ?? false;
+  const verbosity = flags.verbosity ?? D.DEFAULT_VERBOSITY;
+  const server: ServerOptions = {
+    decision: {
+      route: { apiPrefix, ...(www ? { wwwPrefix: www.prefix } : {}) },
+      filter: filter ? compileFilter(filter) : undefined,
+      browser: compileBrowserPolicy(browser),
+    },
+    wwwRoot: www?.root,
+    keepaliveMs,
+    appendServerPath,
+    verbosity,
+  };
   return Object.freeze({
     listen: Object.freeze(listen),
     filter: filter && Object.freeze(filter),
-    browser: Object.freeze({
-      ...(flags.acceptOrigins !== undefined ? { acceptOrigins: flags.acceptOrigins } : {}),
-      ...(flags.corsAllowOrigins !== undefined ? { corsAllowOrigins: flags.corsAllowOrigins } : {}),
-    }),
-    apiPrefix: normalizePrefix(flags.apiPrefix ?? DEFAULT_API_PREFIX),
+    browser: Object.freeze(browser),
+    apiPrefix,
     www: www && Object.freeze(www),
-    keepaliveMs: flags.keepaliveMs ?? 0,
-    appendServerPath: flags.appendServerPath ?? false,
-    verbosity: flags.verbosity ?? 0,
+    keepaliveMs,
+    appendServerPath,
+    verbosity,
     logFormat: parseLogFormat(flags.logFormat),
     adminAddress: flags.adminAddress === undefined ? undefined : Object.freeze(parseAdminAddress(flags.adminAddress)),
     readyJson: flags.readyJson ?? false,
     kubeconfig: Object.freeze({ ...kubeconfig }),
     demo: flags.demo ?? false,
     demoUser: flags.demoUser,
-    execPluginTimeoutMs: execPluginTimeout(flags.execPluginTimeoutMs),
-    serviceAccountDir: flags.serviceAccountDir === undefined || flags.serviceAccountDir === '' ? undefined : resolvePath(cwd, flags.serviceAccountDir),
+    execPluginTimeoutMs: flags.execPluginTimeoutMs ?? D.DEFAULT_EXEC_PLUGIN_TIMEOUT_MS,
+    serviceAccountDir: serviceAccountDir(flags.serviceAccountDir, env, cwd),
+    server: Object.freeze(server),
   });
 }
 
-export const DEFAULT_EXEC_PLUGIN_TIMEOUT_MS = 60_000;
+/** kubectl's checks that need no I/O: combinations and ranges. */
+function validateFlags(flags: ProxyFlags): void {
+  const port = flags.port ?? D.DEFAULT_PORT;
+  if (flags.demoUser !== undefined && !flags.demo) {
+    throw usageError('--demo-user only applies with --demo: add --demo, or drop --demo-user to use your kubeconfig');
+  }
+  // kubectl compares against the default value, not "was the flag set": `-u s --port 8001` is allowed.
+  if (flags.unixSocket && port !== D.DEFAULT_PORT) {
+    throw usageError('cannot set --unix-socket and --port at the same time');
+  }
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw usageError(`invalid --port ${port}: a port is a whole number from 0 to 65535 (0 picks a free port)`);
+  }
+  if (flags.requestTimeout !== undefined) validateRequestTimeout(flags.requestTimeout);
+  if (flags.execPluginTimeoutMs !== undefined && flags.execPluginTimeoutMs <= 0) {
+    throw usageError('invalid --exec-plugin-timeout: it must be positive, for example 30s');
+  }
+}
 
-function execPluginTimeout(ms: number | undefined): number {
-  if (ms === undefined) return DEFAULT_EXEC_PLUGIN_TIMEOUT_MS;
-  if (ms <= 0) throw usageError(`invalid --exec-plugin-timeout: it must be positive, for example 30s`);
-  return ms;
+function serviceAccountDir(flag: string | undefined, env: Readonly<Record<string, string | undefined>>, cwd: string): string {
+  if (flag !== undefined && flag !== '') return resolvePath(cwd, flag);
+  const fromEnv = env.KUBEGATE_SERVICE_ACCOUNT_DIR;
+  return fromEnv !== undefined && fromEnv !== '' ? fromEnv : D.DEFAULT_SERVICE_ACCOUNT_DIR;
 }
 
 function resolvePath(cwd: string, path: string): string {

@@ -14,6 +14,8 @@ export type Decision =
       readonly upstreamPath: string;
       readonly query: string | undefined;
       readonly filterPath: string;
+      /** A watch or follow: never ends by itself (stream pool, flushed headers, ended at shutdown). */
+      readonly streaming: boolean;
       /** CORS headers to add to the API server's response (--cors-allow-origins). */
       readonly responseHeaders?: Readonly<Record<string, string>>;
     };
@@ -134,6 +136,7 @@ export function decideRequest(method: string, target: string, facts: RequestFact
         upstreamPath: route.upstreamPath,
         query: route.hasQuery ? route.rawQuery : undefined,
         filterPath: route.filterPath,
+        streaming: isStreamingRequest(route.upstreamPath, route.hasQuery ? route.rawQuery : ''),
         ...(browser?.responseHeaders ? { responseHeaders: browser.responseHeaders } : {}),
       };
     }
@@ -142,4 +145,10 @@ export function decideRequest(method: string, target: string, facts: RequestFact
       throw new Error(`unhandled route ${JSON.stringify(unreachable)}`);
     }
   }
+}
+
+/** Watches and `logs?follow=true` never end on their own (the path form `/watch/` is kube-apiserver's legacy one). */
+export function isStreamingRequest(path: string, rawQuery: string): boolean {
+  if (path.includes('/watch/')) return true;
+  return /(^|&)(watch|follow)=(true|1)(&|$)/.test(rawQuery);
 }

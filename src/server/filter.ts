@@ -1,6 +1,7 @@
 // kubectl proxy's request filter as a pure function: accept or reject (method, path, host), naming the rule.
 
 import { KubegateError } from '../errors.js';
+import { DEFAULT_ACCEPT_HOSTS, DEFAULT_ACCEPT_PATHS, DEFAULT_REJECT_METHODS, DEFAULT_REJECT_PATHS } from '../options/defaults.js';
 import { compileGoRegexp } from './go-regexp.js';
 import { latin1BytesAsGo } from './go-utf8.js';
 
@@ -12,11 +13,12 @@ export interface FilterFlags {
   readonly rejectMethods: string;
 }
 
+/** kubectl proxy's filter defaults (the values live in options/defaults.ts with every other default). */
 export const DEFAULT_FILTER_FLAGS: FilterFlags = Object.freeze({
-  acceptHosts: '^localhost$,^127\\.0\\.0\\.1$,^\\[::1\\]$',
-  acceptPaths: '^.*',
-  rejectPaths: '^/api/.*/pods/.*/exec,^/api/.*/pods/.*/attach',
-  rejectMethods: '^$',
+  acceptHosts: DEFAULT_ACCEPT_HOSTS,
+  acceptPaths: DEFAULT_ACCEPT_PATHS,
+  rejectPaths: DEFAULT_REJECT_PATHS,
+  rejectMethods: DEFAULT_REJECT_METHODS,
 });
 
 export type FilterFlagName = '--accept-hosts' | '--accept-paths' | '--reject-paths' | '--reject-methods';

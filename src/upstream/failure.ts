@@ -1,6 +1,11 @@
-// Maps low-level failures reaching the API server to kubegate errors, in one place (codes kept as `cause`).
+// Failures on the way to the API server: mapped to kubegate errors in one place (codes kept as `cause`), reported in one place.
 
+import type { ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import { KubegateError, isKubegateError } from '../errors.js';
+import type { Logger } from '../log.js';
+import type { ProxyMetrics } from '../observe/observer.js';
+import { writeRawStatus, writeStatus } from '../status.js';
 
 const UNREACHABLE: Readonly<Record<string, string>> = {
   ECONNREFUSED: 'connection refused',
@@ -85,4 +90,36 @@ export function describeUpstreamError(error: unknown, server: string): KubegateE
     `the request to the API server at ${server} failed: ${messageOf(error)}`,
     { cause: error },
   );
+}
+
+/** Where a failure is answered: an HTTP response not yet started, or the raw socket of an upgrade before its 101. */
+export type FailureOutlet =
+  | { readonly kind: 'response'; readonly response: ServerResponse }
+  | { readonly kind: 'socket'; readonly socket: Socket };
+
+export interface FailureSink {
+  readonly logger: Logger;
+  readonly observer: ProxyMetrics;
+  /** The API server's origin, for messages. */
+  readonly origin: string;
+}
+
+/**
+ * The one report for a request that failed on its way to the API server, for forwarded requests
+ * and tunnels alike: describe → count → log → answer with a Status body, or tear down when the
+ * answer has already started. Returns the status the client was given (0 when torn down).
+ */
+export function reportFailure(sink: FailureSink, error: unknown, outlet: FailureOutlet, context: { readonly what: string; readonly requestId?: string }): number {
+  const described = describeUpstreamError(error, sink.origin);
+  sink.observer.upstreamError(described.metric);
+  if (outlet.kind === 'response' && outlet.response.headersSent) {
+    // Go's ReverseProxy aborts the client connection when the body breaks off mid-way.
+    sink.logger.warn({ reqId: context.requestId, code: described.code }, `${context.what}: upstream response aborted`);
+    outlet.response.destroy();
+    return 0;
+  }
+  sink.logger.error({ err: described, code: described.code, reqId: context.requestId }, context.what);
+  if (outlet.kind === 'response') writeStatus(outlet.response, described.status, described.message);
+  else writeRawStatus(outlet.socket, described.status, described.message);
+  return described.status;
 }

@@ -10,8 +10,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { connect as tlsConnect } from 'node:tls';
 import type { Dispatcher } from 'undici';
 import { CONNECT_TIMEOUT_MS, TCP_KEEPALIVE_MS, tlsConnectOptions } from './dial.js';
-import { isStreamingRequest } from './forward.js';
-import type { UpstreamTlsOptions } from './pool.js';
+import type { UpstreamTlsOptions } from './dial.js';
 
 /** Streams per connection when the server does not say (kube-apiserver allows 1,000 by default; Go's client assumes 100 before SETTINGS). */
 const DEFAULT_MAX_STREAMS = 100;
@@ -78,12 +77,9 @@ class StreamController implements Dispatcher.DispatchController {
   }
 }
 
-/** Watches and follows (GET, no body): the long-lived requests worth a multiplexed stream. */
-export function isH2Candidate(options: Dispatcher.DispatchOptions): boolean {
-  if (options.method !== 'GET' || (options.body !== null && options.body !== undefined) || options.upgrade) return false;
-  const path = options.path;
-  const question = path.indexOf('?');
-  return isStreamingRequest(question < 0 ? path : path.slice(0, question), question < 0 ? '' : path.slice(question + 1));
+/** A stream the caller wants multiplexed can ride HTTP/2 when it is a plain GET (no body, no upgrade). */
+export function isH2Eligible(options: Dispatcher.DispatchOptions): boolean {
+  return options.method === 'GET' && (options.body === null || options.body === undefined) && !options.upgrade;
 }
 
 function toH2Headers(headers: Dispatcher.DispatchOptions['headers'], method: string, path: string, authority: string): Record<string, string | string[]> {

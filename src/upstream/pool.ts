@@ -3,56 +3,10 @@
 import { Agent, buildConnector, Dispatcher } from 'undici';
 import type { Credentials } from '../auth/credentials.js';
 import type { RestConfig } from '../kubeconfig/rest-config.js';
-import { CONNECT_TIMEOUT_MS, TCP_KEEPALIVE_MS, tlsConnectOptions } from './dial.js';
-import { H2WatchPool, isH2Candidate } from './h2-watches.js';
+import { CONNECT_TIMEOUT_MS, TCP_KEEPALIVE_MS, currentTlsOptions, tlsConnectOptions } from './dial.js';
+import { H2WatchPool, isH2Eligible } from './h2-watches.js';
 import { replayRefusedAnswer } from './replay-refused-answer.js';
 import { retryStaleConnection } from './retry-stale-connection.js';
-
-export interface UpstreamTarget {
-  /** `https://host:port` (scheme and authority of the configured server). */
-  readonly origin: string;
-  /** The Host header value: host:port exactly as written in the server URL. */
-  readonly host: string;
-  /** Server URL path to prepend (only with --append-server-path), without a trailing slash. */
-  readonly basePath: string;
-  readonly tls: boolean;
-}
-
-export function resolveUpstreamTarget(config: RestConfig, appendServerPath: boolean): UpstreamTarget {
-  const url = config.serverUrl;
-  const path = url.pathname === '/' ? '' : url.pathname.replace(/\/$/, '');
-  return {
-    origin: url.origin,
-    host: url.host,
-    basePath: appendServerPath ? path : '',
-    tls: url.protocol === 'https:',
-  };
-}
-
-/** TLS options for one connection to the API server; shared by the HTTP agent and the upgrade tunnel. */
-export interface UpstreamTlsOptions {
-  readonly ca: Buffer | undefined;
-  readonly cert: Buffer | undefined;
-  readonly key: Buffer | undefined;
-  readonly servername: string | undefined;
-  readonly rejectUnauthorized: boolean;
-}
-
-/**
- * Reads the current CA and client certificate from the credential source, so a rotated file (or an
- * exec plugin's new certificate) is used by the next new connection.
- */
-export function currentTlsOptions(config: RestConfig, credentials: Credentials): UpstreamTlsOptions {
-  const clientCertificate = credentials.clientCertificate();
-  return {
-    ca: config.tls.insecureSkipTlsVerify ? undefined : credentials.certificateAuthority(),
-    cert: clientCertificate?.cert,
-    key: clientCertificate?.key,
-    servername: config.tls.serverName,
-    // Verification is skipped only when the kubeconfig or a flag says insecure-skip-tls-verify.
-    rejectUnauthorized: !config.tls.insecureSkipTlsVerify,
-  };
-}
 
 /**
  * Carries requests to the API server. Body and header timeouts are off: watches and `logs -f` stay
@@ -122,10 +76,18 @@ export class UpstreamAgent extends Dispatcher {
     return [...(this.#current ? [this.#current.agent, ...(this.#current.watches ? [this.#current.watches] : [])] : []), ...this.#retired];
   }
 
+  /** Ordinary requests (and readiness checks): the HTTP/1.1 keep-alive pool. */
   override dispatch(options: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler): boolean {
+    return this.#pools().http1.dispatch(options, handler);
+  }
+
+  /**
+   * Watches and follows, as the caller decided: HTTP/2 streams (few sockets for thousands of them)
+   * when the server speaks h2, else the HTTP/1.1 pool.
+   */
+  dispatchStream(options: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler): boolean {
     const { http1, watches } = this.#pools();
-    // Watches and follows ride HTTP/2 streams (few sockets for thousands of them); the rest HTTP/1.1.
-    if (watches && !this.#h2Unsupported && isH2Candidate(options)) {
+    if (watches && !this.#h2Unsupported && isH2Eligible(options)) {
       watches.dispatch(options, handler, () => {
         this.#h2Unsupported = true;
         http1.dispatch(options, handler);

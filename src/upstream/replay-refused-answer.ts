@@ -6,7 +6,7 @@ import type { Duplex } from 'node:stream';
 import type { Dispatcher } from 'undici';
 import { CONNECT_TIMEOUT_MS, tlsConnectOptions } from './dial.js';
 import { isReplayable } from './retry-stale-connection.js';
-import type { UpstreamTlsOptions } from './pool.js';
+import type { UpstreamTlsOptions } from './dial.js';
 
 /**
  * undici's HTTP/1.1 parser destroys the connection on an interim `100 Continue` it did not ask

@@ -7,28 +7,22 @@
 // HTTP response; after it only teardown is possible.
 
 import type { IncomingMessage } from 'node:http';
-import { STATUS_CODES } from 'node:http';
-import { connect as netConnect, type Socket } from 'node:net';
-import { connect as tlsConnect } from 'node:tls';
-import { applyCredentials, type HeaderMap } from './identity.js';
+import type { Socket } from 'node:net';
 import type { Credentials } from '../auth/credentials.js';
 import type { RestConfig } from '../kubeconfig/rest-config.js';
 import { redactHeaders, redactUrl, type Logger } from '../log.js';
 import type { ProxyMetrics } from '../observe/observer.js';
-import { tlsConnectOptions } from './dial.js';
-import { clientAddress } from './forward.js';
-import { describeUpstreamError } from './failure.js';
-import { currentTlsOptions, type UpstreamTarget } from './pool.js';
+import { closeAfterAnswer, writeRawStatus } from '../status.js';
+import { authorize } from './authorize.js';
+import { currentTlsOptions, dialTunnel } from './dial.js';
+import { reportFailure, type FailureSink } from './failure.js';
+import { forwardedFor } from './headers.js';
+import { decideIdentity, isIdentityHeader, type HeaderMap, type IdentityDecision } from './identity.js';
 import { readResponseHead, relayResponseBody, type ResponseHead } from './response-head.js';
-import { statusBody, reasonForCode } from '../status.js';
+import type { UpstreamTarget } from './target.js';
 
-/** Go's net.Dialer: KeepAlive 0 means the default 15 s probes; a negative value disables them. */
-const DEFAULT_TUNNEL_KEEPALIVE_MS = 15_000;
-const DIAL_TIMEOUT_MS = 30_000;
 /** apimachinery's upgrade-aware proxy gives a refused upgrade's answer 10 s to reach the client. */
 const REFUSAL_DEADLINE_MS = 10_000;
-/** Go's server waits this long after a FIN before closing, so the client reads the answer before any RST. */
-export const LINGER_MS = 500;
 
 /**
  * Request headers never sent upstream on an upgrade: the client's body framing (Go's Request.Write
@@ -65,56 +59,17 @@ export interface TunnelHandler {
   readonly size: number;
 }
 
-/** Writes a complete HTTP/1.1 response on a raw socket and closes it the way Go does (FIN, linger, close). */
-export function writeRawResponse(socket: Socket, status: number, headers: Readonly<Record<string, string>>, body: string): void {
-  if (socket.destroyed) return;
-  const lines = [`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Unknown'}`];
-  for (const [name, value] of Object.entries({ ...headers, 'content-length': String(Buffer.byteLength(body)), connection: 'close' })) {
-    lines.push(`${name}: ${value}`);
-  }
-  socket.write(`${lines.join('\r\n')}\r\n\r\n${body}`);
-  closeAfterAnswer(socket);
-}
-
-/**
- * Ends our side and closes a little later without reading anything more: whatever the client sent
- * after its head is never relayed anywhere. Closing at once with unread bytes would send an RST that
- * can destroy the answer before the client reads it.
- */
-export function closeAfterAnswer(socket: Socket): void {
-  socket.end();
-  const timer = setTimeout(() => socket.destroy(), LINGER_MS);
-  timer.unref();
-  socket.once('close', () => clearTimeout(timer));
-}
-
-function writeStatusResponse(socket: Socket, status: number, message: string): void {
-  writeRawResponse(socket, status, { 'content-type': 'application/json' }, JSON.stringify(statusBody(status, reasonForCode(status), message)));
-}
-
 /**
  * The upstream request head: the client's headers in order (Connection, Upgrade, Sec-WebSocket-*,
  * X-Stream-Protocol-Version) minus its body framing, Host replaced, X-Forwarded-For appended, then
- * kubegate's identity. Nothing else: this head is all the API server sees until it answers 101.
+ * the identity headers as decided (Authorization, Impersonate-*, User-Agent). Nothing else: this
+ * head is all the API server sees until it answers 101.
  */
-export function buildTunnelRequestHead(
-  request: IncomingMessage,
-  path: string,
-  target: UpstreamTarget,
-  authorization: string | undefined,
-  impersonate: RestConfig['impersonate'],
-  userAgent: string,
-): string {
+export function buildTunnelRequestHead(request: IncomingMessage, path: string, target: UpstreamTarget, identity: IdentityDecision, authorization: string | undefined): string {
   const headers = collectTunnelHeaders(request);
-  if (headers['user-agent'] === undefined || headers['user-agent'] === '') headers['user-agent'] = userAgent;
-  const address = clientAddress(request);
-  if (address !== undefined) {
-    const prior = headers['x-forwarded-for'];
-    const priorText = Array.isArray(prior) ? prior.join(', ') : prior;
-    headers['x-forwarded-for'] = priorText ? `${priorText}, ${address}` : address;
-  }
-  applyCredentials(headers, target.tls ? authorization : undefined, impersonate);
-
+  const xff = forwardedFor(request, headers['x-forwarded-for']);
+  if (xff !== undefined) headers['x-forwarded-for'] = xff;
+  Object.assign(headers, identity.headers(target.tls ? authorization : undefined));
   const lines = [`${request.method ?? 'GET'} ${path} HTTP/1.1`, `Host: ${target.host}`];
   for (const [name, value] of Object.entries(headers)) {
     for (const one of Array.isArray(value) ? value : [value]) {
@@ -131,7 +86,7 @@ function collectTunnelHeaders(request: IncomingMessage): HeaderMap {
   const raw = request.rawHeaders;
   for (let i = 0; i < raw.length; i += 2) {
     const name = (raw[i] as string).toLowerCase();
-    if (TUNNEL_HEADERS_NOT_FORWARDED.has(name)) continue;
+    if (TUNNEL_HEADERS_NOT_FORWARDED.has(name) || isIdentityHeader(name)) continue;
     const value = raw[i + 1] as string;
     const existing = headers[name];
     headers[name] = existing === undefined ? value : [...(Array.isArray(existing) ? existing : [existing]), value];
@@ -141,26 +96,25 @@ function collectTunnelHeaders(request: IncomingMessage): HeaderMap {
 
 export function createTunnelHandler(options: TunnelOptions): TunnelHandler {
   const live = new Set<Socket>();
-  const [host, port] = splitOrigin(options.target.origin);
-
-  const dial = (): Socket => dialUpstream(options, host, port);
-
+  const origin = new URL(options.target.origin);
   const open = (tunnel: TunnelRequest): void => {
-    const { client } = tunnel;
-    // Error handlers first: a reset client must never crash the process. Nothing is read from the
-    // client until the API server has switched protocols.
-    client.on('error', (error) => options.logger.debug({ err: error }, 'tunnel client socket error'));
+    const { client, request } = tunnel;
+    // Nothing is read from the client until the API server has switched protocols.
     client.pause();
     client.setTimeout(0);
-    authorize(options, (error, authorization) => {
-      if (error) {
-        reportFailure(options, tunnel, error, 'credential');
+    // Upgrade tunnels forward the client's head verbatim (spec 3.6): Connection-listed names stay.
+    const identity = decideIdentity(request.rawHeaders, { impersonate: options.restConfig.impersonate, userAgent: options.userAgent, dropConnectionListed: false });
+    authorize(options.credentials, options.target.tls && !identity.clientAuthorization, (error, authorization) => {
+      if (error !== undefined) {
+        reportFailure(failureSink(options), error, { kind: 'socket', socket: client }, { what: 'Proxy upgrade error' });
         return;
       }
-      if (!client.destroyed) connectTunnel(options, tunnel, authorization, dial(), live);
+      if (client.destroyed) return;
+      const tls = options.target.tls ? currentTlsOptions(options.restConfig, options.credentials) : undefined;
+      const head = buildTunnelRequestHead(request, tunnel.path, options.target, identity, authorization);
+      connectTunnel(options, tunnel, head, dialTunnel(origin, tls, options.keepaliveMs), live);
     });
   };
-
   return {
     open,
     closeAll() {
@@ -173,47 +127,13 @@ export function createTunnelHandler(options: TunnelOptions): TunnelHandler {
   };
 }
 
-/** The credential step: synchronous when cached, asynchronous for an exec plugin; none for http:// servers. */
-function authorize(options: TunnelOptions, done: (error: unknown, authorization?: string) => void): void {
-  // client-go loads no credentials for http:// servers; impersonation still applies (spec 3.3).
-  if (!options.target.tls) {
-    done(undefined, undefined);
-    return;
-  }
-  try {
-    const authorization = options.credentials.authorization();
-    if (typeof authorization === 'object' && authorization !== null) authorization.then((value) => done(undefined, value), done);
-    else done(undefined, authorization);
-  } catch (error) {
-    done(error);
-  }
-}
-
-function dialUpstream(options: TunnelOptions, host: string, port: number): Socket {
-  const keepalive = options.keepaliveMs === 0 ? DEFAULT_TUNNEL_KEEPALIVE_MS : options.keepaliveMs;
-  let upstream: Socket;
-  if (options.target.tls) {
-    const tls = currentTlsOptions(options.restConfig, options.credentials);
-    // allowHalfOpen lives on the TCP socket; the TLS socket inherits it. Dial errors of the TCP
-    // socket are passed on so they surface as one error on the socket the tunnel watches.
-    const tcp = netConnect({ host, port, allowHalfOpen: true });
-    // Upgrades only exist in HTTP/1.1: never let ALPN pick h2 (client-go forces http/1.1 too).
-    upstream = tlsConnect({ socket: tcp, host, ...tlsConnectOptions(tls), ALPNProtocols: ['http/1.1'] });
-    const tlsSocket = upstream;
-    tcp.on('error', (error) => tlsSocket.destroy(error));
-  } else {
-    upstream = netConnect({ host, port, allowHalfOpen: true });
-  }
-  if (keepalive > 0) upstream.setKeepAlive(true, keepalive);
-  upstream.setNoDelay(true);
-  upstream.setTimeout(DIAL_TIMEOUT_MS, () => upstream.destroy(Object.assign(new Error('dial timeout'), { code: 'ETIMEDOUT' })));
-  return upstream;
+function failureSink(options: TunnelOptions): FailureSink {
+  return { logger: options.logger, observer: options.metrics, origin: options.target.origin };
 }
 
 /** Sends the head kubegate built (and only that), then lets the API server's answer decide what happens. */
-function connectTunnel(options: TunnelOptions, tunnel: TunnelRequest, authorization: string | undefined, upstream: Socket, live: Set<Socket>): void {
+function connectTunnel(options: TunnelOptions, tunnel: TunnelRequest, head: string, upstream: Socket, live: Set<Socket>): void {
   const { request, client, path } = tunnel;
-  const method = request.method ?? 'GET';
   let answered = false;
   upstream.on('error', (error) => {
     if (answered) {
@@ -222,7 +142,7 @@ function connectTunnel(options: TunnelOptions, tunnel: TunnelRequest, authorizat
       return;
     }
     answered = true;
-    reportFailure(options, tunnel, error, undefined);
+    reportFailure(failureSink(options), error, { kind: 'socket', socket: client }, { what: 'Proxy upgrade error' });
     upstream.destroy();
   });
   // A client that goes away before the answer cancels the dial.
@@ -230,22 +150,21 @@ function connectTunnel(options: TunnelOptions, tunnel: TunnelRequest, authorizat
     if (!answered) upstream.destroy();
   };
   client.once('close', onEarlyClose);
-
   upstream.once(options.target.tls ? 'secureConnect' : 'connect', () => {
     upstream.setTimeout(0);
     if (options.logger.isLevelEnabled('trace')) {
+      const method = request.method ?? 'GET';
       options.logger.trace({ method, url: redactUrl(path), headers: redactHeaders(request.headers) }, `Upgrade request headers: ${method} ${redactUrl(path)}`);
     }
-    upstream.write(buildTunnelRequestHead(request, path, options.target, authorization, options.restConfig.impersonate, options.userAgent));
+    upstream.write(head);
   });
-
   readResponseHead(upstream, (error, answer) => {
     if (answered) return;
     answered = true;
     client.off('close', onEarlyClose);
     if (error || answer === undefined) {
       options.metrics.upstreamError('protocol');
-      writeStatusResponse(client, 502, `invalid upgrade response from the API server at ${options.target.origin}: ${error?.message ?? 'no response'}`);
+      writeRawStatus(client, 502, `invalid upgrade response from the API server at ${options.target.origin}: ${error?.message ?? 'no response'}`);
       upstream.destroy();
       return;
     }
@@ -302,21 +221,6 @@ function relayRefusal(client: Socket, upstream: Socket, answer: ResponseHead): v
 function refuseInvalidUpgrade(options: TunnelOptions, client: Socket, upstream: Socket, status: number): void {
   options.metrics.upstreamError('protocol');
   options.logger.error({ status }, 'Proxy upgrade error: invalid upgrade response');
-  writeStatusResponse(client, 500, `invalid upgrade response: status code ${status}`);
+  writeRawStatus(client, 500, `invalid upgrade response: status code ${status}`);
   upstream.destroy();
-}
-
-function reportFailure(options: TunnelOptions, tunnel: TunnelRequest, error: unknown, kind: 'credential' | undefined): void {
-  const described = describeUpstreamError(error, options.target.origin);
-  options.metrics.upstreamError(kind ?? (described.code === 'KG_ERR_UPSTREAM_TLS' ? 'tls' : described.code === 'KG_ERR_UPSTREAM_UNREACHABLE' ? 'unreachable' : 'protocol'));
-  options.logger.error({ err: described, code: described.code }, 'Proxy upgrade error');
-  const message = kind === 'credential' ? described.message : `error dialing backend: ${described.message}`;
-  writeStatusResponse(tunnel.client, described.status, message);
-}
-
-function splitOrigin(origin: string): [string, number] {
-  const url = new URL(origin);
-  const host = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
-  const port = url.port ? Number(url.port) : url.protocol === 'https:' ? 443 : 80;
-  return [host, port];
 }

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { FLAG_SPECS } from '../../src/cli/main.js';
+import { FLAG_TABLE as FLAG_SPECS } from '../../src/options/flag-table.js';
 import { parseFlags, parseGoDuration } from '../../src/cli/parse-flags.js';
 
 const parse = (...argv: string[]) => parseFlags(argv, FLAG_SPECS).values;

@@ -3,7 +3,7 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import { flagsToOptions, FLAG_SPECS } from '../../src/cli/main.js';
+import { FLAG_TABLE as FLAG_SPECS, flagsToOptions } from '../../src/options/flag-table.js';
 import { acceptRequest, compileFilter } from '../../src/server/filter.js';
 import { parseFlags } from '../../src/cli/parse-flags.js';
 import { completeOptions } from '../../src/options/complete.js';
@@ -50,7 +50,7 @@ t.test('the Dockerfile: multi-stage, the bundled build only, non-root, sidecar d
   const entrypoint = JSON.parse((runtime.lines.find((line) => line.startsWith('ENTRYPOINT')) ?? '').slice('ENTRYPOINT'.length)) as string[];
   t.same(entrypoint, ['/nodejs/bin/node', '/app/dist/bundle/kubegate.js']);
   const cmd = JSON.parse((runtime.lines.find((line) => line.startsWith('CMD')) ?? '').slice('CMD'.length)) as string[];
-  const options = completeOptions(flagsToOptions(parseFlags(cmd, FLAG_SPECS)).proxy, {}, '/app');
+  const options = completeOptions(flagsToOptions(parseFlags(cmd, FLAG_SPECS).values).proxy, {}, '/app');
   t.same(options.listen, { kind: 'tcp', host: '127.0.0.1', port: 8001 }, 'the API port is loopback-only by default');
   t.equal(options.logFormat, 'json');
   t.same(options.adminAddress, { kind: 'tcp', host: '0.0.0.0', port: 9101 }, 'probes reach the admin listener');
@@ -150,7 +150,7 @@ t.test('manifests: kubegate containers are locked down and their args are valid 
   t.ok(kubegates.length >= 2, 'a sidecar and a Deployment');
   for (const { file, container } of kubegates) {
     t.match(container.securityContext, { runAsNonRoot: true, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } }, `${file}: locked down`);
-    const options = completeOptions(flagsToOptions(parseFlags(container.args ?? [], FLAG_SPECS)).proxy, {}, '/app');
+    const options = completeOptions(flagsToOptions(parseFlags(container.args ?? [], FLAG_SPECS).values).proxy, {}, '/app');
     t.ok(options.filter, `${file}: the filter is on`);
     if (options.listen.kind === 'tcp' && options.listen.host !== '127.0.0.1' && options.filter) {
       // Served to other pods: the accept-hosts list must take the Service names and nothing else.

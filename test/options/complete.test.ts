@@ -1,11 +1,6 @@
 import t from 'tap';
-import {
-  DEFAULT_ACCEPT_HOSTS,
-  DEFAULT_REJECT_PATHS,
-  completeOptions,
-  normalizeAddress,
-  validateRequestTimeout,
-} from '../../src/options/complete.js';
+import { completeOptions, normalizeAddress, validateRequestTimeout } from '../../src/options/complete.js';
+import { DEFAULT_ACCEPT_HOSTS, DEFAULT_REJECT_PATHS, DEFAULT_SERVICE_ACCOUNT_DIR } from '../../src/options/defaults.js';
 
 t.test('defaults are kubectl proxy defaults', async (t) => {
   const options = completeOptions({}, {}, '/work');
@@ -62,4 +57,19 @@ t.test('--request-timeout is validated like kubectl', async (t) => {
   for (const bad of ['abc', '1x', '1.5s', '-1']) {
     t.throws(() => validateRequestTimeout(bad), /Invalid timeout value/, bad);
   }
+});
+
+t.test('the service-account directory: the flag, else KUBEGATE_SERVICE_ACCOUNT_DIR, else the pod default', async (t) => {
+  t.equal(completeOptions({}, {}, { cwd: '/work', env: {} }).serviceAccountDir, DEFAULT_SERVICE_ACCOUNT_DIR);
+  t.equal(completeOptions({}, {}, { cwd: '/work', env: { KUBEGATE_SERVICE_ACCOUNT_DIR: '/sa' } }).serviceAccountDir, '/sa');
+  t.equal(completeOptions({ serviceAccountDir: 'rel' }, {}, { cwd: '/work', env: { KUBEGATE_SERVICE_ACCOUNT_DIR: '/sa' } }).serviceAccountDir, '/work/rel');
+});
+
+t.test('completing compiles the filter once and hands the server only what it uses', async (t) => {
+  const options = completeOptions({ rejectPaths: '^/secret', www: 'site', keepaliveMs: 5000 }, {}, '/work');
+  t.same(Object.keys(options.server).sort(), ['appendServerPath', 'decision', 'keepaliveMs', 'verbosity', 'wwwRoot']);
+  t.equal(options.server.wwwRoot, '/work/site');
+  t.ok(options.server.decision.filter?.rejectPaths[0]?.test('/secret/x'), 'the compiled --reject-paths rule');
+  t.equal(completeOptions({ disableFilter: true }, {}, '/work').server.decision.filter, undefined, 'none with --disable-filter');
+  t.throws(() => completeOptions({ rejectPaths: '(' }, {}, '/work'), { code: 'KG_ERR_REGEX' }, 'a bad regex fails completion, before anything starts');
 });

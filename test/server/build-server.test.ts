@@ -67,7 +67,7 @@ async function startProxy(
   extra: { credentials?: Credentials; restConfig?: Partial<RestConfig>; logTo?: Writable } = {},
 ): Promise<string> {
   const options = completeOptions({ port: 0, ...flags }, {}, process.cwd());
-  const kubegate = buildServer(options, {
+  const kubegate = buildServer(options.server, {
     restConfig: restConfigFor(upstream, extra.restConfig),
     credentials: extra.credentials ?? noCredentials,
     logger: createLogger({ verbosity: options.verbosity, destination: extra.logTo ?? logSink }),
@@ -277,7 +277,7 @@ t.test('shutdown ends open watches cleanly', async (t) => {
     res.write('{"type":"ADDED"}\n');
   });
   const options = completeOptions({ port: 0 }, {}, process.cwd());
-  const kubegate = buildServer(options, {
+  const kubegate = buildServer(options.server, {
     restConfig: restConfigFor(upstream.url),
     credentials: noCredentials,
     logger: createLogger({ verbosity: 0, destination: logSink }),

@@ -1,6 +1,7 @@
 import t from 'tap';
 import { DEFAULT_FILTER_FLAGS, compileFilter } from '../../src/server/filter.js';
 import { absoluteTargetHost, decideRequest, type DecisionContext } from '../../src/server/decide.js';
+import { isStreamingRequest } from '../../src/server/decide.js';
 
 const context: DecisionContext = { route: { apiPrefix: '/', wwwPrefix: '/static/' }, filter: compileFilter(DEFAULT_FILTER_FLAGS) };
 
@@ -19,8 +20,8 @@ t.test('filter rejections are 403 Status bodies naming the flag', async (t) => {
 });
 
 t.test('accepted requests carry the upstream path and raw query', async (t) => {
-  t.same(decideRequest('GET', '/api/v1/pods?watch=1', { host: 'localhost' }, context), { kind: 'api', upstreamPath: '/api/v1/pods', query: 'watch=1', filterPath: '/api/v1/pods' });
-  t.same(decideRequest('GET', '/api/v1/pods', { host: 'localhost' }, context), { kind: 'api', upstreamPath: '/api/v1/pods', query: undefined, filterPath: '/api/v1/pods' });
+  t.same(decideRequest('GET', '/api/v1/pods?watch=1', { host: 'localhost' }, context), { kind: 'api', upstreamPath: '/api/v1/pods', query: 'watch=1', filterPath: '/api/v1/pods', streaming: true });
+  t.same(decideRequest('GET', '/api/v1/pods', { host: 'localhost' }, context), { kind: 'api', upstreamPath: '/api/v1/pods', query: undefined, filterPath: '/api/v1/pods', streaming: false });
 });
 
 t.test('--disable-filter lets everything through', async (t) => {
@@ -32,4 +33,13 @@ t.test('absolute-form targets name the host the filter checks', async (t) => {
   t.equal(absoluteTargetHost('http://user@localhost:1/api'), 'localhost:1');
   t.equal(absoluteTargetHost('/api'), undefined);
   t.match(decideRequest('GET', 'http://evil/api', { host: 'localhost' }, context), { kind: 'reply', status: 403 });
+});
+
+t.test('watches and follows are recognised as streams', async (t) => {
+  t.ok(isStreamingRequest('/api/v1/pods', 'watch=true'));
+  t.ok(isStreamingRequest('/api/v1/pods', 'a=b&watch=1'));
+  t.ok(isStreamingRequest('/api/v1/watch/pods', ''));
+  t.ok(isStreamingRequest('/api/v1/namespaces/d/pods/p/log', 'follow=true'));
+  t.notOk(isStreamingRequest('/api/v1/pods', 'watch=false'));
+  t.notOk(isStreamingRequest('/api/v1/pods', 'nowatch=true'));
 });

@@ -4,20 +4,20 @@ import { Agent, get, type IncomingMessage } from 'node:http';
 import { createSecureServer } from 'node:http2';
 import type { AddressInfo } from 'node:net';
 import type { Dispatcher } from 'undici';
-import { isH2Candidate } from '../../src/upstream/h2-watches.js';
+import { isH2Eligible } from '../../src/upstream/h2-watches.js';
 import { startTestCluster } from '../fixtures/cluster.js';
 import { openDescriptors } from '../fixtures/proc.js';
 import { startKubegate, waitUntil } from '../fixtures/processes.js';
 
 const WATCH = '/api/v1/namespaces/default/configmaps?watch=true';
 
-t.test('only GET watches and follows without a body go to HTTP/2', async (t) => {
+t.test('a stream the caller sends may ride HTTP/2 only as a plain GET without a body', async (t) => {
   const options = (extra: Partial<Dispatcher.DispatchOptions>): Dispatcher.DispatchOptions => ({ origin: 'https://x', path: WATCH, method: 'GET', ...extra });
-  t.ok(isH2Candidate(options({})));
-  t.ok(isH2Candidate(options({ path: '/api/v1/namespaces/d/pods/p/log?follow=true' })));
-  t.notOk(isH2Candidate(options({ path: '/api/v1/namespaces/default/configmaps' })), 'a LIST');
-  t.notOk(isH2Candidate(options({ method: 'POST' })));
-  t.notOk(isH2Candidate(options({ body: 'x' })));
+  t.ok(isH2Eligible(options({})));
+  t.ok(isH2Eligible(options({ path: '/api/v1/namespaces/d/pods/p/log?follow=true' })));
+  t.notOk(isH2Eligible(options({ method: 'POST' })));
+  t.notOk(isH2Eligible(options({ body: 'x' })));
+  t.notOk(isH2Eligible(options({ upgrade: 'websocket' })));
 });
 
 t.test('300 watches share a few HTTP/2 connections; GETs stay on HTTP/1.1; a client leaving cancels its stream', async (t) => {

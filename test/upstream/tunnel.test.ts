@@ -58,7 +58,7 @@ const quiet = new Writable({ write: (_c, _e, cb) => cb() });
 
 async function startProxy(t: Teardown, upstream: string, flags: ProxyFlags = {}, restConfig: Partial<RestConfig> = {}) {
   const options = completeOptions({ port: 0, ...flags }, {}, process.cwd());
-  const kubegate = buildServer(options, {
+  const kubegate = buildServer(options.server, {
     restConfig: { ...restConfigFixture(upstream, { kind: 'none' }), ...restConfig },
     credentials: noCredentials,
     logger: createLogger({ verbosity: 0, destination: quiet }),

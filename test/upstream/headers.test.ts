@@ -2,8 +2,8 @@ import t from 'tap';
 import { Socket } from 'node:net';
 import { IncomingMessage } from 'node:http';
 import { decideIdentity } from '../../src/upstream/identity.js';
-import { buildResponseHeaders, buildUpstreamHeaders, connectionListed, isStreamingRequest } from '../../src/upstream/forward.js';
-import type { UpstreamTarget } from '../../src/upstream/pool.js';
+import { buildResponseHeaders, buildUpstreamHeaders, connectionListed } from '../../src/upstream/headers.js';
+import type { UpstreamTarget } from '../../src/upstream/target.js';
 
 const target: UpstreamTarget = { origin: 'https://127.0.0.1:6443', host: '127.0.0.1:6443', basePath: '', tls: true };
 
@@ -96,13 +96,4 @@ t.test('response hop-by-hop headers are dropped, Set-Cookie and CORS kept', asyn
 t.test('connectionListed lower-cases and splits the list', async (t) => {
   t.same([...(connectionListed('Keep-Alive, X-A,,x-b') ?? [])], ['keep-alive', 'x-a', 'x-b']);
   t.equal(connectionListed(undefined), undefined);
-});
-
-t.test('watches and follows are recognised as streams', async (t) => {
-  t.ok(isStreamingRequest('/api/v1/pods', 'watch=true'));
-  t.ok(isStreamingRequest('/api/v1/pods', 'a=b&watch=1'));
-  t.ok(isStreamingRequest('/api/v1/watch/pods', ''));
-  t.ok(isStreamingRequest('/api/v1/namespaces/d/pods/p/log', 'follow=true'));
-  t.notOk(isStreamingRequest('/api/v1/pods', 'watch=false'));
-  t.notOk(isStreamingRequest('/api/v1/pods', 'nowatch=true'));
 });

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { currentTlsOptions, resolveUpstreamTarget } from '../../src/upstream/pool.js';
+import { currentTlsOptions } from '../../src/upstream/dial.js';
 import type { Credentials } from '../../src/auth/credentials.js';
 import { noCredentials } from '../fixtures/credentials.js';
 import { restConfig } from '../fixtures/kubeconfig/env.js';
@@ -8,13 +8,6 @@ const credentials = (ca?: Buffer): Credentials => ({
   ...noCredentials,
   clientCertificate: () => ({ cert: Buffer.from('C'), key: Buffer.from('K') }),
   certificateAuthority: () => ca,
-});
-
-t.test('the upstream target: origin, Host as written, server path only with --append-server-path', async (t) => {
-  const config = restConfig('https://api.example:6443/k8s/clusters/c-1/', { kind: 'none' });
-  t.same(resolveUpstreamTarget(config, false), { origin: 'https://api.example:6443', host: 'api.example:6443', basePath: '', tls: true });
-  t.equal(resolveUpstreamTarget(config, true).basePath, '/k8s/clusters/c-1');
-  t.same(resolveUpstreamTarget(restConfig('http://[::1]:8080', { kind: 'none' }), false), { origin: 'http://[::1]:8080', host: '[::1]:8080', basePath: '', tls: false });
 });
 
 t.test('TLS options: the current CA and certificate, SNI, verification on unless insecure', async (t) => {

@@ -1,0 +1,144 @@
+// A dispatch wrapper: when the API server rejects kubegate's credential (401), drop it and retry once with a fresh one.
+//
+// client-go's exec and token-file round-trippers refresh on a 401; the request is replayed only when
+// that is safe (GET or HEAD with no body) and the fresh credential differs, or an exec plugin is
+// re-running. The wrapped handler sees one request: the first attempt's 401 never reaches it.
+
+import type { Dispatcher } from 'undici';
+import type { Credentials } from '../auth/credentials.js';
+
+/** Response headers as undici hands them to a handler. */
+type UpstreamHeaders = Record<string, string | string[] | undefined>;
+
+export type Dispatch = (options: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler) => void;
+
+export interface RefreshOn401 {
+  readonly credentials: Credentials;
+  /** The Authorization kubegate put on the request; undefined when none (or the client's own). */
+  readonly used: string | undefined;
+  /** Whether the request may be sent twice. */
+  readonly retryable: boolean;
+  /** Told when the API server rejected kubegate's credential (metrics). */
+  readonly onRejected: () => void;
+}
+
+/** The controller the wrapped handler holds: it steers whichever attempt is current. */
+class AttemptController implements Dispatcher.DispatchController {
+  current: Dispatcher.DispatchController | undefined;
+  #reason: Error | null = null;
+  #aborted = false;
+
+  get aborted(): boolean {
+    return this.#aborted;
+  }
+  get paused(): boolean {
+    return this.current?.paused ?? false;
+  }
+  get reason(): Error | null {
+    return this.#reason;
+  }
+  abort(reason: Error): void {
+    this.#aborted = true;
+    this.#reason = reason;
+    this.current?.abort(reason);
+  }
+  pause(): void {
+    this.current?.pause();
+  }
+  resume(): void {
+    this.current?.resume();
+  }
+}
+
+/**
+ * One request as the wrapped handler sees it, over one or two attempts. Each attempt gets a handler
+ * of its own, so callbacks still arriving from an abandoned attempt (its abort) are recognised and dropped.
+ */
+class RefreshOn401Request {
+  readonly #controller = new AttemptController();
+  #attempt = 0;
+  #started = false;
+
+  constructor(
+    private readonly dispatch: Dispatch,
+    private readonly options: Dispatcher.DispatchOptions,
+    private readonly handler: Dispatcher.DispatchHandler,
+    private readonly refresh: RefreshOn401,
+  ) {}
+
+  start(options: Dispatcher.DispatchOptions = this.options): void {
+    const attempt = ++this.#attempt;
+    const current = (): boolean => attempt === this.#attempt;
+    this.dispatch(options, {
+      onRequestStart: (controller, context) => {
+        if (!current()) return controller.abort(new Error('superseded by a retry'));
+        this.#controller.current = controller;
+        if (this.#controller.aborted) return controller.abort(this.#controller.reason ?? new Error('aborted'));
+        if (this.#started) return;
+        this.#started = true;
+        this.handler.onRequestStart?.(this.#controller, context);
+      },
+      onResponseStart: (controller, statusCode, headers, statusMessage) => {
+        if (!current()) return;
+        if (statusCode === 401 && this.refresh.used !== undefined) {
+          this.refresh.credentials.invalidate();
+          this.refresh.onRejected();
+          // The second attempt is the last: a 401 to it goes to the client.
+          if (this.refresh.retryable && attempt === 1 && this.#retry(controller)) return;
+        }
+        this.handler.onResponseStart?.(this.#controller, statusCode, headers, statusMessage);
+      },
+      onResponseData: (_controller, chunk) => {
+        if (current()) this.handler.onResponseData?.(this.#controller, chunk);
+      },
+      onResponseEnd: (_controller, trailers) => {
+        if (current()) this.handler.onResponseEnd?.(this.#controller, trailers);
+      },
+      onResponseError: (_controller, error) => {
+        if (current()) this.handler.onResponseError?.(this.#controller, error);
+      },
+    });
+  }
+
+  /** Starts the second attempt if a fresh credential is (or will be) at hand; false to let the 401 through. */
+  #retry(controller: Dispatcher.DispatchController): boolean {
+    let fresh: string | undefined | Promise<string | undefined>;
+    try {
+      fresh = this.refresh.credentials.authorization();
+    } catch {
+      return false;
+    }
+    if (fresh === this.refresh.used || fresh === undefined) return false;
+    // From here the first attempt's callbacks are stale; its abort reaches no one.
+    const waiting = ++this.#attempt;
+    controller.abort(new Error('retrying with a refreshed credential'));
+    if (typeof fresh === 'string') {
+      this.#again(fresh);
+      return true;
+    }
+    // An exec plugin is re-running: retry with whatever it returns (the same token too; a second
+    // 401 then reaches the client). A plugin that fails answers the client with its error.
+    fresh.then(
+      (authorization) => {
+        if (waiting === this.#attempt) this.#again(authorization);
+      },
+      (error: unknown) => {
+        if (waiting === this.#attempt) this.handler.onResponseError?.(this.#controller, error instanceof Error ? error : new Error(String(error)));
+      },
+    );
+    return true;
+  }
+
+  #again(authorization: string | undefined): void {
+    if (this.#controller.aborted) return;
+    const headers = { ...(this.options.headers as Record<string, string | string[]>) };
+    if (authorization === undefined) delete headers.authorization;
+    else headers.authorization = authorization;
+    this.start({ ...this.options, headers });
+  }
+}
+
+/** Dispatches through `dispatch`, retrying once after a 401 as described above. */
+export function dispatchRefreshingOn401(dispatch: Dispatch, options: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler, refresh: RefreshOn401): void {
+  new RefreshOn401Request(dispatch, options, handler, refresh).start();
+}

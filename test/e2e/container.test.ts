@@ -7,7 +7,7 @@ import { flagsToOptions, FLAG_SPECS } from '../../src/cli.js';
 import { acceptRequest, compileFilter } from '../../src/filter.js';
 import { parseFlags } from '../../src/flags.js';
 import { completeOptions } from '../../src/options.js';
-import { seedDemoCluster } from '../../src/demo/seed.js';
+import { seedDemoCluster } from '../../src/demo-cluster/seed.js';
 import { startTestCluster, SECRETS } from '../fixtures/cluster.js';
 import { repoRoot } from '../fixtures/paths.js';
 import { freePort, requireKubectl, runCommand, startKubegate } from '../fixtures/processes.js';

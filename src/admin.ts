@@ -136,7 +136,7 @@ function isIpLiteral(host: string): boolean {
  * which no fixed pattern could list.
  */
 export function adminHostAccepted(rules: readonly CompiledRule[], host: string): boolean {
-  return isIpLiteral(host) || rules.some((rule) => rule.regex.test(host));
+  return isIpLiteral(host) || rules.some((rule) => rule.test(host));
 }
 
 function rejectHost(options: AdminOptions, request: FastifyRequest, reply: FastifyReply): FastifyReply | undefined {

@@ -68,18 +68,55 @@ export function rejectUpgrade(socket: Duplex, status: number, reason: string, bo
   );
 }
 
-export function createStreamServer(): {
+export interface StreamServer {
   handle(request: IncomingMessage, socket: Duplex, head: Buffer, target: UpgradeTarget): void;
   registry: TunnelRegistry;
   /** What `kubectl cp` put into the containers (and can take out again). */
   files: ContainerFiles;
-} {
-  const files: ContainerFiles = new Map();
-  const open = new Set<Duplex>();
-  const track = (socket: Duplex): void => {
-    open.add(socket);
-    socket.once('close', () => open.delete(socket));
+}
+
+/** Remembers an upgraded socket until it closes (the registry counts and cuts them). */
+type Track = (socket: Duplex) => void;
+
+function runExec(ws: WebSocket, target: UpgradeTarget, files: ContainerFiles): void {
+  const v5 = ws.protocol === 'v5.channel.k8s.io';
+  const withStdin = target.query.get('stdin') === 'true' || target.query.get('stdin') === '1';
+  const argv = target.subresource === 'attach' ? (withStdin ? ['cat'] : ['attach-idle']) : target.query.getAll('command');
+  let command: RunningCommand | undefined;
+  const send = (channel: number, data: Buffer | string): void => {
+    if (ws.readyState === ws.OPEN) ws.send(frame(channel, data));
   };
+  const io = {
+    stdout: (data: Buffer) => send(CHANNEL.stdout, data),
+    stderr: (data: Buffer) => send(CHANNEL.stderr, data),
+    exit: (code: number) => {
+      send(CHANNEL.error, code === 0 ? successStatus() : exitStatus(argv, code));
+      ws.close(1000);
+    },
+  };
+  if (argv[0] === 'attach-idle') {
+    // attach without stdin: the container's output, then nothing until the client leaves.
+    send(CHANNEL.stdout, Buffer.from('attached: the demo container prints nothing more\n'));
+  } else {
+    command = startCommand(argv, io, files);
+  }
+  ws.on('message', (data: Buffer, isBinary: boolean) => {
+    const message = isBinary ? data : Buffer.from(data);
+    const channel = message[0];
+    if (channel === CHANNEL.stdin) command?.stdin(message.subarray(1));
+    else if (v5 && channel === CHANNEL.close && message[1] === CHANNEL.stdin) command?.stdinEnd();
+  });
+  ws.on('close', () => command?.kill());
+  ws.on('error', () => command?.kill());
+}
+
+function runPortForwardEcho(ws: WebSocket): void {
+  // Every message comes back unchanged on its own channel: enough to prove the tunnel carries bytes both ways.
+  ws.on('message', (data: Buffer, isBinary: boolean) => ws.send(data, { binary: isBinary }));
+  ws.on('error', () => {});
+}
+
+function createWebSocketServer(): WebSocketServer {
   const webSockets = new WebSocketServer({
     noServer: true,
     perMessageDeflate: false,
@@ -93,45 +130,71 @@ export function createStreamServer(): {
     const index = headers.indexOf(`Sec-WebSocket-Protocol: ${SPDY_OVER_WEBSOCKET_TOKEN}`);
     if (index !== -1) headers[index] = `Sec-WebSocket-Protocol: ${SPDY_OVER_WEBSOCKET}`;
   });
+  return webSockets;
+}
 
-  const runExec = (ws: WebSocket, target: UpgradeTarget): void => {
-    const v5 = ws.protocol === 'v5.channel.k8s.io';
-    const withStdin = target.query.get('stdin') === 'true' || target.query.get('stdin') === '1';
-    const argv = target.subresource === 'attach' ? (withStdin ? ['cat'] : ['attach-idle']) : target.query.getAll('command');
-    let command: RunningCommand | undefined;
-    const send = (channel: number, data: Buffer | string): void => {
-      if (ws.readyState === ws.OPEN) ws.send(frame(channel, data));
-    };
-    const io = {
-      stdout: (data: Buffer) => send(CHANNEL.stdout, data),
-      stderr: (data: Buffer) => send(CHANNEL.stderr, data),
-      exit: (code: number) => {
-        send(CHANNEL.error, code === 0 ? successStatus() : exitStatus(argv, code));
-        ws.close(1000);
-      },
-    };
-    if (argv[0] === 'attach-idle') {
-      // attach without stdin: the container's output, then nothing until the client leaves.
-      send(CHANNEL.stdout, Buffer.from('attached: the demo container prints nothing more\n'));
-    } else {
-      command = startCommand(argv, io, files);
+function handleWebSocketUpgrade(webSockets: WebSocketServer, files: ContainerFiles, track: Track, request: IncomingMessage, socket: Duplex, head: Buffer, target: UpgradeTarget): void {
+  const offered = request.headers['sec-websocket-protocol'];
+  if (typeof offered === 'string' && offered.includes(SPDY_OVER_WEBSOCKET)) {
+    request.headers['sec-websocket-protocol'] = offered.replaceAll(SPDY_OVER_WEBSOCKET, SPDY_OVER_WEBSOCKET_TOKEN);
+  }
+  webSockets.handleUpgrade(request, socket, head, (ws) => {
+    track(socket);
+    if (target.subresource === 'portforward' && ws.protocol === SPDY_OVER_WEBSOCKET_TOKEN && target.portForward) {
+      const tunnel = createWebSocketStream(ws);
+      tunnel.on('error', () => {});
+      servePortForward(tunnel, undefined, target.portForward.pod, target.portForward.backend);
+    } else if (target.subresource === 'portforward') runPortForwardEcho(ws);
+    else runExec(ws, target, files);
+  });
+}
+
+function handleSpdyUpgrade(track: Track, request: IncomingMessage, socket: Duplex, head: Buffer, target: UpgradeTarget): void {
+  // The 101 of a raw SPDY/3.1 upgrade; what follows depends on the client's first bytes (below).
+  const versions = String(request.headers['x-stream-protocol-version'] ?? '').split(',')[0]?.trim();
+  socket.write(
+    `HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: SPDY/3.1\r\n${versions ? `X-Stream-Protocol-Version: ${versions}\r\n` : ''}\r\n`,
+  );
+  track(socket);
+  socket.on('error', () => {});
+  // A client that opens with a SPDY frame gets a real port-forward session; any other bytes are
+  // echoed (the tests' opaque tunnels, which prove the proxy relays bytes without reading them).
+  // Go's SPDY framer writes a frame header field by field, so the first chunk can be 2 bytes: decide
+  // only once 4 have come (or the client stops sending).
+  let first = head;
+  const start = (): void => {
+    socket.off('data', collect);
+    socket.off('end', start);
+    if (target.subresource === 'portforward' && target.portForward && startsWithSpdyFrame(first)) {
+      servePortForward(socket, first, target.portForward.pod, target.portForward.backend);
+      return;
     }
-    ws.on('message', (data: Buffer, isBinary: boolean) => {
-      const message = isBinary ? data : Buffer.from(data);
-      const channel = message[0];
-      if (channel === CHANNEL.stdin) command?.stdin(message.subarray(1));
-      else if (v5 && channel === CHANNEL.close && message[1] === CHANNEL.stdin) command?.stdinEnd();
-    });
-    ws.on('close', () => command?.kill());
-    ws.on('error', () => command?.kill());
+    if (socket.readableEnded) {
+      socket.end(first);
+      return;
+    }
+    if (first.length > 0) socket.write(first);
+    socket.pipe(socket);
   };
-
-  const runPortForwardEcho = (ws: WebSocket): void => {
-    // Every message comes back unchanged on its own channel: enough to prove the tunnel carries bytes both ways.
-    ws.on('message', (data: Buffer, isBinary: boolean) => ws.send(data, { binary: isBinary }));
-    ws.on('error', () => {});
+  const collect = (chunk: Buffer): void => {
+    first = Buffer.concat([first, chunk]);
+    if (first.length >= 4) start();
   };
+  if (first.length >= 4) start();
+  else {
+    socket.on('data', collect);
+    socket.once('end', start);
+  }
+}
 
+export function createStreamServer(): StreamServer {
+  const files: ContainerFiles = new Map();
+  const open = new Set<Duplex>();
+  const track: Track = (socket) => {
+    open.add(socket);
+    socket.once('close', () => open.delete(socket));
+  };
+  const webSockets = createWebSocketServer();
   return {
     files,
     registry: {
@@ -143,57 +206,11 @@ export function createStreamServer(): {
     handle(request, socket, head, target) {
       const upgrade = String(request.headers.upgrade ?? '').toLowerCase();
       if (upgrade === 'websocket') {
-        const offered = request.headers['sec-websocket-protocol'];
-        if (typeof offered === 'string' && offered.includes(SPDY_OVER_WEBSOCKET)) {
-          request.headers['sec-websocket-protocol'] = offered.replaceAll(SPDY_OVER_WEBSOCKET, SPDY_OVER_WEBSOCKET_TOKEN);
-        }
-        webSockets.handleUpgrade(request, socket, head, (ws) => {
-          track(socket);
-          if (target.subresource === 'portforward' && ws.protocol === SPDY_OVER_WEBSOCKET_TOKEN && target.portForward) {
-            const tunnel = createWebSocketStream(ws);
-            tunnel.on('error', () => {});
-            servePortForward(tunnel, undefined, target.portForward.pod, target.portForward.backend);
-          } else if (target.subresource === 'portforward') runPortForwardEcho(ws);
-          else runExec(ws, target);
-        });
+        handleWebSocketUpgrade(webSockets, files, track, request, socket, head, target);
         return;
       }
       if (upgrade.startsWith('spdy/')) {
-        // The 101 of a raw SPDY/3.1 upgrade; what follows depends on the client's first bytes (below).
-        const versions = String(request.headers['x-stream-protocol-version'] ?? '').split(',')[0]?.trim();
-        socket.write(
-          `HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: SPDY/3.1\r\n${versions ? `X-Stream-Protocol-Version: ${versions}\r\n` : ''}\r\n`,
-        );
-        track(socket);
-        socket.on('error', () => {});
-        // A client that opens with a SPDY frame gets a real port-forward session; any other bytes are
-        // echoed (the tests' opaque tunnels, which prove the proxy relays bytes without reading them).
-        // Go's SPDY framer writes a frame header field by field, so the first chunk can be 2 bytes: decide
-        // only once 4 have come (or the client stops sending).
-        let first = head;
-        const start = (): void => {
-          socket.off('data', collect);
-          socket.off('end', start);
-          if (target.subresource === 'portforward' && target.portForward && startsWithSpdyFrame(first)) {
-            servePortForward(socket, first, target.portForward.pod, target.portForward.backend);
-            return;
-          }
-          if (socket.readableEnded) {
-            socket.end(first);
-            return;
-          }
-          if (first.length > 0) socket.write(first);
-          socket.pipe(socket);
-        };
-        const collect = (chunk: Buffer): void => {
-          first = Buffer.concat([first, chunk]);
-          if (first.length >= 4) start();
-        };
-        if (first.length >= 4) start();
-        else {
-          socket.on('data', collect);
-          socket.once('end', start);
-        }
+        handleSpdyUpgrade(track, request, socket, head, target);
         return;
       }
       const body = JSON.stringify({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: `unsupported upgrade "${upgrade}"`, reason: 'BadRequest', code: 400 });

@@ -24,7 +24,7 @@ function functionName(node: ts.FunctionLikeDeclaration, source: ts.SourceFile): 
   if (ts.isConstructorDeclaration(node)) return 'constructor';
   const parent = node.parent;
   if ((ts.isVariableDeclaration(parent) || ts.isPropertyAssignment(parent) || ts.isPropertyDeclaration(parent)) && parent.name) return parent.name.getText(source);
-  if (ts.isCallExpression(parent)) return `<callback of ${parent.expression.getText(source).slice(0, 40)}>`;
+  if (ts.isCallExpression(parent) || ts.isNewExpression(parent)) return `<callback of ${parent.expression.getText(source).slice(0, 40)}>`;
   return '<anonymous>';
 }
 

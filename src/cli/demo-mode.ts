@@ -1,6 +1,6 @@
 // `kubegate --demo`: starts the built-in demo API server and a RestConfig that reaches it as an admin.
 
-import { startDemoCluster } from '../demo/demo-cluster.js';
+import { startDemoCluster } from '../demo-cluster/demo-cluster.js';
 import type { RestConfig } from '../kubeconfig/rest-config.js';
 import type { Logger } from '../log.js';
 

@@ -1,6 +1,6 @@
 import t from 'tap';
 import { certificateExpiry, describeRemaining, earliest, jwtExpiry } from '../../src/auth/expiry.js';
-import { createCertificateAuthority } from '../../src/demo/pki.js';
+import { createCertificateAuthority } from '../../src/demo-cluster/pki.js';
 
 const jwt = (payload: unknown): string =>
   `${Buffer.from('{"alg":"RS256"}').toString('base64url')}.${Buffer.from(JSON.stringify(payload)).toString('base64url')}.signature`;

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { RECHECK_INTERVAL_MS, createFileReader, createMaterialReader, createTlsMaterial } from '../../src/auth/material.js';
-import { createCertificateAuthority } from '../../src/demo/pki.js';
+import { createCertificateAuthority } from '../../src/demo-cluster/pki.js';
 
 /** A clock the test moves by hand, so "the next read after the recheck interval" is exact. */
 function manualClock(): { now: () => number; advance: (ms: number) => void } {

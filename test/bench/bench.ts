@@ -13,7 +13,7 @@ import { cpus, release, tmpdir, totalmem } from 'node:os';
 import { join, resolve as resolvePath } from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
-import { createPki } from '../../src/demo/pki.js';
+import { createPki } from '../../src/demo-cluster/pki.js';
 import { LIST_PATH, POD_PATH, WATCH_PATH, preciseNow, type UpstreamMessage, type UpstreamReply } from './upstream.js';
 import { KUBEGATE_BIN } from '../fixtures/processes.js';
 

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Agent as Pool, request as undiciRequest } from 'undici';
-import { startDemoCluster } from '../../src/demo/demo-cluster.js';
+import { startDemoCluster } from '../../src/demo-cluster/demo-cluster.js';
 import { openDescriptors, rssMiB } from '../fixtures/proc.js';
 import { echoOnce, openSpdyTunnel } from '../fixtures/tunnels.js';
 import { KUBEGATE_BIN } from '../fixtures/processes.js';

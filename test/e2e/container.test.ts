@@ -7,7 +7,7 @@ import { FLAG_TABLE as FLAG_SPECS, flagsToOptions } from '../../src/options/flag
 import { acceptRequest, compileFilter } from '../../src/server/filter.js';
 import { parseFlags } from '../../src/cli/parse-flags.js';
 import { completeOptions } from '../../src/options/complete.js';
-import { seedDemoCluster } from '../../src/demo/seed.js';
+import { seedDemoCluster } from '../../src/demo-cluster/seed.js';
 import { startTestCluster, SECRETS } from '../fixtures/cluster.js';
 import { repoRoot } from '../fixtures/paths.js';
 import { freePort, requireKubectl, runCommand, startKubegate } from '../fixtures/processes.js';

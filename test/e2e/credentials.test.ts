@@ -1,7 +1,7 @@
 import t from 'tap';
 import { renameSync, symlinkSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { RequestLog } from '../../src/demo/request-log.js';
+import { RequestLog } from '../../src/demo-cluster/request-log.js';
 import { SECRETS, startTestCluster } from '../fixtures/cluster.js';
 import { pastRecheckInterval } from '../fixtures/credentials.js';
 import { startKubegate, type RunningProxy } from '../fixtures/processes.js';

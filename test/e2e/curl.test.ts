@@ -2,7 +2,7 @@ import t from 'tap';
 import { once } from 'node:events';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { findResourceType } from '../../src/demo/resources.js';
+import { findResourceType } from '../../src/demo-cluster/resources.js';
 import { startTestCluster } from '../fixtures/cluster.js';
 import { runCommand, startCommand, startKubegate, waitUntil } from '../fixtures/processes.js';
 

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { RequestLog } from '../../src/demo/request-log.js';
+import { RequestLog } from '../../src/demo-cluster/request-log.js';
 import { startTestCluster, SECRETS, type TestCluster } from '../fixtures/cluster.js';
 import { writeTestPlugin, type PluginBehaviour, type TestPlugin } from '../fixtures/exec-plugins.js';
 import { startKubegate, type RunningProxy } from '../fixtures/processes.js';

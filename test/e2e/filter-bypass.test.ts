@@ -2,7 +2,7 @@ import t from 'tap';
 import fc from 'fast-check';
 import { connect } from 'node:net';
 import { posix } from 'node:path';
-import type { RecordedRequest } from '../../src/demo/request-log.js';
+import type { RecordedRequest } from '../../src/demo-cluster/request-log.js';
 import { startTestCluster, type TestCluster } from '../fixtures/cluster.js';
 import { startKubegate, type RunningProxy } from '../fixtures/processes.js';
 

@@ -1,8 +1,8 @@
 import t from 'tap';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { findResourceType } from '../../src/demo/resources.js';
-import { seedDemoCluster } from '../../src/demo/seed.js';
+import { findResourceType } from '../../src/demo-cluster/resources.js';
+import { seedDemoCluster } from '../../src/demo-cluster/seed.js';
 import { startTestCluster } from '../fixtures/cluster.js';
 import { requireKubectl, runCommand, startCommand, startKubegate, waitUntil } from '../fixtures/processes.js';
 

@@ -1,6 +1,6 @@
 import t from 'tap';
 import { writeFileSync } from 'node:fs';
-import { seedDemoCluster } from '../../src/demo/seed.js';
+import { seedDemoCluster } from '../../src/demo-cluster/seed.js';
 import { SECRETS, startTestCluster } from '../fixtures/cluster.js';
 import { pastRecheckInterval } from '../fixtures/credentials.js';
 import { buildRawRequest, freePort, rawRequest, startKubegate, waitUntil } from '../fixtures/processes.js';

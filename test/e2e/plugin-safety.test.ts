@@ -1,5 +1,5 @@
 import t, { type Test } from 'tap';
-import { RequestLog } from '../../src/demo/request-log.js';
+import { RequestLog } from '../../src/demo-cluster/request-log.js';
 import { startTestCluster, type TestCluster } from '../fixtures/cluster.js';
 import { writeTestPlugin, type PluginBehaviour } from '../fixtures/exec-plugins.js';
 import { buildRawRequest, freePort, rawRequest, startKubegate, type RawResponse, type RunningProxy } from '../fixtures/processes.js';

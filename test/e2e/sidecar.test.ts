@@ -1,7 +1,7 @@
 import t from 'tap';
 import { mkdirSync, readFileSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { RequestLog } from '../../src/demo/request-log.js';
+import { RequestLog } from '../../src/demo-cluster/request-log.js';
 import { startTestCluster, SECRETS, type TestCluster } from '../fixtures/cluster.js';
 import { pastRecheckInterval } from '../fixtures/credentials.js';
 import { startKubegate, type RunningProxy } from '../fixtures/processes.js';

@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import WebSocket from 'ws';
-import { seedDemoCluster } from '../../src/demo/seed.js';
+import { seedDemoCluster } from '../../src/demo-cluster/seed.js';
 import { startTestCluster, SECRETS, type TestCluster } from '../fixtures/cluster.js';
 import { requireKubectl, runCommand, startCommand, startKubegate, waitUntil, type RunningProxy } from '../fixtures/processes.js';
 import { openDescriptors, rssMiB } from '../fixtures/proc.js';

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { RequestLog, type RecordedRequest } from '../../src/demo/request-log.js';
+import { RequestLog, type RecordedRequest } from '../../src/demo-cluster/request-log.js';
 
 t.test('the log keeps the most recent requests up to its limit and counts every one', async (t) => {
   const log = new RequestLog(100);

@@ -13,7 +13,7 @@ import {
   encodeHeaderBlock,
   uint32s,
   type SpdyStream,
-} from '../../src/demo/spdy.js';
+} from '../../src/demo-cluster/spdy.js';
 import { spdyPair } from '../fixtures/spdy-client.js';
 
 // The demo's SPDY/3.1 server side, driven over a real loopback socket by the small client in test/fixtures.

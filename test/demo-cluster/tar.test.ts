@@ -3,8 +3,8 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readTar, writeTar } from '../../src/demo/tar.js';
-import { startCommand } from '../../src/demo/exec-emulator.js';
+import { readTar, writeTar } from '../../src/demo-cluster/tar.js';
+import { startCommand } from '../../src/demo-cluster/exec-emulator.js';
 
 t.test('writeTar output is read back by readTar and by the system tar', async (t) => {
   const data = Buffer.from('hello from the demo container\n');

@@ -1,11 +1,11 @@
 import t from 'tap';
-import { rbacAuthorizer } from '../../src/demo/rbac.js';
-import { ANONYMOUS, type UserInfo } from '../../src/demo/authn.js';
-import { demoIdentity } from '../../src/demo/demo-cluster.js';
-import { parseRequestInfo } from '../../src/demo/request-info.js';
-import { findResourceType, type ResourceType } from '../../src/demo/resources.js';
-import { seedDemoCluster } from '../../src/demo/seed.js';
-import { ObjectStore } from '../../src/demo/store.js';
+import { rbacAuthorizer } from '../../src/demo-cluster/rbac.js';
+import { ANONYMOUS, type UserInfo } from '../../src/demo-cluster/authn.js';
+import { demoIdentity } from '../../src/demo-cluster/demo-cluster.js';
+import { parseRequestInfo } from '../../src/demo-cluster/request-info.js';
+import { findResourceType, type ResourceType } from '../../src/demo-cluster/resources.js';
+import { seedDemoCluster } from '../../src/demo-cluster/seed.js';
+import { ObjectStore } from '../../src/demo-cluster/store.js';
 
 function seededStore(): ObjectStore {
   const store = new ObjectStore();

@@ -1,8 +1,8 @@
 import t from 'tap';
 import { once } from 'node:events';
 import { createServer, type AddressInfo } from 'node:net';
-import { servePortForward } from '../../src/demo/port-forward.js';
-import { FLAG_FIN, FRAME, dataFrame } from '../../src/demo/spdy.js';
+import { servePortForward } from '../../src/demo-cluster/port-forward.js';
+import { FLAG_FIN, FRAME, dataFrame } from '../../src/demo-cluster/spdy.js';
 import { spdyPair, type Frame, type SpdyPair } from '../fixtures/spdy-client.js';
 
 // Port-forward semantics over the demo's SPDY server: error and data streams paired by request id, the

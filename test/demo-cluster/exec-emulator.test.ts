@@ -1,5 +1,5 @@
 import t from 'tap';
-import { startCommand, NOT_FOUND_EXIT_CODE } from '../../src/demo/exec-emulator.js';
+import { startCommand, NOT_FOUND_EXIT_CODE } from '../../src/demo-cluster/exec-emulator.js';
 
 function run(argv: string[], stdin: string[] = []): Promise<{ stdout: string; stderr: string; code: number }> {
   return new Promise((resolve) => {

@@ -4,7 +4,8 @@ import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve as resolvePath } from 'node:path';
 import { createSecureContext } from 'node:tls';
 import { kubeconfigError, KubegateError } from '../errors.js';
-import type { AuthConfig, ExecConfig, ImpersonationConfig, KubeconfigEnvironment, KubeconfigFlags, MaterialSource, RestConfig } from './rest-config.js';
+import { resolveImpersonation } from './impersonation.js';
+import type { AuthConfig, ExecConfig, KubeconfigEnvironment, KubeconfigFlags, MaterialSource, RestConfig } from './rest-config.js';
 import type { ClusterEntry, ContextEntry, Kubeconfig, UserEntry } from './types.js';
 
 export interface ResolveOptions {
@@ -218,6 +219,10 @@ export function resolveRestConfig(
       ? material(fromFile(cluster.certificateAuthority, cluster.file), cluster.certificateAuthorityData, `certificate-authority-data of cluster "${clusterName}"`)
       : undefined;
   const serverName = flags.server !== undefined || flags.tlsServerName !== undefined ? flags.tlsServerName || undefined : cluster?.tlsServerName || undefined;
+  // client-go's validation refuses a file and its inline twin together (flags replace both, so only the file's pair counts).
+  if (!trustOverridden && cluster?.certificateAuthority && cluster.certificateAuthorityData !== undefined) {
+    errors.push(`certificate-authority-data and certificate-authority are both specified for ${clusterName}. certificate-authority-data will override. (cluster "${clusterName}" in ${cluster.file})`);
+  }
   if (insecureSkipTlsVerify && caSource !== undefined) {
     errors.push(`specifying a root certificates file with the insecure flag is not allowed (cluster "${clusterOwner}")`);
   }
@@ -228,13 +233,22 @@ export function resolveRestConfig(
     }
   }
 
-  // 4. User overrides: a flag replaces the file's value (kubegate: including its *-data twin).
+  // 4. User overrides: a flag replaces the file's value and its *-data twin (client-go since 1.33; kubectl 1.32 kept the twin and refused).
   const certSource = flags.clientCertificate
     ? material(fromFlag(flags.clientCertificate, environment.cwd), undefined, '--client-certificate')
     : material(fromFile(user.clientCertificate, user.file), user.clientCertificateData, `client-certificate-data of user "${userName}"`);
   const keySource = flags.clientKey
     ? material(fromFlag(flags.clientKey, environment.cwd), undefined, '--client-key')
     : material(fromFile(user.clientKey, user.file), user.clientKeyData, `client-key-data of user "${userName}"`);
+  const fileCertBoth = !flags.clientCertificate && Boolean(user.clientCertificate) && user.clientCertificateData !== undefined;
+  const fileKeyBoth = !flags.clientKey && Boolean(user.clientKey) && user.clientKeyData !== undefined;
+  if (fileCertBoth) {
+    errors.push(`client-cert-data and client-cert are both specified for ${userName}. client-cert-data will override. (user "${userName}" in ${user.file})`);
+  }
+  // As in client-go, the key pair is only checked when the user has a client certificate at all.
+  if (fileKeyBoth && certSource !== undefined) {
+    errors.push(`client-key-data and client-key are both specified for ${userName}; client-key-data will override (user "${userName}" in ${user.file})`);
+  }
   if (certSource !== undefined && keySource === undefined) {
     errors.push(`client-key-data or client-key must be specified for ${userOwner} to use the clientCert authentication method.`);
   }
@@ -255,14 +269,8 @@ export function resolveRestConfig(
   }
 
   // 5. Impersonation.
-  const as = flags.as || user.as || '';
-  const asGroups = flags.asGroups && flags.asGroups.length > 0 ? flags.asGroups : user.asGroups;
-  const asUid = flags.asUid || user.asUid || '';
-  const extra = user.asUserExtra;
-  if (!as && (asUid || asGroups.length > 0 || Object.keys(extra).length > 0)) {
-    errors.push(`requesting uid, groups or user-extra for ${userOwner} without impersonating a user`);
-  }
-  const impersonate: ImpersonationConfig | undefined = as ? { user: as, ...(asUid ? { uid: asUid } : {}), groups: asGroups, extra } : undefined;
+  const { impersonate, error: impersonationError } = resolveImpersonation(flags, userOwner, user);
+  if (impersonationError !== undefined) errors.push(impersonationError);
 
   // 6. Files must be readable and PEM must parse, now rather than on the first request.
   const ca = caSource ? readMaterial(caSource, 'certificate-authority', clusterOwner, errors) : undefined;

@@ -39,12 +39,49 @@ t.test('client certificate files resolve against the kubeconfig directory', asyn
   t.same(config.warnings, [], 'a certificate user is not anonymous');
 });
 
-t.test('*-data wins over the file of the same field', async (t) => {
-  const pki = await fixturePki();
-  const { config } = await resolveScenario(t, 'data-wins.yaml');
-  t.equal(config.tls.ca?.kind === 'data' && config.tls.ca.data.toString(), pki.caPem);
-  t.equal(config.tls.clientCertificate?.cert.kind, 'data');
-  t.equal(config.tls.clientCertificate?.key.kind === 'data' && config.tls.clientCertificate.key.data.toString(), pki.keyPem);
+t.test('a file and its *-data twin together are refused, as kubectl does, naming the entry and the file', async (t) => {
+  const message = await resolveError(t, 'file-and-data.yaml');
+  t.match(message, /^KG_ERR_KUBECONFIG: Error in configuration: \n/);
+  t.match(message, /\* certificate-authority-data and certificate-authority are both specified for c\. certificate-authority-data will override\. \(cluster "c" in \/.*file-and-data\.yaml\)/);
+  t.match(message, /\* client-cert-data and client-cert are both specified for u\. client-cert-data will override\. \(user "u" in \/.*file-and-data\.yaml\)/);
+  t.match(message, /\* client-key-data and client-key are both specified for u; client-key-data will override \(user "u" in /);
+});
+
+t.test('flags replace a file and its *-data twin together, so the pair in the file is no conflict', async (t) => {
+  const file = await scenarioFile(t, 'file-and-data.yaml');
+  const pki = join(dirname(file), 'pki');
+  const config = await loadRestConfig(
+    { kubeconfig: file, certificateAuthority: join(pki, 'ca.crt'), clientCertificate: join(pki, 'client.crt'), clientKey: join(pki, 'client.key') },
+    environmentIn(dirname(file)),
+    { appendServerPath: false },
+  );
+  t.same(config.tls.ca, { kind: 'file', path: join(pki, 'ca.crt') });
+  t.same(config.tls.clientCertificate?.key, { kind: 'file', path: join(pki, 'client.key') });
+  t.match(await resolveError(t, 'file-and-data.yaml', { certificateAuthority: join(pki, 'ca.crt') }), /client-cert-data and client-cert are both specified for u/);
+});
+
+t.test('the same names in two KUBECONFIG files are no error: the first file wins', async (t) => {
+  const first = await scenarioFile(t, 'dupe-across-first.yaml');
+  const second = await scenarioFile(t, 'dupe-across-second.yaml', dirname(first));
+  const config = await loadRestConfig({}, environmentIn(dirname(first), { KUBECONFIG: `${first}:${second}` }), { appendServerPath: false });
+  t.equal(config.server, 'https://first.example:6443');
+  t.same(config.auth, { kind: 'token', token: 'first-file-token' });
+});
+
+t.test('a duplicate name in any KUBECONFIG file refuses the whole configuration, as kubectl does', async (t) => {
+  const first = await scenarioFile(t, 'dupe-across-first.yaml');
+  const dupe = await scenarioFile(t, 'dupe-context.yaml', dirname(first));
+  await t.rejects(
+    loadRestConfig({}, environmentIn(dirname(first), { KUBECONFIG: `${first}:${dupe}` }), { appendServerPath: false }),
+    { code: 'KG_ERR_KUBECONFIG', message: `error loading config file "${dupe}": duplicate name "ctx" in contexts (contexts[0] and contexts[1]); kubectl refuses a kubeconfig file that defines a name twice` },
+  );
+});
+
+t.test('a CRLF kubeconfig resolves to the exact token and names', async (t) => {
+  const { config } = await resolveScenario(t, 'crlf.yaml');
+  t.same(config.auth, { kind: 'token', token: 'crlf-token' });
+  t.same(config.names, { context: 'crlf-ctx', cluster: 'crlf-cluster', user: 'crlf-user' });
+  t.same(config.impersonate, { user: 'crlf-as', groups: ['crlf-group'], extra: {} });
 });
 
 t.test('--context, --cluster and --user select entries', async (t) => {

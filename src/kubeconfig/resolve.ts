@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve as resolvePath } from 'node:path';
 import { createSecureContext } from 'node:tls';
 import { kubeconfigError, KubegateError } from '../errors.js';
+import { idTokenState } from './id-token.js';
 import { resolveImpersonation } from './impersonation.js';
 import type { AuthConfig, ExecConfig, KubeconfigEnvironment, KubeconfigFlags, MaterialSource, RestConfig } from './rest-config.js';
 import type { ClusterEntry, ContextEntry, Kubeconfig, UserEntry } from './types.js';
@@ -12,6 +13,8 @@ export interface ResolveOptions {
   readonly appendServerPath: boolean;
   /** Files the merged config came from, for messages. */
   readonly loadedFrom: readonly string[];
+  /** The clock for the id-token expiry check (tests pass their own). */
+  readonly now?: () => number;
 }
 
 const EXEC_API_VERSIONS = ['client.authentication.k8s.io/v1', 'client.authentication.k8s.io/v1beta1'] as const;
@@ -133,7 +136,7 @@ function resolveExec(user: UserEntry, cluster: ClusterEntry | undefined, owner: 
   };
 }
 
-function resolveAuthProvider(user: UserEntry): AuthConfig | undefined {
+function resolveAuthProvider(user: UserEntry, warnings: string[], now: number): AuthConfig | undefined {
   const provider = user.authProvider;
   if (provider === undefined) return undefined;
   switch (provider.name) {
@@ -141,18 +144,31 @@ function resolveAuthProvider(user: UserEntry): AuthConfig | undefined {
       throw kubeconfigError(GCP_REMOVED);
     case 'azure':
       throw kubeconfigError(AZURE_REMOVED);
-    case 'oidc': {
-      const idToken = provider.config['id-token'] ?? '';
-      if (idToken === '') {
-        throw kubeconfigError(
-          `user "${user.name}" uses the oidc auth-provider without an id-token; kubegate does not refresh OIDC tokens: log in with your OIDC helper (for example kubelogin) first`,
-        );
-      }
-      return { kind: 'oidc', idToken, config: provider.config };
-    }
+    case 'oidc':
+      return resolveOidc(user, warnings, now);
     default:
       throw kubeconfigError(`no Auth Provider found for name "${provider.name}"`);
   }
+}
+
+/**
+ * client-go refuses an oidc provider without an issuer or client id when it builds the transport
+ * (kubectl proxy exits at start with "Must provide idp-issuer-url"); an id-token that is not a JWT,
+ * or expired with no refresh-token, fails every request, so kubegate says so at start as well.
+ */
+function resolveOidc(user: UserEntry, warnings: string[], now: number): AuthConfig {
+  const config = user.authProvider?.config ?? {};
+  for (const key of ['idp-issuer-url', 'client-id']) {
+    if (!config[key]) throw kubeconfigError(`Must provide ${key} (the oidc auth-provider of user "${user.name}" in ${user.file})`);
+  }
+  const idToken = config['id-token'] ?? '';
+  const state = idToken === '' ? 'expired' : idTokenState(idToken, now);
+  const owner = `the oidc auth-provider of user "${user.name}" (${user.file})`;
+  if (state === 'not-jwt') warnings.push(`${owner}: ID Token is not a valid JWT; every request will fail, as with kubectl`);
+  if (state === 'expired' && !config['refresh-token']) {
+    warnings.push(`${owner}: No valid id-token, and cannot refresh without refresh-token; requests will fail until you log in again (for example with kubelogin)`);
+  }
+  return { kind: 'oidc', idToken, config, file: user.file, user: user.name };
 }
 
 /** The empty user client-go uses when the context names none (or an undefined one). */
@@ -288,7 +304,7 @@ export function resolveRestConfig(
   else if (tokenFile) auth = { kind: 'token-file', path: tokenFile };
   else if (username || password) auth = { kind: 'basic', username, password };
   else if (exec) auth = { kind: 'exec', exec };
-  else auth = resolveAuthProvider(user) ?? auth;
+  else auth = resolveAuthProvider(user, warnings, (options.now ?? Date.now)()) ?? auth;
 
   if (tokenFile) {
     try {

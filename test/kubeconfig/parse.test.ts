@@ -44,7 +44,7 @@ t.test('exec and auth-provider stanzas', async (t) => {
     interactiveMode: 'Never',
   });
   const oidc = parseKubeconfig(fixture('auth-providers.yaml'), '/cfg/x').users.get('oidc');
-  t.same(oidc?.authProvider, { name: 'oidc', config: { 'id-token': 'oidc-id-token', 'idp-issuer-url': 'https://issuer.example' } });
+  t.same(oidc?.authProvider, { name: 'oidc', config: { 'id-token': 'e30.eyJleHAiOjQxMDI0NDQ4MDB9.sig', 'idp-issuer-url': 'https://issuer.example', 'client-id': 'kubegate' } });
 });
 
 t.test('*-data fields are base64-decoded', async (t) => {

@@ -189,10 +189,21 @@ t.test('exec plugins: relative commands against the kubeconfig directory, bare n
   t.match(await resolveError(t, 'exec.yaml', { context: 'no-mode' }), /interactiveMode must be specified for no-mode to use exec authentication plugin/);
 });
 
-t.test('auth-provider: gcp and azure are removed, oidc sends its id-token', async (t) => {
+t.test('auth-provider: gcp and azure are removed; oidc needs an issuer and client id and warns when its id-token cannot work', async (t) => {
   t.match(await resolveError(t, 'auth-providers.yaml', { context: 'gcp' }), /The gcp auth plugin has been removed\.\nPlease use the "gke-gcloud-auth-plugin"/);
   t.match(await resolveError(t, 'auth-providers.yaml', { context: 'azure' }), /The azure auth plugin has been removed\.\nPlease use the "kubelogin"/);
-  const { config } = await resolveScenario(t, 'auth-providers.yaml');
-  t.match(config.auth, { kind: 'oidc', idToken: 'oidc-id-token' });
-  t.match(await resolveError(t, 'auth-providers.yaml', { context: 'oidc-empty' }), /oidc auth-provider without an id-token/);
+  const { config, file } = await resolveScenario(t, 'auth-providers.yaml');
+  t.same(config.auth, {
+    kind: 'oidc',
+    idToken: 'e30.eyJleHAiOjQxMDI0NDQ4MDB9.sig',
+    config: { 'id-token': 'e30.eyJleHAiOjQxMDI0NDQ4MDB9.sig', 'idp-issuer-url': 'https://issuer.example', 'client-id': 'kubegate' },
+    file,
+    user: 'oidc',
+  });
+  t.same(config.warnings, []);
+  t.match(await resolveError(t, 'auth-providers.yaml', { context: 'oidc-no-client' }), /^KG_ERR_KUBECONFIG: Must provide client-id \(the oidc auth-provider of user "oidc-no-client" in \/.*auth-providers\.yaml\)$/);
+  const empty = await resolveScenario(t, 'auth-providers.yaml', { context: 'oidc-empty' });
+  t.match(empty.config.warnings, [/the oidc auth-provider of user "oidc-empty" \(.*\): No valid id-token, and cannot refresh without refresh-token/]);
+  const opaque = await resolveScenario(t, 'auth-providers.yaml', { context: 'oidc-opaque' });
+  t.match(opaque.config.warnings, [/user "oidc-opaque" .*: ID Token is not a valid JWT; every request will fail, as with kubectl/]);
 });

@@ -4,6 +4,8 @@ import type { RestConfig } from '../kubeconfig/rest-config.js';
 import type { ClientCertificate, Credentials } from './credentials.js';
 import { createExecCredentialSource, type ExecCredential, type PluginLog } from './exec-plugin.js';
 import { certificateExpiry, earliest, jwtExpiry } from './expiry.js';
+import { persistAuthProviderConfig } from '../kubeconfig/persist-auth-provider.js';
+import { createOidcCredentialSource } from './oidc.js';
 import { createMaterialReader, createTlsMaterial, type FileCheckOptions } from './material.js';
 import { createTokenFileSource } from './token-file.js';
 
@@ -20,10 +22,7 @@ function staticAuthorization(config: RestConfig): (() => string | undefined) | u
       const value = `Basic ${Buffer.from(`${auth.username}:${auth.password}`).toString('base64')}`;
       return () => value;
     }
-    case 'oidc': {
-      const value = `Bearer ${auth.idToken}`;
-      return () => value;
-    }
+    case 'oidc':
     case 'token-file':
     case 'exec':
       return undefined;
@@ -45,6 +44,8 @@ export interface CredentialOptions {
   readonly fileChecks?: FileCheckOptions;
   /** Told about plugin runs and token rotations (the metrics). */
   readonly onRefresh?: (source: 'exec' | 'token-file', outcome: 'success' | 'failure') => void;
+  /** How long an OIDC refresh (discovery and token request) may take; default 30s. */
+  readonly oidcTimeoutMs?: number;
   /** kubegate's log: where an exec plugin's stderr goes, redacted (never into a response). */
   readonly log?: PluginLog;
   /** Told once per change when a certificate, key or CA file on disk cannot be used (the last good one is kept). */
@@ -57,6 +58,7 @@ export interface CredentialsWithProblems extends Credentials {
   problems(): readonly string[];
 }
 
+const DEFAULT_OIDC_TIMEOUT_MS = 30_000;
 const DEFAULT_CREDENTIAL_OPTIONS: CredentialOptions = { execTimeoutMs: 60_000, stdinIsTerminal: false, env: process.env };
 
 /**
@@ -125,6 +127,20 @@ export function createCredentials(config: RestConfig, options: CredentialOptions
     pluginCertificate = () => source.cached()?.clientCertificate;
     credentialExpiry = () => source.cached()?.expiresAt;
     invalidate = () => source.invalidate();
+  } else if (config.auth.kind === 'oidc') {
+    const auth = config.auth;
+    const source = createOidcCredentialSource(auth, {
+      timeoutMs: options.oidcTimeoutMs ?? DEFAULT_OIDC_TIMEOUT_MS,
+      ...(auth.file && auth.user !== undefined ? { persist: (updates: Readonly<Record<string, string>>) => persistAuthProviderConfig(auth.file as string, auth.user as string, updates) } : {}),
+    });
+    authorization = () => {
+      const cached = source.cached();
+      return cached !== undefined ? `Bearer ${cached}` : source.get().then((token) => `Bearer ${token}`);
+    };
+    currentAuthorization = () => {
+      const cached = source.cached();
+      return cached !== undefined ? `Bearer ${cached}` : undefined;
+    };
   } else {
     authorization = staticAuthorization(config) ?? (() => undefined);
   }

@@ -4,6 +4,8 @@ import { readFileSync, statSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { join } from 'node:path';
 import { createSecureContext } from 'node:tls';
+import { kubeconfigError } from '../errors.js';
+import { resolveImpersonation } from './impersonation.js';
 import type { KubeconfigEnvironment, KubeconfigFlags, RestConfig } from './rest-config.js';
 
 /** client-go's Possible(): both service variables set and a token file (not a directory) present. */
@@ -19,7 +21,9 @@ export function inClusterPossible(environment: KubeconfigEnvironment): boolean {
 
 /**
  * The token is read from its file by the credential source (and re-read when the kubelet rotates
- * it); only --server, --token and --certificate-authority apply in-cluster, as in client-go.
+ * it). --server, --token and --certificate-authority replace the pod's values (client-go's
+ * inClusterClientConfig); --as, --as-group and --as-uid apply too, as kubectl has done since
+ * kubernetes/kubernetes#122532 (client configuration flags with in-cluster configuration).
  */
 export function inClusterRestConfig(environment: KubeconfigEnvironment, flags: KubeconfigFlags): RestConfig {
   const host = environment.env.KUBERNETES_SERVICE_HOST as string;
@@ -34,11 +38,14 @@ export function inClusterRestConfig(environment: KubeconfigEnvironment, flags: K
   } catch (error) {
     warnings.push(`Expected to load root CA config from ${caPath}, but got err: ${(error as Error).message}; using the system roots`);
   }
+  const { impersonate, error } = resolveImpersonation(flags, 'the in-cluster service account');
+  if (error !== undefined) throw kubeconfigError(error);
   return {
     server,
     serverUrl: new URL(server),
     tls: { ...(caUsable ? { ca: { kind: 'file' as const, path: caPath } } : {}), insecureSkipTlsVerify: false },
     auth: flags.token ? { kind: 'token', token: flags.token } : { kind: 'token-file', path: join(environment.serviceAccountDir, 'token') },
+    ...(impersonate ? { impersonate } : {}),
     disableCompression: false,
     names: { context: '', cluster: 'in-cluster', user: 'service-account' },
     loadedFrom: [],

@@ -1,6 +1,6 @@
 // Parses kubeconfig YAML text into typed entries: the only place that knows the kebab-case keys.
 
-import { parseDocument } from 'yaml';
+import { parseDocument, type ParseOptions, type DocumentOptions, type SchemaOptions, type ToJSOptions } from 'yaml';
 import { kubeconfigError, type KubegateError } from '../errors.js';
 import type { ClusterEntry, ContextEntry, Kubeconfig, RawExecConfig, UserEntry } from './types.js';
 
@@ -35,8 +35,9 @@ class Reader {
   string(value: unknown, path: string): string | undefined {
     if (value === undefined || value === null) return undefined;
     if (typeof value === 'string') return value;
-    // YAML turns `8443` or `true` into numbers and booleans; Go's JSON decoding of a string field refuses them.
-    throw fail(this.file, `${path}: expected a string, got ${describe(value)}`);
+    // YAML turns `8443` or `yes` into numbers and booleans; Go's JSON decoding of a string field refuses them (kubectl too).
+    const hint = typeof value === 'boolean' ? ' (YAML 1.1, as kubectl reads it, takes unquoted yes/no/on/off/y/n as booleans: quote the value)' : '';
+    throw fail(this.file, `${path}: expected a string, got ${describe(value)}${hint}`);
   }
 
   bool(value: unknown, path: string): boolean {
@@ -158,37 +159,78 @@ function parseContext(reader: Reader, value: unknown, path: string): ContextEntr
   };
 }
 
-/** Within one file the first definition of a name counts, as client-go's list-to-map conversion. */
-function toMap<T extends { readonly name: string }>(entries: readonly T[]): Map<string, T> {
+/**
+ * client-go refuses a file that defines a name twice in one list (its v1 → internal conversion:
+ * `duplicate name "x" in list`); across files the first file wins (merge.ts). kubectl's message
+ * prints the whole list, secrets included; this one names the two positions instead.
+ */
+function toMap<T extends { readonly name: string }>(reader: Reader, entries: readonly T[], list: string): Map<string, T> {
   const map = new Map<string, T>();
-  for (const entry of entries) if (!map.has(entry.name)) map.set(entry.name, entry);
+  const firstIndex = new Map<string, number>();
+  entries.forEach((entry, i) => {
+    const first = firstIndex.get(entry.name);
+    if (first !== undefined) {
+      throw fail(reader.file, `duplicate name ${JSON.stringify(entry.name)} in ${list} (${list}[${first}] and ${list}[${i}]); kubectl refuses a kubeconfig file that defines a name twice`);
+    }
+    firstIndex.set(entry.name, i);
+    map.set(entry.name, entry);
+  });
   return map;
+}
+
+/**
+ * kubectl reads kubeconfig with go-yaml (YAML 1.1): `yes`/`no`/`on`/`off`/`y`/`n` are booleans,
+ * `0644` octal, `0b1` binary, `1_000` a number. go-yaml has no sexagesimal numbers and leaves
+ * timestamps as text, so those YAML 1.1 tags are left out.
+ */
+const GO_YAML_UNSUPPORTED = new Set(['TIME']);
+const YAML_OPTIONS: ParseOptions & DocumentOptions & SchemaOptions = {
+  prettyErrors: false,
+  uniqueKeys: false,
+  version: '1.1',
+  customTags: (tags) => tags.filter((tag) => !(typeof tag === 'object' && (GO_YAML_UNSUPPORTED.has(tag.format ?? '') || tag.tag === 'tag:yaml.org,2002:timestamp'))),
+};
+const TO_JS_OPTIONS: ToJSOptions = { maxAliasCount: 100 };
+
+/**
+ * YAML line breaks are LF, CRLF and a lone CR (go-yaml honours all three). The yaml package keeps a
+ * lone CR inside a value, and a file written with CRLF whose final LF was lost (`$(…)`, an editor)
+ * ended its last value with "\r": a token or name that never matched.
+ */
+function normalizeLineBreaks(text: string): string {
+  return text.includes('\r') ? text.replace(/\r\n?/g, '\n') : text;
 }
 
 /** `file` is the absolute path, used in messages and to resolve relative paths later. */
 export function parseKubeconfig(text: string, file: string): Kubeconfig {
-  const document = parseDocument(text, { prettyErrors: false, uniqueKeys: false });
+  const normalized = normalizeLineBreaks(text);
+  const document = parseDocument(normalized, YAML_OPTIONS);
   const problem = document.errors[0];
   if (problem) {
     // Count lines ourselves: the parser's linePos is only filled in with prettyErrors, which adds a code frame.
-    const line = text.slice(0, problem.pos[0]).split('\n').length;
+    const line = normalized.slice(0, problem.pos[0]).split('\n').length;
     const where = `yaml: line ${line}: `;
     throw fail(file, `${where}${problem.message.split('\n')[0] ?? problem.message}`);
   }
   const reader = new Reader(file);
   let plain: unknown;
   try {
-    plain = document.toJS({ maxAliasCount: 100 });
+    plain = document.toJS(TO_JS_OPTIONS);
   } catch (error) {
     // Structure the parser accepts but cannot turn into values: an alias with no anchor, alias bombs.
     throw fail(file, `yaml: ${(error as Error).message}`);
   }
   const root = reader.map(plain, 'the document');
   if (root === undefined) return { clusters: new Map(), users: new Map(), contexts: new Map(), currentContext: '' };
+  // Every field is typed before names are compared, and clusters before users before contexts: kubectl's order.
+  const clusters = reader.list(root.clusters, 'clusters').map((item, i) => parseCluster(reader, item, `clusters[${i}]`));
+  const users = reader.list(root.users, 'users').map((item, i) => parseUser(reader, item, `users[${i}]`));
+  const contexts = reader.list(root.contexts, 'contexts').map((item, i) => parseContext(reader, item, `contexts[${i}]`));
+  const currentContext = reader.string(root['current-context'], 'current-context') ?? '';
   return {
-    clusters: toMap(reader.list(root.clusters, 'clusters').map((item, i) => parseCluster(reader, item, `clusters[${i}]`))),
-    users: toMap(reader.list(root.users, 'users').map((item, i) => parseUser(reader, item, `users[${i}]`))),
-    contexts: toMap(reader.list(root.contexts, 'contexts').map((item, i) => parseContext(reader, item, `contexts[${i}]`))),
-    currentContext: reader.string(root['current-context'], 'current-context') ?? '',
+    clusters: toMap(reader, clusters, 'clusters'),
+    users: toMap(reader, users, 'users'),
+    contexts: toMap(reader, contexts, 'contexts'),
+    currentContext,
   };
 }

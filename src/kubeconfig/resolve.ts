@@ -4,13 +4,17 @@ import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve as resolvePath } from 'node:path';
 import { createSecureContext } from 'node:tls';
 import { kubeconfigError, KubegateError } from '../errors.js';
-import type { AuthConfig, ExecConfig, ImpersonationConfig, KubeconfigEnvironment, KubeconfigFlags, MaterialSource, RestConfig } from './rest-config.js';
+import { idTokenState } from './id-token.js';
+import { resolveImpersonation } from './impersonation.js';
+import type { AuthConfig, ExecConfig, KubeconfigEnvironment, KubeconfigFlags, MaterialSource, RestConfig } from './rest-config.js';
 import type { ClusterEntry, ContextEntry, Kubeconfig, UserEntry } from './types.js';
 
 export interface ResolveOptions {
   readonly appendServerPath: boolean;
   /** Files the merged config came from, for messages. */
   readonly loadedFrom: readonly string[];
+  /** The clock for the id-token expiry check (tests pass their own). */
+  readonly now?: () => number;
 }
 
 const EXEC_API_VERSIONS = ['client.authentication.k8s.io/v1', 'client.authentication.k8s.io/v1beta1'] as const;
@@ -132,7 +136,7 @@ function resolveExec(user: UserEntry, cluster: ClusterEntry | undefined, owner: 
   };
 }
 
-function resolveAuthProvider(user: UserEntry): AuthConfig | undefined {
+function resolveAuthProvider(user: UserEntry, warnings: string[], now: number): AuthConfig | undefined {
   const provider = user.authProvider;
   if (provider === undefined) return undefined;
   switch (provider.name) {
@@ -140,18 +144,31 @@ function resolveAuthProvider(user: UserEntry): AuthConfig | undefined {
       throw kubeconfigError(GCP_REMOVED);
     case 'azure':
       throw kubeconfigError(AZURE_REMOVED);
-    case 'oidc': {
-      const idToken = provider.config['id-token'] ?? '';
-      if (idToken === '') {
-        throw kubeconfigError(
-          `user "${user.name}" uses the oidc auth-provider without an id-token; kubegate does not refresh OIDC tokens: log in with your OIDC helper (for example kubelogin) first`,
-        );
-      }
-      return { kind: 'oidc', idToken, config: provider.config };
-    }
+    case 'oidc':
+      return resolveOidc(user, warnings, now);
     default:
       throw kubeconfigError(`no Auth Provider found for name "${provider.name}"`);
   }
+}
+
+/**
+ * client-go refuses an oidc provider without an issuer or client id when it builds the transport
+ * (kubectl proxy exits at start with "Must provide idp-issuer-url"); an id-token that is not a JWT,
+ * or expired with no refresh-token, fails every request, so kubegate says so at start as well.
+ */
+function resolveOidc(user: UserEntry, warnings: string[], now: number): AuthConfig {
+  const config = user.authProvider?.config ?? {};
+  for (const key of ['idp-issuer-url', 'client-id']) {
+    if (!config[key]) throw kubeconfigError(`Must provide ${key} (the oidc auth-provider of user "${user.name}" in ${user.file})`);
+  }
+  const idToken = config['id-token'] ?? '';
+  const state = idToken === '' ? 'expired' : idTokenState(idToken, now);
+  const owner = `the oidc auth-provider of user "${user.name}" (${user.file})`;
+  if (state === 'not-jwt') warnings.push(`${owner}: ID Token is not a valid JWT; every request will fail, as with kubectl`);
+  if (state === 'expired' && !config['refresh-token']) {
+    warnings.push(`${owner}: No valid id-token, and cannot refresh without refresh-token; requests will fail until you log in again (for example with kubelogin)`);
+  }
+  return { kind: 'oidc', idToken, config, file: user.file, user: user.name };
 }
 
 /** The empty user client-go uses when the context names none (or an undefined one). */
@@ -218,6 +235,10 @@ export function resolveRestConfig(
       ? material(fromFile(cluster.certificateAuthority, cluster.file), cluster.certificateAuthorityData, `certificate-authority-data of cluster "${clusterName}"`)
       : undefined;
   const serverName = flags.server !== undefined || flags.tlsServerName !== undefined ? flags.tlsServerName || undefined : cluster?.tlsServerName || undefined;
+  // client-go's validation refuses a file and its inline twin together (flags replace both, so only the file's pair counts).
+  if (!trustOverridden && cluster?.certificateAuthority && cluster.certificateAuthorityData !== undefined) {
+    errors.push(`certificate-authority-data and certificate-authority are both specified for ${clusterName}. certificate-authority-data will override. (cluster "${clusterName}" in ${cluster.file})`);
+  }
   if (insecureSkipTlsVerify && caSource !== undefined) {
     errors.push(`specifying a root certificates file with the insecure flag is not allowed (cluster "${clusterOwner}")`);
   }
@@ -228,13 +249,22 @@ export function resolveRestConfig(
     }
   }
 
-  // 4. User overrides: a flag replaces the file's value (kubegate: including its *-data twin).
+  // 4. User overrides: a flag replaces the file's value and its *-data twin (client-go since 1.33; kubectl 1.32 kept the twin and refused).
   const certSource = flags.clientCertificate
     ? material(fromFlag(flags.clientCertificate, environment.cwd), undefined, '--client-certificate')
     : material(fromFile(user.clientCertificate, user.file), user.clientCertificateData, `client-certificate-data of user "${userName}"`);
   const keySource = flags.clientKey
     ? material(fromFlag(flags.clientKey, environment.cwd), undefined, '--client-key')
     : material(fromFile(user.clientKey, user.file), user.clientKeyData, `client-key-data of user "${userName}"`);
+  const fileCertBoth = !flags.clientCertificate && Boolean(user.clientCertificate) && user.clientCertificateData !== undefined;
+  const fileKeyBoth = !flags.clientKey && Boolean(user.clientKey) && user.clientKeyData !== undefined;
+  if (fileCertBoth) {
+    errors.push(`client-cert-data and client-cert are both specified for ${userName}. client-cert-data will override. (user "${userName}" in ${user.file})`);
+  }
+  // As in client-go, the key pair is only checked when the user has a client certificate at all.
+  if (fileKeyBoth && certSource !== undefined) {
+    errors.push(`client-key-data and client-key are both specified for ${userName}; client-key-data will override (user "${userName}" in ${user.file})`);
+  }
   if (certSource !== undefined && keySource === undefined) {
     errors.push(`client-key-data or client-key must be specified for ${userOwner} to use the clientCert authentication method.`);
   }
@@ -255,14 +285,8 @@ export function resolveRestConfig(
   }
 
   // 5. Impersonation.
-  const as = flags.as || user.as || '';
-  const asGroups = flags.asGroups && flags.asGroups.length > 0 ? flags.asGroups : user.asGroups;
-  const asUid = flags.asUid || user.asUid || '';
-  const extra = user.asUserExtra;
-  if (!as && (asUid || asGroups.length > 0 || Object.keys(extra).length > 0)) {
-    errors.push(`requesting uid, groups or user-extra for ${userOwner} without impersonating a user`);
-  }
-  const impersonate: ImpersonationConfig | undefined = as ? { user: as, ...(asUid ? { uid: asUid } : {}), groups: asGroups, extra } : undefined;
+  const { impersonate, error: impersonationError } = resolveImpersonation(flags, userOwner, user);
+  if (impersonationError !== undefined) errors.push(impersonationError);
 
   // 6. Files must be readable and PEM must parse, now rather than on the first request.
   const ca = caSource ? readMaterial(caSource, 'certificate-authority', clusterOwner, errors) : undefined;
@@ -280,7 +304,7 @@ export function resolveRestConfig(
   else if (tokenFile) auth = { kind: 'token-file', path: tokenFile };
   else if (username || password) auth = { kind: 'basic', username, password };
   else if (exec) auth = { kind: 'exec', exec };
-  else auth = resolveAuthProvider(user) ?? auth;
+  else auth = resolveAuthProvider(user, warnings, (options.now ?? Date.now)()) ?? auth;
 
   if (tokenFile) {
     try {

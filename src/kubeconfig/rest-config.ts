@@ -28,7 +28,20 @@ export type AuthConfig =
   | { readonly kind: 'token-file'; readonly path: string }
   | { readonly kind: 'basic'; readonly username: string; readonly password: string }
   | { readonly kind: 'exec'; readonly exec: ExecConfig }
-  | { readonly kind: 'oidc'; readonly idToken: string; readonly config: Readonly<Record<string, string>> };
+  | OidcAuthConfig;
+
+/** The legacy `auth-provider: oidc` stanza (client-go plugin/pkg/client/auth/oidc). */
+export interface OidcAuthConfig {
+  readonly kind: 'oidc';
+  /** The id-token as the kubeconfig had it at start ('' when none). */
+  readonly idToken: string;
+  /** The provider's config map: idp-issuer-url, client-id, client-secret, refresh-token, idp-certificate-authority(-data), id-token. */
+  readonly config: Readonly<Record<string, string>>;
+  /** The kubeconfig file the user came from: refreshed tokens are written back there; none, nothing is written. */
+  readonly file?: string;
+  /** The user's name in that file, for messages and the write-back. */
+  readonly user?: string;
+}
 
 export interface ImpersonationConfig {
   readonly user: string;

@@ -25,7 +25,8 @@ t.test('each credential kind becomes its Authorization header', async (t) => {
   t.equal(await authorizationFor({ kind: 'none' }), undefined);
   t.equal(await authorizationFor({ kind: 'token', token: 'abc' }), 'Bearer abc');
   t.equal(await authorizationFor({ kind: 'basic', username: 'bob', password: 'pw:x' }), `Basic ${b64('bob:pw:x')}`);
-  t.equal(await authorizationFor({ kind: 'oidc', idToken: 'id-tok', config: {} }), 'Bearer id-tok');
+  const idToken = `e30.${Buffer.from(JSON.stringify({ exp: Math.floor(Date.now() / 1000) + 3600 })).toString('base64url')}.sig`;
+  t.equal(await authorizationFor({ kind: 'oidc', idToken, config: { 'id-token': idToken } }), `Bearer ${idToken}`);
   t.equal(await authorizationFor({ kind: 'token-file', path: tempFile(t, 'token', 'from-file\n') }), 'Bearer from-file');
   const plugin = writeTestPlugin(t, { tokens: ['from-plugin'] });
   t.equal(await authorizationFor({ kind: 'exec', exec: plugin.config() }), 'Bearer from-plugin');

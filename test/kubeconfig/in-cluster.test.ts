@@ -47,3 +47,15 @@ t.test('--server and --token override; a missing CA falls back to the system roo
   t.equal(config.tls.ca, undefined);
   t.match(config.warnings, [/Expected to load root CA config from .*ca\.crt/]);
 });
+
+t.test('--as, --as-group and --as-uid apply in-cluster (kubectl since kubernetes#122532)', async (t) => {
+  const dir = await podDir(t);
+  const config = inClusterRestConfig(environmentIn(dir, SERVICE), { as: 'alice', asGroups: ['devs', 'ops'], asUid: '42' });
+  t.same(config.impersonate, { user: 'alice', uid: '42', groups: ['devs', 'ops'], extra: {} });
+  t.same(config.auth, { kind: 'token-file', path: join(dir, 'sa', 'token') }, 'still authenticated as the service account');
+  t.equal(inClusterRestConfig(environmentIn(dir, SERVICE), {}).impersonate, undefined);
+  t.throws(() => inClusterRestConfig(environmentIn(dir, SERVICE), { asGroups: ['devs'] }), {
+    code: 'KG_ERR_KUBECONFIG',
+    message: 'requesting uid, groups or user-extra for the in-cluster service account without impersonating a user',
+  });
+});

@@ -44,7 +44,7 @@ t.test('exec and auth-provider stanzas', async (t) => {
     interactiveMode: 'Never',
   });
   const oidc = parseKubeconfig(fixture('auth-providers.yaml'), '/cfg/x').users.get('oidc');
-  t.same(oidc?.authProvider, { name: 'oidc', config: { 'id-token': 'oidc-id-token', 'idp-issuer-url': 'https://issuer.example' } });
+  t.same(oidc?.authProvider, { name: 'oidc', config: { 'id-token': 'e30.eyJleHAiOjQxMDI0NDQ4MDB9.sig', 'idp-issuer-url': 'https://issuer.example', 'client-id': 'kubegate' } });
 });
 
 t.test('*-data fields are base64-decoded', async (t) => {
@@ -52,9 +52,55 @@ t.test('*-data fields are base64-decoded', async (t) => {
   t.equal(parseKubeconfig(text, '/f').clusters.get('c')?.certificateAuthorityData?.toString(), 'hello');
 });
 
-t.test('within one file the first entry of a name wins', async (t) => {
-  const text = 'users:\n- {name: u, user: {token: first}}\n- {name: u, user: {token: second}}\n';
-  t.equal(parseKubeconfig(text, '/f').users.get('u')?.token, 'first');
+t.test('a name defined twice in one file refuses the file, naming the list and both positions, never the secrets', async (t) => {
+  t.equal(
+    parseError(fixture('dupe-cluster.yaml'), '/cfg/dupe-cluster.yaml'),
+    'KG_ERR_KUBECONFIG: error loading config file "/cfg/dupe-cluster.yaml": duplicate name "c" in clusters (clusters[0] and clusters[2]); kubectl refuses a kubeconfig file that defines a name twice',
+  );
+  const users = parseError(fixture('dupe-user.yaml'), '/cfg/dupe-user.yaml');
+  t.match(users, /"\/cfg\/dupe-user\.yaml": duplicate name "u" in users \(users\[0\] and users\[1\]\)/, 'users are named before contexts, as kubectl does');
+  t.notMatch(users, /secret-token/);
+  t.match(parseError(fixture('dupe-context.yaml')), /duplicate name "ctx" in contexts \(contexts\[0\] and contexts\[1\]\)/);
+  t.match(parseError('users:\n- {user: {token: a}}\n- {name: "", user: {token: b}}\n'), /duplicate name "" in users/, 'a missing name is the empty name');
+});
+
+t.test('YAML 1.1 booleans where the field is boolean, as kubectl reads them', async (t) => {
+  const config = parseKubeconfig(fixture('yaml11-booleans.yaml'), '/cfg/x');
+  t.match(config.clusters.get('yes-cluster'), { insecureSkipTlsVerify: true, disableCompression: true });
+  t.match(config.clusters.get('off-cluster'), { insecureSkipTlsVerify: false, disableCompression: false });
+  t.equal(config.contexts.get('ctx')?.namespace, '1:20', 'no sexagesimal numbers (go-yaml has none)');
+  t.equal(config.users.get('u')?.token, '2001-12-14', 'timestamps stay text');
+  t.equal(config.users.get('u')?.exec?.provideClusterInfo, true);
+  for (const [word, value] of [['y', true], ['Y', true], ['yes', true], ['Yes', true], ['on', true], ['ON', true], ['n', false], ['NO', false], ['off', false], ['False', false]] as const) {
+    t.equal(parseKubeconfig(`clusters:\n- {name: c, cluster: {insecure-skip-tls-verify: ${word}}}\n`, '/f').clusters.get('c')?.insecureSkipTlsVerify, value, word);
+  }
+});
+
+t.test('a YAML 1.1 boolean or number in a string field refuses the file, as kubectl does', async (t) => {
+  t.equal(
+    parseError(fixture('yaml11-string-bool.yaml'), '/cfg/n.yaml'),
+    'KG_ERR_KUBECONFIG: error loading config file "/cfg/n.yaml": users[0].name: expected a string, got a boolean (YAML 1.1, as kubectl reads it, takes unquoted yes/no/on/off/y/n as booleans: quote the value)',
+  );
+  t.match(parseError('contexts:\n- {name: c, context: {namespace: on}}\n'), /contexts\[0\]\.context\.namespace: expected a string, got a boolean/);
+  for (const number of ['0644', '0x1F', '1_000', '0b101', '+12', '1e3']) {
+    t.match(parseError(`users:\n- {name: u, user: {token: ${number}}}\n`), /users\[0\]\.user\.token: expected a string, got a number/, number);
+  }
+  t.match(parseError('clusters:\n- {name: c, cluster: {insecure-skip-tls-verify: yES}}\n'), /expected true or false, got a string/, 'only the YAML 1.1 spellings are booleans');
+  t.equal(parseKubeconfig("users:\n- {name: 'n', user: {token: 'yes'}}\n", '/f').users.get('n')?.token, 'yes', 'quoted, they are strings');
+});
+
+t.test('CRLF and lone CR line breaks never leave a CR in a value', async (t) => {
+  const crlf = fixture('crlf.yaml').replaceAll('${CA_DATA}', Buffer.from('-----BEGIN CERTIFICATE-----\n').toString('base64'));
+  t.ok(crlf.endsWith('\r') && crlf.includes('\r\n'), 'the fixture is CRLF with a final CR and no LF');
+  const config = parseKubeconfig(crlf, '/cfg/crlf.yaml');
+  t.equal(config.currentContext, 'crlf-ctx');
+  t.match(config.users.get('crlf-user'), { token: 'crlf-token', as: 'crlf-as', asGroups: ['crlf-group'] });
+  t.equal(config.clusters.get('crlf-cluster')?.certificateAuthorityData?.toString(), '-----BEGIN CERTIFICATE-----\n');
+  const cr = parseKubeconfig(fixture('cr-only.yaml'), '/cfg/cr-only.yaml');
+  t.equal(cr.currentContext, 'cr-ctx');
+  t.equal(cr.users.get('cr-user')?.token, 'cr-token');
+  t.equal(parseKubeconfig('users:\r\n- name: u\r\n  user:\r\n    token: |\r\n      block\r\n', '/f').users.get('u')?.token, 'block\n', 'block scalars keep LF only');
+  t.match(parseError('a: [\r\nb: c\r\n', '/cfg/bad'), /yaml: line \d+/, 'line numbers still count CRLF lines');
 });
 
 t.test('an empty file is an empty kubeconfig', async (t) => {

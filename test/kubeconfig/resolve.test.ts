@@ -39,12 +39,49 @@ t.test('client certificate files resolve against the kubeconfig directory', asyn
   t.same(config.warnings, [], 'a certificate user is not anonymous');
 });
 
-t.test('*-data wins over the file of the same field', async (t) => {
-  const pki = await fixturePki();
-  const { config } = await resolveScenario(t, 'data-wins.yaml');
-  t.equal(config.tls.ca?.kind === 'data' && config.tls.ca.data.toString(), pki.caPem);
-  t.equal(config.tls.clientCertificate?.cert.kind, 'data');
-  t.equal(config.tls.clientCertificate?.key.kind === 'data' && config.tls.clientCertificate.key.data.toString(), pki.keyPem);
+t.test('a file and its *-data twin together are refused, as kubectl does, naming the entry and the file', async (t) => {
+  const message = await resolveError(t, 'file-and-data.yaml');
+  t.match(message, /^KG_ERR_KUBECONFIG: Error in configuration: \n/);
+  t.match(message, /\* certificate-authority-data and certificate-authority are both specified for c\. certificate-authority-data will override\. \(cluster "c" in \/.*file-and-data\.yaml\)/);
+  t.match(message, /\* client-cert-data and client-cert are both specified for u\. client-cert-data will override\. \(user "u" in \/.*file-and-data\.yaml\)/);
+  t.match(message, /\* client-key-data and client-key are both specified for u; client-key-data will override \(user "u" in /);
+});
+
+t.test('flags replace a file and its *-data twin together, so the pair in the file is no conflict', async (t) => {
+  const file = await scenarioFile(t, 'file-and-data.yaml');
+  const pki = join(dirname(file), 'pki');
+  const config = await loadRestConfig(
+    { kubeconfig: file, certificateAuthority: join(pki, 'ca.crt'), clientCertificate: join(pki, 'client.crt'), clientKey: join(pki, 'client.key') },
+    environmentIn(dirname(file)),
+    { appendServerPath: false },
+  );
+  t.same(config.tls.ca, { kind: 'file', path: join(pki, 'ca.crt') });
+  t.same(config.tls.clientCertificate?.key, { kind: 'file', path: join(pki, 'client.key') });
+  t.match(await resolveError(t, 'file-and-data.yaml', { certificateAuthority: join(pki, 'ca.crt') }), /client-cert-data and client-cert are both specified for u/);
+});
+
+t.test('the same names in two KUBECONFIG files are no error: the first file wins', async (t) => {
+  const first = await scenarioFile(t, 'dupe-across-first.yaml');
+  const second = await scenarioFile(t, 'dupe-across-second.yaml', dirname(first));
+  const config = await loadRestConfig({}, environmentIn(dirname(first), { KUBECONFIG: `${first}:${second}` }), { appendServerPath: false });
+  t.equal(config.server, 'https://first.example:6443');
+  t.same(config.auth, { kind: 'token', token: 'first-file-token' });
+});
+
+t.test('a duplicate name in any KUBECONFIG file refuses the whole configuration, as kubectl does', async (t) => {
+  const first = await scenarioFile(t, 'dupe-across-first.yaml');
+  const dupe = await scenarioFile(t, 'dupe-context.yaml', dirname(first));
+  await t.rejects(
+    loadRestConfig({}, environmentIn(dirname(first), { KUBECONFIG: `${first}:${dupe}` }), { appendServerPath: false }),
+    { code: 'KG_ERR_KUBECONFIG', message: `error loading config file "${dupe}": duplicate name "ctx" in contexts (contexts[0] and contexts[1]); kubectl refuses a kubeconfig file that defines a name twice` },
+  );
+});
+
+t.test('a CRLF kubeconfig resolves to the exact token and names', async (t) => {
+  const { config } = await resolveScenario(t, 'crlf.yaml');
+  t.same(config.auth, { kind: 'token', token: 'crlf-token' });
+  t.same(config.names, { context: 'crlf-ctx', cluster: 'crlf-cluster', user: 'crlf-user' });
+  t.same(config.impersonate, { user: 'crlf-as', groups: ['crlf-group'], extra: {} });
 });
 
 t.test('--context, --cluster and --user select entries', async (t) => {
@@ -152,10 +189,21 @@ t.test('exec plugins: relative commands against the kubeconfig directory, bare n
   t.match(await resolveError(t, 'exec.yaml', { context: 'no-mode' }), /interactiveMode must be specified for no-mode to use exec authentication plugin/);
 });
 
-t.test('auth-provider: gcp and azure are removed, oidc sends its id-token', async (t) => {
+t.test('auth-provider: gcp and azure are removed; oidc needs an issuer and client id and warns when its id-token cannot work', async (t) => {
   t.match(await resolveError(t, 'auth-providers.yaml', { context: 'gcp' }), /The gcp auth plugin has been removed\.\nPlease use the "gke-gcloud-auth-plugin"/);
   t.match(await resolveError(t, 'auth-providers.yaml', { context: 'azure' }), /The azure auth plugin has been removed\.\nPlease use the "kubelogin"/);
-  const { config } = await resolveScenario(t, 'auth-providers.yaml');
-  t.match(config.auth, { kind: 'oidc', idToken: 'oidc-id-token' });
-  t.match(await resolveError(t, 'auth-providers.yaml', { context: 'oidc-empty' }), /oidc auth-provider without an id-token/);
+  const { config, file } = await resolveScenario(t, 'auth-providers.yaml');
+  t.same(config.auth, {
+    kind: 'oidc',
+    idToken: 'e30.eyJleHAiOjQxMDI0NDQ4MDB9.sig',
+    config: { 'id-token': 'e30.eyJleHAiOjQxMDI0NDQ4MDB9.sig', 'idp-issuer-url': 'https://issuer.example', 'client-id': 'kubegate' },
+    file,
+    user: 'oidc',
+  });
+  t.same(config.warnings, []);
+  t.match(await resolveError(t, 'auth-providers.yaml', { context: 'oidc-no-client' }), /^KG_ERR_KUBECONFIG: Must provide client-id \(the oidc auth-provider of user "oidc-no-client" in \/.*auth-providers\.yaml\)$/);
+  const empty = await resolveScenario(t, 'auth-providers.yaml', { context: 'oidc-empty' });
+  t.match(empty.config.warnings, [/the oidc auth-provider of user "oidc-empty" \(.*\): No valid id-token, and cannot refresh without refresh-token/]);
+  const opaque = await resolveScenario(t, 'auth-providers.yaml', { context: 'oidc-opaque' });
+  t.match(opaque.config.warnings, [/user "oidc-opaque" .*: ID Token is not a valid JWT; every request will fail, as with kubectl/]);
 });

@@ -1,6 +1,6 @@
 // Builds the live credential source for a RestConfig: which secret goes on each request and connection.
 
-import type { RestConfig } from '../kubeconfig/rest-config.js';
+import type { AuthConfig, ExecConfig, RestConfig } from '../kubeconfig/rest-config.js';
 import type { ClientCertificate, Credentials } from './credentials.js';
 import { createExecCredentialSource, type ExecCredential, type PluginLog } from './exec-plugin.js';
 import { certificateExpiry, earliest, jwtExpiry } from './expiry.js';
@@ -61,9 +61,118 @@ export interface CredentialsWithProblems extends Credentials {
 const DEFAULT_OIDC_TIMEOUT_MS = 30_000;
 const DEFAULT_CREDENTIAL_OPTIONS: CredentialOptions = { execTimeoutMs: 60_000, stdinIsTerminal: false, env: process.env };
 
+/** What one kind of credential source contributes; the rest (TLS material, expiry) is shared. */
+interface AuthorizationSource {
+  readonly authorization: () => string | undefined | Promise<string | undefined>;
+  /**
+   * The Authorization value in hand now, without I/O: expiresAt() must never start a plugin run whose
+   * rejection nobody awaits (that was an unhandled rejection, and the process exited, on /readyz).
+   */
+  readonly current: () => string | undefined;
+  readonly invalidate: () => void;
+  /** What the credential itself says about its end of life (plugins report it; tokens may be JWTs). */
+  readonly expiry: () => number | undefined;
+  /** An exec plugin may hand out a client certificate instead of (or besides) a token. */
+  readonly certificate: () => ClientCertificate | undefined;
+  /** What is wrong with it on disk right now (a token file gone bad while the last good token serves). */
+  readonly problem: () => string | undefined;
+}
+
+const NOTHING = {
+  invalidate: (): void => {},
+  expiry: (): number | undefined => undefined,
+  certificate: (): ClientCertificate | undefined => undefined,
+  problem: (): string | undefined => undefined,
+};
+
+function fixedSource(value: () => string | undefined): AuthorizationSource {
+  return { ...NOTHING, authorization: value, current: value };
+}
+
+function tokenFileSource(path: string, options: CredentialOptions): AuthorizationSource {
+  const source = createTokenFileSource(path, {
+    ...options.fileChecks,
+    ...(options.onRefresh ? { onRefresh: (outcome: 'success' | 'failure') => options.onRefresh?.('token-file', outcome) } : {}),
+  });
+  const authorization = (): string | Promise<string> => source.authorization();
+  return {
+    ...NOTHING,
+    authorization,
+    current: () => {
+      const value = authorization();
+      return typeof value === 'string' ? value : undefined;
+    },
+    invalidate: () => source.invalidate(),
+    problem: () => source.problem,
+  };
+}
+
+function execSource(config: RestConfig, exec: ExecConfig, options: CredentialOptions): AuthorizationSource {
+  const ca = config.tls.ca;
+  const source = createExecCredentialSource(exec, {
+    cluster: {
+      server: config.server,
+      insecureSkipTlsVerify: config.tls.insecureSkipTlsVerify,
+      disableCompression: config.disableCompression,
+      ...(config.tls.serverName ? { tlsServerName: config.tls.serverName } : {}),
+      ...(ca ? { certificateAuthorityData: createMaterialReader(ca).read() } : {}),
+      ...(config.proxyUrl ? { proxyUrl: config.proxyUrl } : {}),
+      ...(exec.clusterConfig !== undefined ? { config: exec.clusterConfig } : {}),
+    },
+    timeoutMs: options.execTimeoutMs,
+    stdinIsTerminal: options.stdinIsTerminal,
+    env: options.env,
+    ...(options.onRefresh ? { onRun: (outcome: 'success' | 'failure') => options.onRefresh?.('exec', outcome) } : {}),
+    ...(options.log ? { log: options.log } : {}),
+  });
+  const bearer = (credential: ExecCredential): string | undefined => (credential.token !== undefined ? `Bearer ${credential.token}` : undefined);
+  return {
+    ...NOTHING,
+    authorization: () => {
+      const cached = source.cached();
+      return cached ? bearer(cached) : source.get().then(bearer);
+    },
+    current: () => {
+      const cached = source.cached();
+      return cached ? bearer(cached) : undefined;
+    },
+    certificate: () => source.cached()?.clientCertificate,
+    expiry: () => source.cached()?.expiresAt,
+    invalidate: () => source.invalidate(),
+  };
+}
+
+function oidcSource(auth: Extract<AuthConfig, { kind: 'oidc' }>, options: CredentialOptions): AuthorizationSource {
+  const source = createOidcCredentialSource(auth, {
+    timeoutMs: options.oidcTimeoutMs ?? DEFAULT_OIDC_TIMEOUT_MS,
+    ...(auth.file && auth.user !== undefined ? { persist: (updates: Readonly<Record<string, string>>) => persistAuthProviderConfig(auth.file as string, auth.user as string, updates) } : {}),
+  });
+  const current = (): string | undefined => {
+    const cached = source.cached();
+    return cached !== undefined ? `Bearer ${cached}` : undefined;
+  };
+  return { ...NOTHING, authorization: () => current() ?? source.get().then((token) => `Bearer ${token}`), current };
+}
+
+/** The source for the RestConfig's auth kind; none over plain http (client-go's IsConfigTransportTLS rule). */
+function authorizationSource(config: RestConfig, options: CredentialOptions): AuthorizationSource {
+  if (config.serverUrl.protocol !== 'https:') return fixedSource(() => undefined);
+  switch (config.auth.kind) {
+    case 'token-file':
+      return tokenFileSource(config.auth.path, options);
+    case 'exec':
+      return execSource(config, config.auth.exec, options);
+    case 'oidc':
+      return oidcSource(config.auth, options);
+    default:
+      return fixedSource(staticAuthorization(config) ?? (() => undefined));
+  }
+}
+
 /**
- * Credentials are loaded only for https:// servers (client-go's IsConfigTransportTLS rule): over
- * plain http nothing secret is ever sent.
+ * The live credentials for a RestConfig: the Authorization source for its auth kind, the TLS
+ * material (kept at the last good version when a file on disk goes bad), and when they expire.
+ * Over plain http nothing secret is ever sent.
  */
 export function createCredentials(config: RestConfig, options: CredentialOptions = DEFAULT_CREDENTIAL_OPTIONS): CredentialsWithProblems {
   const tls = config.serverUrl.protocol === 'https:';
@@ -71,113 +180,40 @@ export function createCredentials(config: RestConfig, options: CredentialOptions
     tls ? { ca: config.tls.ca, cert: config.tls.clientCertificate?.cert, key: config.tls.clientCertificate?.key } : {},
     { ...options.fileChecks, ...(options.onMaterialProblem ? { onProblem: options.onMaterialProblem } : {}) },
   );
-  let tokenProblem = (): string | undefined => undefined;
-  let lastExpiryCertificate: ClientCertificate | undefined;
-  let lastCertificateEnd: number | undefined;
-
-  let authorization: () => string | undefined | Promise<string | undefined>;
-  // The Authorization value in hand now, without I/O: expiresAt() must never start a plugin run whose
-  // rejection nobody awaits (that was an unhandled rejection, and the process exited, on /readyz).
-  let currentAuthorization = (): string | undefined => {
-    const value = authorization();
-    return typeof value === 'string' ? value : undefined;
-  };
-  let invalidate = (): void => {};
-  // What the credential itself says about its end of life (plugins report it; tokens may be JWTs).
-  let credentialExpiry = (): number | undefined => undefined;
-  // An exec plugin may hand out a client certificate instead of (or besides) a token.
-  let pluginCertificate = (): ClientCertificate | undefined => undefined;
-  if (!tls) {
-    authorization = () => undefined;
-  } else if (config.auth.kind === 'token-file') {
-    const source = createTokenFileSource(config.auth.path, {
-      ...options.fileChecks,
-      ...(options.onRefresh ? { onRefresh: (outcome: 'success' | 'failure') => options.onRefresh?.('token-file', outcome) } : {}),
-    });
-    authorization = () => source.authorization();
-    invalidate = () => source.invalidate();
-    tokenProblem = () => source.problem;
-  } else if (config.auth.kind === 'exec') {
-    const ca = config.tls.ca;
-    const source = createExecCredentialSource(config.auth.exec, {
-      cluster: {
-        server: config.server,
-        insecureSkipTlsVerify: config.tls.insecureSkipTlsVerify,
-        disableCompression: config.disableCompression,
-        ...(config.tls.serverName ? { tlsServerName: config.tls.serverName } : {}),
-        ...(ca ? { certificateAuthorityData: createMaterialReader(ca).read() } : {}),
-        ...(config.proxyUrl ? { proxyUrl: config.proxyUrl } : {}),
-        ...(config.auth.exec.clusterConfig !== undefined ? { config: config.auth.exec.clusterConfig } : {}),
-      },
-      timeoutMs: options.execTimeoutMs,
-      stdinIsTerminal: options.stdinIsTerminal,
-      env: options.env,
-      ...(options.onRefresh ? { onRun: (outcome: 'success' | 'failure') => options.onRefresh?.('exec', outcome) } : {}),
-      ...(options.log ? { log: options.log } : {}),
-    });
-    const bearer = (credential: ExecCredential): string | undefined => (credential.token !== undefined ? `Bearer ${credential.token}` : undefined);
-    authorization = () => {
-      const cached = source.cached();
-      return cached ? bearer(cached) : source.get().then(bearer);
-    };
-    currentAuthorization = () => {
-      const cached = source.cached();
-      return cached ? bearer(cached) : undefined;
-    };
-    pluginCertificate = () => source.cached()?.clientCertificate;
-    credentialExpiry = () => source.cached()?.expiresAt;
-    invalidate = () => source.invalidate();
-  } else if (config.auth.kind === 'oidc') {
-    const auth = config.auth;
-    const source = createOidcCredentialSource(auth, {
-      timeoutMs: options.oidcTimeoutMs ?? DEFAULT_OIDC_TIMEOUT_MS,
-      ...(auth.file && auth.user !== undefined ? { persist: (updates: Readonly<Record<string, string>>) => persistAuthProviderConfig(auth.file as string, auth.user as string, updates) } : {}),
-    });
-    authorization = () => {
-      const cached = source.cached();
-      return cached !== undefined ? `Bearer ${cached}` : source.get().then((token) => `Bearer ${token}`);
-    };
-    currentAuthorization = () => {
-      const cached = source.cached();
-      return cached !== undefined ? `Bearer ${cached}` : undefined;
-    };
-  } else {
-    authorization = staticAuthorization(config) ?? (() => undefined);
-  }
-
+  const source = authorizationSource(config, options);
+  const clientCertificate = (): ClientCertificate | undefined => source.certificate() ?? material.clientCertificate();
+  const certificateEnd = lastCertificateExpiry();
   return {
-    authorization,
-    clientCertificate() {
-      const fromPlugin = pluginCertificate();
-      if (fromPlugin) return fromPlugin;
-      return material.clientCertificate();
-    },
+    authorization: source.authorization,
+    clientCertificate,
     certificateAuthority: () => material.certificateAuthority(),
     problems() {
-      const token = tokenProblem();
+      const token = source.problem();
       return token === undefined ? material.problems() : [...material.problems(), token];
     },
     expiresAt() {
-      let bearer: string | undefined;
-      try {
-        const value = currentAuthorization();
-        bearer = value?.startsWith('Bearer ') ? value.slice('Bearer '.length) : undefined;
-      } catch {
-        bearer = undefined;
-      }
-      const certificate = this.clientCertificate();
-      let certificateEnd: number | undefined;
-      if (certificate && certificate !== lastExpiryCertificate) {
-        lastExpiryCertificate = certificate;
-        lastCertificateEnd = certificateExpiry(certificate.cert);
-      }
-      if (certificate) certificateEnd = lastCertificateEnd;
-      return earliest(credentialExpiry(), bearer ? jwtExpiry(bearer) : undefined, certificateEnd);
+      const value = source.current();
+      const bearer = value?.startsWith('Bearer ') ? value.slice('Bearer '.length) : undefined;
+      return earliest(source.expiry(), bearer ? jwtExpiry(bearer) : undefined, certificateEnd(clientCertificate()));
     },
     invalidate() {
-      invalidate();
+      source.invalidate();
       material.invalidate();
     },
     close() {},
+  };
+}
+
+/** A certificate's notAfter, parsed once per certificate object (the same Buffer until a rotation). */
+function lastCertificateExpiry(): (certificate: ClientCertificate | undefined) => number | undefined {
+  let last: ClientCertificate | undefined;
+  let end: number | undefined;
+  return (certificate) => {
+    if (!certificate) return undefined;
+    if (certificate !== last) {
+      last = certificate;
+      end = certificateExpiry(certificate.cert);
+    }
+    return end;
   };
 }

@@ -176,16 +176,19 @@ function emptyUser(name: string): UserEntry {
   return { name, file: '', asGroups: [], asUserExtra: {} };
 }
 
-export function resolveRestConfig(
-  config: Kubeconfig,
-  flags: KubeconfigFlags,
-  environment: KubeconfigEnvironment,
-  options: ResolveOptions,
-): RestConfig {
-  const warnings: string[] = [];
-  const where = options.loadedFrom.length > 0 ? options.loadedFrom.join(', ') : 'no kubeconfig file';
+/** The context, cluster and user a load selects, flags first (client-go's DirectClientConfig). */
+interface Selection {
+  readonly contextName: string;
+  readonly clusterName: string;
+  readonly userName: string;
+  readonly cluster: ClusterEntry | undefined;
+  readonly user: UserEntry;
+  /** Where the kubeconfig came from, for messages. */
+  readonly where: string;
+}
 
-  // 1. Context.
+function selectEntries(config: Kubeconfig, flags: KubeconfigFlags, loadedFrom: readonly string[], warnings: string[]): Selection {
+  const where = loadedFrom.length > 0 ? loadedFrom.join(', ') : 'no kubeconfig file';
   const contextName = flags.context || config.currentContext;
   let context: ContextEntry | undefined;
   if (contextName) {
@@ -195,8 +198,6 @@ export function resolveRestConfig(
       throw kubeconfigError(`Error in configuration: context was not found for specified context: ${contextName} (current-context in ${where})`);
     }
   }
-
-  // 2. Cluster and user names, explicit flags first.
   const clusterName = flags.cluster || context?.cluster || '';
   const userName = flags.user || context?.user || '';
   if (flags.cluster && !config.clusters.has(flags.cluster)) throw kubeconfigError(`cluster "${flags.cluster}" does not exist (in ${where})`);
@@ -209,12 +210,21 @@ export function resolveRestConfig(
   if (userName && !config.users.has(userName)) {
     warnings.push(`context "${contextName}" refers to user "${userName}", which is not defined: requests go to the API server without credentials`);
   }
+  return { contextName, clusterName, userName, cluster, user, where };
+}
 
-  const errors: string[] = [];
+interface ClusterSettings {
+  readonly server: string;
+  readonly serverUrl: URL;
+  readonly insecureSkipTlsVerify: boolean;
+  readonly caSource: MaterialSource | undefined;
+  readonly serverName: string | undefined;
+}
+
+/** The server and its trust settings (client-go: the CA or insecure flags replace all three trust fields). */
+function resolveCluster(selection: Selection, flags: KubeconfigFlags, environment: KubeconfigEnvironment, errors: string[]): ClusterSettings {
+  const { cluster, clusterName, where } = selection;
   const clusterOwner = clusterName || 'the cluster';
-  const userOwner = userName || 'the user';
-
-  // 3. Cluster overrides (client-go: CA or insecure flags replace all three trust fields).
   const server = flags.server || cluster?.server || '';
   if (server === '') {
     throw kubeconfigError(
@@ -223,10 +233,7 @@ export function resolveRestConfig(
         : `no server to connect to: the kubeconfig (${where}) selects no cluster; pass --context, --cluster or --server`,
     );
   }
-  const serverUrl = parseServer(
-    server,
-    flags.server ? '--server' : `clusters[name=${clusterOwner}].cluster.server in ${cluster?.file ?? where}`,
-  );
+  const serverUrl = parseServer(server, flags.server ? '--server' : `clusters[name=${clusterOwner}].cluster.server in ${cluster?.file ?? where}`);
   const trustOverridden = Boolean(flags.certificateAuthority) || flags.insecureSkipTlsVerify === true;
   const insecureSkipTlsVerify = trustOverridden ? flags.insecureSkipTlsVerify === true : (cluster?.insecureSkipTlsVerify ?? false);
   const caSource: MaterialSource | undefined = trustOverridden
@@ -248,21 +255,24 @@ export function resolveRestConfig(
       errors.push(`invalid 'proxy-url' "${cluster.proxyUrl}" for cluster "${clusterName}": unsupported scheme "${scheme ?? ''}", must be http, https, or socks5`);
     }
   }
+  return { server, serverUrl, insecureSkipTlsVerify, caSource, serverName };
+}
 
-  // 4. User overrides: a flag replaces the file's value and its *-data twin (client-go since 1.33; kubectl 1.32 kept the twin and refused).
+/** The client certificate pair: a flag replaces the file's value and its *-data twin (client-go since 1.33; kubectl 1.32 kept the twin and refused). */
+function resolveClientCertificate(selection: Selection, flags: KubeconfigFlags, environment: KubeconfigEnvironment, errors: string[]): { certSource: MaterialSource | undefined; keySource: MaterialSource | undefined } {
+  const { user, userName } = selection;
+  const userOwner = userName || 'the user';
   const certSource = flags.clientCertificate
     ? material(fromFlag(flags.clientCertificate, environment.cwd), undefined, '--client-certificate')
     : material(fromFile(user.clientCertificate, user.file), user.clientCertificateData, `client-certificate-data of user "${userName}"`);
   const keySource = flags.clientKey
     ? material(fromFlag(flags.clientKey, environment.cwd), undefined, '--client-key')
     : material(fromFile(user.clientKey, user.file), user.clientKeyData, `client-key-data of user "${userName}"`);
-  const fileCertBoth = !flags.clientCertificate && Boolean(user.clientCertificate) && user.clientCertificateData !== undefined;
-  const fileKeyBoth = !flags.clientKey && Boolean(user.clientKey) && user.clientKeyData !== undefined;
-  if (fileCertBoth) {
+  if (!flags.clientCertificate && Boolean(user.clientCertificate) && user.clientCertificateData !== undefined) {
     errors.push(`client-cert-data and client-cert are both specified for ${userName}. client-cert-data will override. (user "${userName}" in ${user.file})`);
   }
   // As in client-go, the key pair is only checked when the user has a client certificate at all.
-  if (fileKeyBoth && certSource !== undefined) {
+  if (!flags.clientKey && Boolean(user.clientKey) && user.clientKeyData !== undefined && certSource !== undefined) {
     errors.push(`client-key-data and client-key are both specified for ${userName}; client-key-data will override (user "${userName}" in ${user.file})`);
   }
   if (certSource !== undefined && keySource === undefined) {
@@ -271,71 +281,96 @@ export function resolveRestConfig(
   if (keySource !== undefined && certSource === undefined) {
     errors.push(`client-certificate-data or client-certificate must be specified for ${userOwner} to use the clientCert authentication method.`);
   }
+  return { certSource, keySource };
+}
 
-  const token = flags.token || user.token || '';
-  const tokenFile = flags.token ? undefined : fromFile(user.tokenFile, user.file);
-  const username = flags.username || user.username || '';
-  const password = flags.password || user.password || '';
+/** The token and basic-auth settings, flags first. */
+function credentialSettings(selection: Selection, flags: KubeconfigFlags): { token: string; tokenFile: string | undefined; username: string; password: string } {
+  const { user } = selection;
+  return {
+    token: flags.token || user.token || '',
+    tokenFile: flags.token ? undefined : fromFile(user.tokenFile, user.file),
+    username: flags.username || user.username || '',
+    password: flags.password || user.password || '',
+  };
+}
+
+/** Only one authentication method may be set (client-go's validation). */
+function checkAuthMethods(selection: Selection, flags: KubeconfigFlags, errors: string[]): void {
+  const userOwner = selection.userName || 'the user';
+  const { token, tokenFile, username, password } = credentialSettings(selection, flags);
   const methods: string[] = [];
   if (token || tokenFile) methods.push('token');
   if (username || password) methods.push('basicAuth');
   if (methods.length > 1) errors.push(`more than one authentication method found for ${userOwner}; found [${methods.join(' ')}], only one is allowed`);
-  if (user.exec !== undefined && user.authProvider !== undefined) {
+  if (selection.user.exec !== undefined && selection.user.authProvider !== undefined) {
     errors.push(`authProvider cannot be provided in combination with an exec plugin for ${userOwner}`);
   }
+}
 
-  // 5. Impersonation.
-  const { impersonate, error: impersonationError } = resolveImpersonation(flags, userOwner, user);
+/** Which credential authenticates requests besides a client certificate. */
+function resolveAuth(selection: Selection, flags: KubeconfigFlags, exec: ExecConfig | undefined, now: number, warnings: string[]): AuthConfig {
+  const { token, tokenFile, username, password } = credentialSettings(selection, flags);
+  if (tokenFile) return { kind: 'token-file', path: tokenFile };
+  if (token) return { kind: 'token', token };
+  if (username || password) return { kind: 'basic', username, password };
+  if (exec) return { kind: 'exec', exec };
+  return resolveAuthProvider(selection.user, warnings, now) ?? { kind: 'none' };
+}
+
+/** A tokenFile must be readable now rather than on the first request. */
+function checkTokenFile(auth: AuthConfig, userOwner: string): void {
+  if (auth.kind !== 'token-file') return;
+  try {
+    readFileSync(auth.path);
+  } catch (error) {
+    throw new KubegateError('KG_ERR_FILE', `open ${auth.path}: cannot read the tokenFile of user "${userOwner}" (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`, { cause: error });
+  }
+}
+
+export function resolveRestConfig(config: Kubeconfig, flags: KubeconfigFlags, environment: KubeconfigEnvironment, options: ResolveOptions): RestConfig {
+  const warnings: string[] = [];
+  const errors: string[] = [];
+  const selection = selectEntries(config, flags, options.loadedFrom, warnings);
+  const clusterOwner = selection.clusterName || 'the cluster';
+  const userOwner = selection.userName || 'the user';
+  const cluster = resolveCluster(selection, flags, environment, errors);
+  const { certSource, keySource } = resolveClientCertificate(selection, flags, environment, errors);
+  checkAuthMethods(selection, flags, errors);
+  const { impersonate, error: impersonationError } = resolveImpersonation(flags, userOwner, selection.user);
   if (impersonationError !== undefined) errors.push(impersonationError);
-
-  // 6. Files must be readable and PEM must parse, now rather than on the first request.
-  const ca = caSource ? readMaterial(caSource, 'certificate-authority', clusterOwner, errors) : undefined;
+  // Files must be readable and PEM must parse, now rather than on the first request.
+  const ca = cluster.caSource ? readMaterial(cluster.caSource, 'certificate-authority', clusterOwner, errors) : undefined;
   const cert = certSource ? readMaterial(certSource, 'client-cert', userOwner, errors) : undefined;
   const key = keySource ? readMaterial(keySource, 'client-key', userOwner, errors) : undefined;
-  checkPem(ca, caSource, cert, key, certSource, errors);
-  const exec = resolveExec(user, cluster, userOwner, errors);
-
+  checkPem(ca, cluster.caSource, cert, key, certSource, errors);
+  const exec = resolveExec(selection.user, selection.cluster, userOwner, errors);
   if (errors.length === 1) throw kubeconfigError(errors[0] as string);
   if (errors.length > 1) throw kubeconfigError(`Error in configuration: \n${errors.map((e) => `* ${e}`).join('\n')}`);
+  const auth = resolveAuth(selection, flags, exec, (options.now ?? Date.now)(), warnings);
+  checkTokenFile(auth, userOwner);
 
-  // 7. Which credential authenticates requests (besides a client certificate).
-  let auth: AuthConfig = { kind: 'none' };
-  if (token) auth = tokenFile ? { kind: 'token-file', path: tokenFile } : { kind: 'token', token };
-  else if (tokenFile) auth = { kind: 'token-file', path: tokenFile };
-  else if (username || password) auth = { kind: 'basic', username, password };
-  else if (exec) auth = { kind: 'exec', exec };
-  else auth = resolveAuthProvider(user, warnings, (options.now ?? Date.now)()) ?? auth;
-
-  if (tokenFile) {
-    try {
-      readFileSync(tokenFile);
-    } catch (error) {
-      throw new KubegateError('KG_ERR_FILE', `open ${tokenFile}: cannot read the tokenFile of user "${userOwner}" (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`, { cause: error });
-    }
-  }
-
-  const serverPath = serverUrl.pathname;
+  const serverPath = cluster.serverUrl.pathname;
   if (!options.appendServerPath && serverPath !== '' && serverPath !== '/') {
     warnings.push(`Your kube context contains a server path ${serverPath}, use --append-server-path to automatically append the path to each request`);
   }
-  if (serverUrl.protocol === 'https:' && auth.kind === 'none' && certSource === undefined) {
-    warnings.push(`no credentials for ${serverUrl.origin}: requests go to the API server anonymously (kubectl would prompt for a username and password)`);
+  if (cluster.serverUrl.protocol === 'https:' && auth.kind === 'none' && certSource === undefined) {
+    warnings.push(`no credentials for ${cluster.serverUrl.origin}: requests go to the API server anonymously (kubectl would prompt for a username and password)`);
   }
-
   return {
-    server,
-    serverUrl,
+    server: cluster.server,
+    serverUrl: cluster.serverUrl,
     tls: {
-      ...(caSource ? { ca: caSource } : {}),
-      insecureSkipTlsVerify,
-      ...(serverName ? { serverName } : {}),
+      ...(cluster.caSource ? { ca: cluster.caSource } : {}),
+      insecureSkipTlsVerify: cluster.insecureSkipTlsVerify,
+      ...(cluster.serverName ? { serverName: cluster.serverName } : {}),
       ...(certSource && keySource ? { clientCertificate: { cert: certSource, key: keySource } } : {}),
     },
     auth,
     ...(impersonate ? { impersonate } : {}),
-    disableCompression: flags.disableCompression ?? cluster?.disableCompression ?? false,
-    ...(cluster?.proxyUrl ? { proxyUrl: cluster.proxyUrl } : {}),
-    names: { context: contextName, cluster: clusterName, user: userName },
+    disableCompression: flags.disableCompression ?? selection.cluster?.disableCompression ?? false,
+    ...(selection.cluster?.proxyUrl ? { proxyUrl: selection.cluster.proxyUrl } : {}),
+    names: { context: selection.contextName, cluster: selection.clusterName, user: selection.userName },
     loadedFrom: options.loadedFrom,
     inCluster: false,
     warnings,

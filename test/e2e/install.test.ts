@@ -73,10 +73,10 @@ async function checkInstalledCommands(t: Test, prefix: string): Promise<void> {
   t.notOk(existsSync(join(installed, 'src')) || existsSync(join(installed, 'test')), 'no src/ or test/ installed');
   const cwd = scratchDir(t, 'cwd');
   const versionOut = await runCommand(join(prefix, 'bin', 'kubegate'), ['--version'], { cwd, env: CLEAN_ENV });
-  t.equal(versionOut.status, 0, versionOut.stderr);
+  t.equal(versionOut.status, 0, `kubegate --version exits 0 ${versionOut.stderr}`);
   t.equal(versionOut.stdout.trim(), `kubegate v${version}`, 'kubegate --version runs as a command (shebang, executable)');
   const help = await runCommand(join(prefix, 'bin', 'kubectl-gate'), ['--help'], { cwd, env: CLEAN_ENV });
-  t.equal(help.status, 0, help.stderr);
+  t.equal(help.status, 0, `kubectl-gate --help exits 0 ${help.stderr}`);
   t.match(help.stdout, /A drop-in replacement for `kubectl proxy`/, 'kubectl-gate --help prints the usage');
 }
 
@@ -86,11 +86,11 @@ async function checkInstalledDemo(t: Test, prefix: string): Promise<void> {
   const serving = /Starting to serve on 127\.0\.0\.1:(\d+)/;
   await waitUntil(() => serving.test(demo.output()) || demo.child.exitCode !== null, 'the installed demo to serve', 30_000);
   const port = serving.exec(demo.output())?.[1];
-  t.ok(port, `the demo serves:\n${demo.output()}`);
+  t.ok(port, port ? 'the installed demo serves' : `it did not serve:\n${demo.output()}`);
   const list = await runCommand('curl', ['-sS', `http://127.0.0.1:${port ?? '0'}/api/v1/namespaces/default/pods`]);
-  t.equal(list.status, 0, list.stderr);
+  t.equal(list.status, 0, `curl gets an answer ${list.stderr}`);
   const pods = JSON.parse(list.stdout) as { kind: string; items: { metadata: { name: string } }[] };
-  t.equal(pods.kind, 'PodList');
+  t.equal(pods.kind, 'PodList', 'a PodList');
   t.match(pods.items.map((pod) => pod.metadata.name), [/^nginx-/], 'the demo cluster\'s nginx pod, through the installed proxy');
   const exited = once(demo.child, 'exit');
   demo.child.kill('SIGTERM');
@@ -106,7 +106,7 @@ t.test('a clean clone: npm ci && npm pack builds a tarball; npm install -g of it
   t.notOk(existsSync(join(clone, 'dist')), 'the clone has no build');
   await mustRun('npm', ['ci', '--no-audit', '--no-fund', '--prefer-offline'], clone);
   const tarball = await pack(clone, []);
-  t.equal(tarball, join(clone, `kubegate-${version}.tgz`));
+  t.equal(tarball, join(clone, `kubegate-${version}.tgz`), 'npm pack names the tarball');
   await checkTarballContents(t, tarball);
   const prefix = await installGlobally(t, tarball);
   await checkInstalledCommands(t, prefix);

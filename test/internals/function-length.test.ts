@@ -6,9 +6,9 @@ import { sourceFiles, type SourceFile } from '../fixtures/source-tree.js';
 
 /** The limit inside src/demo-cluster/, enforced now. */
 export const DEMO_CLUSTER_LIMIT = 100;
-/** The limit for the rest of src/: reported now; set ENFORCE_PRODUCT_LIMIT to make it fail. */
+/** The limit for the rest of src/ (issue 14: none over 80 lines; aim at about 60). */
 export const PRODUCT_LIMIT = 80;
-export const ENFORCE_PRODUCT_LIMIT = false;
+export const ENFORCE_PRODUCT_LIMIT = true;
 /** How many of the longest product functions the report lists. */
 const REPORTED = 15;
 

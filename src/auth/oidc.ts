@@ -1,7 +1,8 @@
 // The legacy `auth-provider: oidc` (client-go plugin/pkg/client/auth/oidc): serve the id-token, refresh it with the refresh token.
 
 import { readFileSync } from 'node:fs';
-import { Agent, request, type Dispatcher } from 'undici';
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import { credentialError, type KubegateError } from '../errors.js';
 import { idTokenState } from '../kubeconfig/id-token.js';
 import type { OidcAuthConfig } from '../kubeconfig/rest-config.js';
@@ -37,26 +38,40 @@ function oidcError(auth: OidcAuthConfig, detail: string, cause?: unknown): Kubeg
   return credentialError(`${describe(auth)}: ${detail}`, cause);
 }
 
-function issuerDispatcher(auth: OidcAuthConfig): Dispatcher | undefined {
+/** The issuer's CA, read at each refresh so a rotated file is picked up; data wins over the file (client-go's TLS rule). */
+function issuerCa(auth: OidcAuthConfig): Buffer | undefined {
   const data = auth.config['idp-certificate-authority-data'];
   const file = auth.config['idp-certificate-authority'];
-  // Read at each refresh, so a rotated CA file is picked up; data wins over the file (client-go's TLS rule).
-  const ca = data ? Buffer.from(data, 'base64') : file ? readFileSync(file) : undefined;
-  return ca ? new Agent({ connect: { ca } }) : undefined;
+  return data ? Buffer.from(data, 'base64') : file ? readFileSync(file) : undefined;
 }
 
-async function readLimited(body: Dispatcher.ResponseData['body']): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of body) {
-    size += (chunk as Buffer).length;
-    if (size > RESPONSE_LIMIT) {
-      body.destroy();
-      throw new Error(`the answer is larger than ${RESPONSE_LIMIT} bytes`);
-    }
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks).toString('utf8');
+interface IssuerAnswer {
+  readonly statusCode: number;
+  readonly text: string;
+}
+
+/** One request to the issuer with node:https (no connection pool: a refresh is rare), its answer capped at RESPONSE_LIMIT. */
+function askIssuer(url: string, init: { method: string; headers: Record<string, string>; body?: string; ca: Buffer | undefined; signal: AbortSignal }): Promise<IssuerAnswer> {
+  return new Promise((resolve, reject) => {
+    const target = new URL(url);
+    const send = target.protocol === 'http:' ? httpRequest : httpsRequest;
+    const request = send(target, { method: init.method, headers: init.headers, signal: init.signal, ...(init.ca ? { ca: init.ca } : {}) }, (response) => {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      response.on('data', (chunk: Buffer) => {
+        size += chunk.length;
+        if (size > RESPONSE_LIMIT) {
+          response.destroy(new Error(`the answer is larger than ${RESPONSE_LIMIT} bytes`));
+          return;
+        }
+        chunks.push(chunk);
+      });
+      response.on('error', reject);
+      response.on('end', () => resolve({ statusCode: response.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
+    });
+    request.on('error', reject);
+    request.end(init.body);
+  });
 }
 
 function jsonObject(text: string): Record<string, unknown> | undefined {
@@ -69,10 +84,10 @@ function jsonObject(text: string): Record<string, unknown> | undefined {
 }
 
 /** OpenID Connect discovery: the issuer's token_endpoint. */
-async function tokenEndpoint(auth: OidcAuthConfig, dispatcher: Dispatcher | undefined, signal: AbortSignal): Promise<string> {
+async function tokenEndpoint(auth: OidcAuthConfig, ca: Buffer | undefined, signal: AbortSignal): Promise<string> {
   const wellKnown = `${(auth.config['idp-issuer-url'] ?? '').replace(/\/$/, '')}/.well-known/openid-configuration`;
-  const answer = await request(wellKnown, { method: 'GET', headers: { accept: 'application/json' }, signal, ...(dispatcher ? { dispatcher } : {}) });
-  const text = await readLimited(answer.body);
+  const answer = await askIssuer(wellKnown, { method: 'GET', headers: { accept: 'application/json' }, ca, signal });
+  const text = answer.text;
   if (answer.statusCode !== 200) throw oidcError(auth, `oidc: failed to query metadata endpoint: HTTP ${answer.statusCode}`);
   const endpoint = jsonObject(text)?.token_endpoint;
   if (typeof endpoint !== 'string' || endpoint === '') throw oidcError(auth, "oidc: discovery object doesn't contain a token_endpoint");
@@ -87,30 +102,26 @@ function oauthErrorCode(text: string): string {
 
 /** The refresh_token grant; client credentials go in the form body (client_secret_post). */
 async function refreshTokens(auth: OidcAuthConfig, signal: AbortSignal): Promise<{ idToken: string; refreshToken?: string }> {
-  const dispatcher = issuerDispatcher(auth);
-  try {
-    const endpoint = await tokenEndpoint(auth, dispatcher, signal);
-    const form = new URLSearchParams({ grant_type: 'refresh_token', refresh_token: auth.config['refresh-token'] ?? '', client_id: auth.config['client-id'] ?? '' });
-    if (auth.config['client-secret']) form.set('client_secret', auth.config['client-secret']);
-    const answer = await request(endpoint, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
-      body: form.toString(),
-      signal,
-      ...(dispatcher ? { dispatcher } : {}),
-    });
-    const text = await readLimited(answer.body);
-    if (answer.statusCode !== 200) throw oidcError(auth, `failed to refresh token: the token endpoint answered HTTP ${answer.statusCode}${oauthErrorCode(text)}`);
-    const body = jsonObject(text);
-    const idToken = body?.id_token;
-    if (typeof idToken !== 'string' || idToken === '') {
-      throw oidcError(auth, 'token response did not contain an id_token, either the scope "openid" wasn\'t requested upon login, or the provider doesn\'t support id_tokens as part of the refresh response');
-    }
-    const refreshToken = typeof body?.refresh_token === 'string' && body.refresh_token !== '' ? body.refresh_token : undefined;
-    return { idToken, ...(refreshToken ? { refreshToken } : {}) };
-  } finally {
-    await dispatcher?.close();
+  const ca = issuerCa(auth);
+  const endpoint = await tokenEndpoint(auth, ca, signal);
+  const form = new URLSearchParams({ grant_type: 'refresh_token', refresh_token: auth.config['refresh-token'] ?? '', client_id: auth.config['client-id'] ?? '' });
+  if (auth.config['client-secret']) form.set('client_secret', auth.config['client-secret']);
+  const answer = await askIssuer(endpoint, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+    body: form.toString(),
+    ca,
+    signal,
+  });
+  const text = answer.text;
+  if (answer.statusCode !== 200) throw oidcError(auth, `failed to refresh token: the token endpoint answered HTTP ${answer.statusCode}${oauthErrorCode(text)}`);
+  const body = jsonObject(text);
+  const idToken = body?.id_token;
+  if (typeof idToken !== 'string' || idToken === '') {
+    throw oidcError(auth, 'token response did not contain an id_token, either the scope "openid" wasn\'t requested upon login, or the provider doesn\'t support id_tokens as part of the refresh response');
   }
+  const refreshToken = typeof body?.refresh_token === 'string' && body.refresh_token !== '' ? body.refresh_token : undefined;
+  return { idToken, ...(refreshToken ? { refreshToken } : {}) };
 }
 
 export function createOidcCredentialSource(auth: OidcAuthConfig, options: OidcOptions): OidcCredentialSource {

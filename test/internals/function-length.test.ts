@@ -70,7 +70,7 @@ t.test('the measure counts a function from its first line to its closing brace',
 
 t.test('the guard reads src/demo-cluster/ and the rest of src/', async (t) => {
   t.ok(files.some((file) => file.path === 'src/demo-cluster/api-server.ts'));
-  t.ok(files.some((file) => file.path === 'src/cli.ts'));
+  t.ok(files.some((file) => file.path === 'src/cli/main.ts'));
 });
 
 t.test(`no function in src/demo-cluster/ is longer than ${DEMO_CLUSTER_LIMIT} lines`, async (t) => {

@@ -251,8 +251,8 @@ t.test('the import reader sees every kind of import, and the rules can fail', as
 });
 
 t.test('the guard reads src/ and resolves every relative import to a file in it', async (t) => {
-  t.ok(files.some((file) => file.path === 'src/demo-mode.ts'));
-  t.ok(edges.some((edge) => edge.from === 'src/cli.ts' && edge.target === 'src/demo-mode.ts'), 'the --demo entry is a dynamic import and is seen');
+  t.ok(files.some((file) => file.path === 'src/cli/demo-mode.ts'));
+  t.ok(edges.some((edge) => edge.from === 'src/cli/main.ts' && edge.target === 'src/cli/demo-mode.ts'), 'the --demo entry is a dynamic import and is seen');
   const unresolved = edges.filter((edge) => edge.specifier.startsWith('.') && !known.has(edge.target));
   t.same(unresolved.map((edge) => `${edge.from} → ${edge.specifier}`), []);
 });

@@ -99,7 +99,7 @@ export type FailureOutlet =
 
 export interface FailureSink {
   readonly logger: Logger;
-  readonly observer: ProxyMetrics;
+  readonly metrics: ProxyMetrics;
   /** The API server's origin, for messages. */
   readonly origin: string;
 }
@@ -111,7 +111,7 @@ export interface FailureSink {
  */
 export function reportFailure(sink: FailureSink, error: unknown, outlet: FailureOutlet, context: { readonly what: string; readonly requestId?: string }): number {
   const described = describeUpstreamError(error, sink.origin);
-  sink.observer.upstreamError(described.metric);
+  sink.metrics.upstreamError(described.metric);
   if (outlet.kind === 'response' && outlet.response.headersSent) {
     // Go's ReverseProxy aborts the client connection when the body breaks off mid-way.
     sink.logger.warn({ reqId: context.requestId, code: described.code }, `${context.what}: upstream response aborted`);

@@ -6,6 +6,7 @@ import { Writable } from 'node:stream';
 import { noCredentials } from '../fixtures/credentials.js';
 import type { RestConfig } from '../../src/kubeconfig/rest-config.js';
 import { createLogger } from '../../src/log.js';
+import { NO_METRICS, type ProxyMetrics } from '../../src/observe/observer.js';
 import { completeOptions, type ProxyFlags } from '../../src/options/complete.js';
 import { buildServer } from '../../src/server/build-server.js';
 import type { Teardown } from '../fixtures/teardown.js';
@@ -56,13 +57,26 @@ async function startRawUpstream(
 
 const quiet = new Writable({ write: (_c, _e, cb) => cb() });
 
-async function startProxy(t: Teardown, upstream: string, flags: ProxyFlags = {}, restConfig: Partial<RestConfig> = {}) {
+/** A metrics sink that records the calls the tunnel makes. */
+function recordingMetrics(): ProxyMetrics & { readonly calls: string[] } {
+  const calls: string[] = [];
+  return {
+    ...NO_METRICS,
+    calls,
+    upstreamError: (kind) => calls.push(`upstreamError:${kind}`),
+    tunnelOpened: () => calls.push('tunnelOpened'),
+    tunnelClosed: () => calls.push('tunnelClosed'),
+  };
+}
+
+async function startProxy(t: Teardown, upstream: string, flags: ProxyFlags = {}, restConfig: Partial<RestConfig> = {}, metrics: ProxyMetrics = NO_METRICS) {
   const options = completeOptions({ port: 0, ...flags }, {}, process.cwd());
   const kubegate = buildServer(options.server, {
     restConfig: { ...restConfigFixture(upstream, { kind: 'none' }), ...restConfig },
     credentials: noCredentials,
     logger: createLogger({ verbosity: 0, destination: quiet }),
     userAgent: 'kubegate/test',
+    metrics,
   });
   await kubegate.app.listen({ port: 0, host: '127.0.0.1' });
   t.teardown(() => kubegate.shutdown(100));
@@ -164,11 +178,30 @@ t.test('an unreachable API server gives a Status error on the upgrade', async (t
   const url = upstream.url;
   upstream.server.close();
   await once(upstream.server, 'close');
-  const { port } = await startProxy(t, url);
+  const metrics = recordingMetrics();
+  const { port } = await startProxy(t, url, {}, {}, metrics);
   const client = await upgradeClient(port, '/api/v1/namespaces/d/pods/p/portforward');
   await once(client.socket, 'close');
   t.match(client.received(), /^HTTP\/1\.1 503/);
   t.match(client.received(), /connection refused/);
+  t.same(metrics.calls, ['upstreamError:unreachable'], 'a tunnel that cannot dial is counted as an upstream error (issue 14 item 6)');
+});
+
+t.test('a non-101 answer counts as a protocol error, a tunnel as opened and closed', async (t) => {
+  const refusing = await startRawUpstream(t, 'ok-200');
+  const refusedMetrics = recordingMetrics();
+  const refused = await startProxy(t, refusing.url, {}, {}, refusedMetrics);
+  const first = await upgradeClient(refused.port, '/api/v1/namespaces/d/pods/p/portforward');
+  await once(first.socket, 'close');
+  t.same(refusedMetrics.calls, ['upstreamError:protocol']);
+  const echo = await startRawUpstream(t, 'echo-101');
+  const openMetrics = recordingMetrics();
+  const open = await startProxy(t, echo.url, {}, {}, openMetrics);
+  const second = await upgradeClient(open.port, '/api/v1/namespaces/d/pods/p/portforward');
+  await until(() => second.received().includes('101'), '101');
+  second.socket.destroy();
+  await until(() => openMetrics.calls.length === 2, 'the tunnel to close');
+  t.same(openMetrics.calls, ['tunnelOpened', 'tunnelClosed']);
 });
 
 t.test('closing the client closes the upstream side of the tunnel', async (t) => {

@@ -106,7 +106,10 @@ t.test('with no good token yet, a FIFO fails the request with an error naming th
 
 t.test('a look that takes longer than the read timeout fails the waiting request, not the process', async (t) => {
   const path = tokenPath(t, 'good');
-  // A look that never finishes (a hung mount): only the timeout can end the wait.
+  // A look that never finishes (a hung mount): only the timeout can end the wait. kubegate's timer is
+  // unref'd (it must not hold a stopping process open), so this test keeps the event loop alive itself.
+  const alive = setTimeout(() => {}, 5_000);
+  t.teardown(() => clearTimeout(alive));
   const source = createTokenFileSource(path, { ...EVERY_READ, readTimeoutMs: 20, readFileForTest: () => new Promise(() => {}) });
   await t.rejects(async () => source.authorization(), { code: 'KG_ERR_CREDENTIAL', message: /took longer than 20 ms/ });
 });

@@ -163,3 +163,25 @@ t.test('the admin listener follows a widened --accept-hosts, and has no Host che
   t.teardown(() => open.close());
   t.equal((await open.inject({ url: '/readyz', headers: { host: 'anything.example' } })).statusCode, 200);
 });
+
+t.test('/readyz says when a credential file went bad while the last good material keeps serving', async (t) => {
+  const upstream = createServer((_req, res) => res.end('ok'));
+  const port = await listen(upstream);
+  t.teardown(() => upstream.close());
+  const agent = new Agent();
+  t.teardown(() => agent.close());
+  let problems: string[] = [];
+  const readiness = createReadinessCheck({
+    agent,
+    target: { origin: `http://127.0.0.1:${port}`, host: `127.0.0.1:${port}`, basePath: '', tls: false },
+    credentials,
+    problems: () => problems,
+  });
+  const admin = buildAdminServer({ metrics: createMetrics({ defaultMetrics: false }), readiness, acceptHosts: DEFAULT_HOSTS });
+  t.teardown(() => admin.close());
+  t.equal((await admin.inject({ url: '/readyz' })).body, 'ok\n', 'nothing to say while the files are good');
+  problems = ['client certificate file /x/admin.crt is not usable (no PEM certificate in it); still using the one loaded at 2026-12-01T00:00:00.000Z'];
+  const answer = await admin.inject({ url: '/readyz' });
+  t.equal(answer.statusCode, 200, 'still ready: requests are served with the last good certificate');
+  t.match(answer.body, /^ok\nwarning: client certificate file \/x\/admin\.crt is not usable .*still using the one loaded at/);
+});

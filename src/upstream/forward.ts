@@ -83,6 +83,8 @@ export function forwardRequest(context: ForwardContext, forward: ForwardRequest)
   // A client's own Authorization wins, so no credential is asked for (client-go runs no exec plugin then).
   authorize(context.credentials, target.tls && !identity.clientAuthorization, (error, authorization) => {
     if (error !== undefined) {
+      // No relay will be made: the exchange ends with this answer.
+      response.once('close', () => closeExchange(context, exchange));
       exchange.status = reportFailure(failureSink(context), error, { kind: 'response', response }, { what: 'Error while proxying request', requestId: exchange.id });
       return;
     }
@@ -125,7 +127,6 @@ function openExchange(context: ForwardContext, forward: ForwardRequest): Exchang
   response.setHeader('audit-id', exchange.id);
   context.metrics.requestStarted();
   if (exchange.streaming) context.metrics.watchOpened();
-  response.once('close', () => closeExchange(context, exchange));
   return exchange;
 }
 
@@ -171,19 +172,20 @@ class ForwardRelay implements Dispatcher.DispatchHandler {
   ) {
     this.#sample = context.traceBodies && !exchange.streaming ? new BodySample() : undefined;
     const { request, response } = forward;
-    const onClientClose = (): void => {
-      if (response.writableFinished) return;
-      this.#clientGone = true;
-      this.#controller?.abort(new Error('client closed the connection'));
-    };
-    response.once('close', onClientClose);
+    const stop = exchange.streaming ? (): void => this.#stop() : undefined;
+    if (stop) context.streams.add(stop);
+    // One listener for the end of the exchange, whichever side ends it (one per request: the hot path).
+    response.once('close', () => {
+      if (stop) context.streams.delete(stop);
+      if (!response.writableFinished) {
+        // A client that goes away cancels its upstream request (and the watch behind it).
+        this.#clientGone = true;
+        this.#controller?.abort(new Error('client closed the connection'));
+      }
+      closeExchange(context, exchange);
+    });
     // Every stream gets an error listener at creation: an aborted upload must not crash the process.
     request.once('error', () => this.#controller?.abort(new Error('client request aborted')));
-    if (exchange.streaming) {
-      const stop = (): void => this.#stop();
-      context.streams.add(stop);
-      response.once('close', () => context.streams.delete(stop));
-    }
   }
 
   /** The request as undici sends it: the body streamed (counted, and sampled for -v=9), never buffered. */

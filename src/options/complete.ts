@@ -8,6 +8,7 @@ import type { KubeconfigFlags } from '../kubeconfig/rest-config.js';
 import type { ServerOptions } from '../server/build-server.js';
 import { compileBrowserPolicy } from '../server/browser-policy.js';
 import { compileFilter } from '../server/filter.js';
+import { compilePolicy } from '../server/policy.js';
 import { normalizePrefix } from '../server/route.js';
 import * as D from './defaults.js';
 import type { ProxyFlags } from './flag-table.js';
@@ -79,6 +80,11 @@ export function completeOptions(flags: ProxyFlags, kubeconfig: KubeconfigFlags, 
       route: { apiPrefix, ...(www ? { wwwPrefix: www.prefix } : {}) },
       filter: filter ? compileFilter(filter) : undefined,
       browser: compileBrowserPolicy(browser),
+      policy: compilePolicy({
+        readOnly: flags.readOnly === true,
+        denySecrets: flags.denySecrets === true,
+        ...(flags.namespaces !== undefined ? { namespaces: parseNamespaces(flags.namespaces) } : {}),
+      }),
     },
     wwwRoot: www?.root,
     keepaliveMs,
@@ -123,6 +129,16 @@ function validateFlags(flags: ProxyFlags): void {
   if (flags.execPluginTimeoutMs !== undefined && flags.execPluginTimeoutMs <= 0) {
     throw usageError('invalid --exec-plugin-timeout: it must be positive, for example 30s');
   }
+}
+
+/** --namespaces=a,b: names as kube-apiserver allows them (DNS labels), at least one. */
+function parseNamespaces(value: string): string[] {
+  const names = value.split(',').map((name) => name.trim()).filter((name) => name !== '');
+  for (const name of names) {
+    if (!/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(name)) throw usageError(`invalid --namespaces "${value}": "${name}" is not a namespace name (lower-case letters, digits and '-', at most 63)`);
+  }
+  if (names.length === 0) throw usageError(`invalid --namespaces "${value}": name at least one namespace, for example --namespaces=default`);
+  return names;
 }
 
 function serviceAccountDir(flag: string | undefined, env: Readonly<Record<string, string | undefined>>, cwd: string): string {

@@ -3,6 +3,8 @@
 import type { IncomingMessage } from 'node:http';
 import { checkBrowserRequest, type BrowserPolicy } from './browser-policy.js';
 import { acceptRequest, hostForFilter, type CompiledFilter } from './filter.js';
+import { checkPolicy, type CompiledPolicy, type PolicyVerdict } from './policy.js';
+import { readRequestInfo, type RequestInfo } from './request-info.js';
 import { resolveRoute, type RouteOptions } from './route.js';
 import { statusBody } from '../status.js';
 
@@ -16,6 +18,8 @@ export type Decision =
       readonly filterPath: string;
       /** A watch or follow: never ends by itself (stream pool, flushed headers, ended at shutdown). */
       readonly streaming: boolean;
+      /** kube-apiserver's reading of the request, when a policy asked for it. */
+      readonly info?: RequestInfo;
       /** CORS headers to add to the API server's response (--cors-allow-origins). */
       readonly responseHeaders?: Readonly<Record<string, string>>;
     };
@@ -49,6 +53,8 @@ export interface DecisionContext {
   readonly filter: CompiledFilter | undefined;
   /** Undefined unless --accept-origins or --cors-allow-origins is set. */
   readonly browser?: BrowserPolicy | undefined;
+  /** Undefined unless --read-only, --deny-secrets or --namespaces is set. */
+  readonly policy?: CompiledPolicy | undefined;
 }
 
 type Reply = Extract<Decision, { kind: 'reply' }>;
@@ -88,6 +94,18 @@ function rejection(message: string, flag: string): Reply {
     headers: { 'content-type': 'application/json', 'x-content-type-options': 'nosniff' },
     body: JSON.stringify(statusBody(403, 'Forbidden', message)),
     rejectedBy: flag,
+  };
+}
+
+/** A policy refusal: the Status kube-apiserver writes for an RBAC denial (reason Forbidden, details naming the object). */
+function policyRejection(verdict: Extract<PolicyVerdict, { allowed: false }>): Reply {
+  const body = { ...statusBody(403, 'Forbidden', verdict.message), details: verdict.details };
+  return {
+    kind: 'reply',
+    status: 403,
+    headers: { 'content-type': 'application/json', 'x-content-type-options': 'nosniff' },
+    body: JSON.stringify(body),
+    rejectedBy: verdict.rule,
   };
 }
 
@@ -131,8 +149,15 @@ export function decideRequest(method: string, target: string, facts: RequestFact
       const browser = context.browser ? checkBrowserRequest(context.browser, method, facts.origin, facts.preflightMethod, facts.preflightHeaders) : undefined;
       if (browser?.kind === 'reject') return rejection(browser.message, browser.flag);
       if (browser?.kind === 'preflight') return { kind: 'reply', status: 204, headers: browser.headers, body: '' };
+      // kube-apiserver's reading of the request, once, from the path the filter checked; only when a policy needs it.
+      const info = context.policy ? readRequestInfo(method, route.filterPath, new URLSearchParams(route.hasQuery ? route.rawQuery : '')) : undefined;
+      if (context.policy && info) {
+        const verdict = checkPolicy(context.policy, info);
+        if (!verdict.allowed) return policyRejection(verdict);
+      }
       return {
         kind: 'api',
+        ...(info ? { info } : {}),
         upstreamPath: route.upstreamPath,
         query: route.hasQuery ? route.rawQuery : undefined,
         filterPath: route.filterPath,

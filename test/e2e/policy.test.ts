@@ -1,0 +1,136 @@
+import t from 'tap';
+import { connect } from 'node:net';
+import { once } from 'node:events';
+import type { RecordedRequest } from '../../src/demo-cluster/request-log.js';
+import { findResourceType } from '../../src/demo-cluster/resources.js';
+import { seedDemoCluster } from '../../src/demo-cluster/seed.js';
+import { startTestCluster, type TestCluster } from '../fixtures/cluster.js';
+import { requireKubectl, runCommand, startKubegate, type RunningProxy } from '../fixtures/processes.js';
+import type { Teardown } from '../fixtures/teardown.js';
+
+// The presets through a real kubegate, with the real kubectl as the client, judged by what the test
+// API server itself parsed (its own request-info reading, not kubegate's).
+const kubectl = requireKubectl();
+// Three sweeps of 825 conversations each: more than the default per-file limit.
+t.setTimeout(400_000);
+
+async function setup(t: Teardown, flags: readonly string[]): Promise<{ cluster: TestCluster; proxy: RunningProxy; podName: string; k: (...args: string[]) => ReturnType<typeof runCommand> }> {
+  const cluster = await startTestCluster(t, { namespaces: ['default', 'kube-system', 'team-a'] });
+  const { podName } = seedDemoCluster(cluster.api.store);
+  const secrets = findResourceType('', 'v1', 'secrets');
+  if (secrets) cluster.api.store.create(secrets, { metadata: { name: 'db-password', namespace: 'default' }, data: { password: Buffer.from('hunter2').toString('base64') } });
+  const env = { HOME: cluster.dir, KUBECONFIG: undefined };
+  const proxy = await startKubegate(t, ['--kubeconfig', cluster.kubeconfig('cert'), '--port=0', ...flags], { env });
+  const k = (...args: string[]) => runCommand(kubectl, ['-s', `http://127.0.0.1:${proxy.port}`, ...args], { env });
+  return { cluster, proxy, podName, k };
+}
+
+t.test('--read-only: kubectl reads work; a refused kubectl delete prints kubegate\'s Forbidden message', async (t) => {
+  const { cluster, k } = await setup(t, ['--read-only']);
+  const pods = await k('get', 'pods');
+  t.equal(pods.status, 0, pods.stderr);
+  const before = cluster.api.requests.received;
+  const deleted = await k('delete', 'configmap', 'kube-root-ca', '--wait=false');
+  t.not(deleted.status, 0);
+  t.match(deleted.stderr, /Error from server \(Forbidden\): configmaps "kube-root-ca" is forbidden: kubegate policy \(--read-only\) does not allow delete on resource "configmaps" in API group "" in the namespace "default"/);
+  const arrivedWrites = cluster.api.requests.all.slice(-(cluster.api.requests.received - before) || cluster.api.requests.length).filter((r) => r.requestInfo.verb === 'delete');
+  t.same(arrivedWrites.map((r) => r.path), [], 'the delete never reached the API server');
+});
+
+t.test('--deny-secrets: kubectl get secrets is refused with the RBAC-shaped message; other reads work', async (t) => {
+  const { k } = await setup(t, ['--deny-secrets']);
+  const one = await k('get', 'secret', 'db-password');
+  t.match(one.stderr, /Error from server \(Forbidden\): secrets "db-password" is forbidden: kubegate policy \(--deny-secrets\) does not allow get on resource "secrets"/);
+  const all = await k('get', 'secrets', '-A');
+  t.match(all.stderr, /secrets is forbidden: kubegate policy \(--deny-secrets\) does not allow list on resource "secrets" in API group "" at the cluster scope/);
+  t.equal((await k('get', 'configmaps')).status, 0);
+});
+
+t.test('--namespaces: only the listed namespaces; -A and other namespaces refused; nodes readable', async (t) => {
+  const { k } = await setup(t, ['--namespaces=default']);
+  t.equal((await k('get', 'pods', '-n', 'default')).status, 0);
+  t.match((await k('get', 'pods', '-n', 'kube-system')).stderr, /pods is forbidden: kubegate policy \(--namespaces\) does not allow list on resource "pods" in API group "" in the namespace "kube-system"/);
+  t.match((await k('get', 'pods', '-A')).stderr, /at the cluster scope/);
+  t.equal((await k('get', 'nodes')).status, 0, 'a cluster-scoped read');
+});
+
+// ---------------------------------------------------------------- no bypass, judged by the API server
+
+const TARGETS = ['/api/v1/namespaces/default/secrets', '/api/v1/namespaces/default/secrets/db-password', '/api/v1/secrets', '/api/v1/namespaces/kube-system/configmaps', '/api/v1/namespaces/default/configmaps/c'];
+
+/** Spellings of one path that a naive reading might not recognise; the API server reads each its own way. */
+function spellings(path: string): string[] {
+  const parts = path.split('/');
+  const last = parts.at(-1) ?? '';
+  return [
+    path,
+    `${path}/`,
+    path.replace('/api/', '//api/'),
+    path.replace('/v1/', '/v1//'),
+    path.replace('/v1/', '/./v1/'),
+    `${parts.slice(0, -1).join('/')}/%${last.charCodeAt(0).toString(16)}${last.slice(1)}`,
+    path.replace('/namespaces/', '/namespaces%2F'),
+    path.replace('/api/v1/', '/api/v1/watch/'),
+    `${path}?watch=1`,
+    `${path}?fieldSelector=metadata.name%3Ddb-password`,
+    path.replace('/api/v1/', '/api/v1/x/../'),
+  ];
+}
+
+async function send(port: number, raw: string): Promise<void> {
+  const socket = connect(port, '127.0.0.1');
+  socket.on('error', () => {});
+  await once(socket, 'connect');
+  socket.end(raw);
+  await new Promise<void>((resolve) => {
+    socket.once('close', () => resolve());
+    setTimeout(() => {
+      socket.destroy();
+      resolve();
+    }, 300).unref();
+  });
+}
+
+interface Preset {
+  readonly flags: readonly string[];
+  readonly violation: (request: RecordedRequest) => boolean;
+}
+
+const PRESETS: Readonly<Record<string, Preset>> = {
+  '--read-only': { flags: ['--read-only'], violation: (r) => r.requestInfo.isResourceRequest ? !['get', 'list', 'watch'].includes(r.requestInfo.verb) || ['exec', 'attach', 'portforward', 'proxy'].includes(r.requestInfo.subresource) : !['get', 'head'].includes(r.requestInfo.verb) },
+  '--deny-secrets': { flags: ['--deny-secrets'], violation: (r) => r.requestInfo.isResourceRequest && r.requestInfo.resource === 'secrets' && r.requestInfo.apiGroup === '' },
+  '--namespaces=default': { flags: ['--namespaces=default'], violation: (r) => r.requestInfo.isResourceRequest && r.requestInfo.namespace !== 'default' && r.requestInfo.resource !== 'nodes' },
+};
+
+for (const [name, preset] of Object.entries(PRESETS)) {
+  t.test(`no bypass of ${name}: every spelling, method and pipelining, judged by the API server's own reading`, { timeout: 300_000 }, async (t) => {
+    const { cluster, proxy } = await setup(t, [...preset.flags, '--reject-paths=^$']);
+    const conversations: string[] = [];
+    for (const target of TARGETS) {
+      for (const spelled of spellings(target)) {
+        for (const method of ['GET', 'POST', 'PUT', 'PATCH', 'DELETE']) {
+          const body = method === 'GET' ? '' : '{}';
+          const framing = body ? `Content-Type: application/json\r\nContent-Length: ${body.length}\r\n` : '';
+          // An ordinary request, then the same pipelined behind an allowed one, then behind an upgrade.
+          conversations.push(`${method} ${spelled} HTTP/1.1\r\nHost: localhost\r\n${framing}Connection: close\r\n\r\n${body}`);
+          conversations.push(`GET /version HTTP/1.1\r\nHost: localhost\r\n\r\n${method} ${spelled} HTTP/1.1\r\nHost: localhost\r\n${framing}Connection: close\r\n\r\n${body}`);
+          conversations.push(`GET /version HTTP/1.1\r\nHost: localhost\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n${method} ${spelled} HTTP/1.1\r\nHost: localhost\r\n${framing}\r\n${body}`);
+        }
+      }
+    }
+    const sent = conversations.length;
+    // Sixteen connections at a time.
+    const workers = Array.from({ length: 16 }, async () => {
+      for (let next = conversations.shift(); next !== undefined; next = conversations.shift()) await send(proxy.port, next);
+    });
+    await Promise.all(workers);
+    // Whatever kubegate forwarded has been parsed and recorded by now.
+    for (let last = -1; last !== cluster.api.requests.received; ) {
+      last = cluster.api.requests.received;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    const violations = cluster.api.requests.all.filter(preset.violation).map((r) => `${r.method} ${r.url} (${r.requestInfo.verb} ${r.requestInfo.resource} in "${r.requestInfo.namespace}")`);
+    t.ok(cluster.api.requests.all.some((r) => r.requestInfo.isResourceRequest && !preset.violation(r)), 'requests the preset allows did arrive: the witness sees the traffic');
+    t.same(violations, [], `${name}: 0 of ${sent} requests the preset forbids reached the API server`);
+  });
+}

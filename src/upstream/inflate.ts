@@ -29,8 +29,12 @@ export class GzipInflater {
   #done = false;
   /** The source was told to pause and waits for the inflater's drain (one wait at a time). */
   #sourcePaused = false;
+  /** Whether any compressed byte arrived. */
+  #fed = false;
+  readonly #sink: InflateSink;
 
   constructor(sink: InflateSink) {
+    this.#sink = sink;
     const gunzip = this.#gunzip;
     gunzip.on('data', (chunk: Buffer) => {
       if (this.#done || sink.write(chunk)) return;
@@ -47,7 +51,8 @@ export class GzipInflater {
 
   /** Feeds compressed bytes from the API server. */
   write(chunk: Buffer, source: InflateSource): void {
-    if (this.#done) return;
+    if (this.#done || chunk.length === 0) return;
+    this.#fed = true;
     if (!this.#gunzip.write(chunk) && !this.#sourcePaused) {
       this.#sourcePaused = true;
       source.pause();
@@ -60,7 +65,15 @@ export class GzipInflater {
 
   /** The API server's body ended: what is left is inflated, then the sink ends (or fails, when the gzip was cut short). */
   end(): void {
-    if (!this.#done) this.#gunzip.end();
+    if (this.#done) return;
+    // zlib calls an empty input a truncated stream; Go's gzip reader sees EOF before any header and
+    // ends cleanly (an empty body that says gzip is an empty body).
+    if (!this.#fed) {
+      this.destroy();
+      this.#sink.end();
+      return;
+    }
+    this.#gunzip.end();
   }
 
   /** The client went away or the upstream failed: stop, and tell the sink nothing more. */

@@ -17,7 +17,7 @@ import { resourceLabel, type ProxyMetrics } from '../observe/observer.js';
 import { writeStatus } from '../status.js';
 import { authorize } from './authorize.js';
 import { reportFailure, type FailureSink } from './failure.js';
-import { answerIsGzip, askForGzip, buildResponseHeaders, buildUpstreamHeaders, hasRequestBody, responseHeadLines } from './headers.js';
+import { answerIsGzip, askForGzip, buildResponseHeaders, buildUpstreamHeaders, hasRequestBody, responseHead } from './headers.js';
 import { decideIdentity, type HeaderMap } from './identity.js';
 import { GzipInflater } from './inflate.js';
 import { dispatchRefreshingOn401, type Dispatch } from './retry-401.js';
@@ -265,7 +265,7 @@ class ForwardRelay implements Dispatcher.DispatchHandler {
     }
     this.#responseType = headerText(responseHeaders['content-type']);
     this.#responseEncoding = headerText(responseHeaders['content-encoding']);
-    response.writeHead(statusCode, responseHeadLines(responseHeaders));
+    response.writeHead(statusCode, responseHead(responseHeaders));
     this.#sendHeadSoon();
   }
 

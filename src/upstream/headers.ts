@@ -114,18 +114,17 @@ export function buildResponseHeaders(upstream: IncomingHttpHeaders): Record<stri
 /**
  * The response head as Go's server writes it: names in Go's canonical form (the client side of
  * ReverseProxy reads them through textproto.CanonicalMIMEHeaderKey: `audit-id` → `Audit-Id`),
- * sorted by name as Header.Write sorts them, every repeated line its own entry (Set-Cookie), as a
- * flat [name, value, name, value, ...] list for ServerResponse.writeHead, which keeps the case.
+ * sorted by name as Header.Write sorts them, repeated lines (Set-Cookie) as a list, each its own
+ * line. An object, not writeHead's flat [name, value, ...] form: once setHeader was called (the
+ * Audit-ID, CORS), Node 20 applies a flat list with setHeader pair by pair, and the last
+ * Set-Cookie would win. writeHead keeps the case of the names it is given.
  */
-export function responseHeadLines(headers: Readonly<Record<string, string | string[]>>): string[] {
+export function responseHead(headers: Readonly<Record<string, string | string[]>>): Record<string, string | string[]> {
   const named = Object.keys(headers).map((name) => [canonicalHeaderName(name), name] as const);
   named.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  const lines: string[] = [];
-  for (const [canonical, name] of named) {
-    const value = headers[name] as string | string[];
-    for (const one of typeof value === 'string' ? [value] : value) lines.push(canonical, one);
-  }
-  return lines;
+  const head: Record<string, string | string[]> = {};
+  for (const [canonical, name] of named) head[canonical] = headers[name] as string | string[];
+  return head;
 }
 
 /** RFC 9110 token characters: what Go's validHeaderFieldByte accepts in a header name. */

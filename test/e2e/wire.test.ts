@@ -222,3 +222,38 @@ t.test('the response head reaches the client when the API server sends it, befor
     t.match(whole, /"status":"Success"/, `${name}: the body followed`);
   }
 });
+
+/** Every byte a proxy sent back, up to its close: a broken-off answer shows as a missing last chunk. */
+async function readAll(port: number, request: string): Promise<string> {
+  const socket = connect(port, '127.0.0.1');
+  socket.on('error', () => {});
+  await once(socket, 'connect');
+  socket.write(request);
+  let text = '';
+  socket.on('data', (chunk: Buffer) => (text += chunk.toString('latin1')));
+  await once(socket, 'close');
+  return text;
+}
+
+t.test('a corrupt gzip answer to a request kubegate asked gzip for breaks the answer off, as kubectl proxy does', async (t) => {
+  const cluster = await startTestCluster(t, {
+    routes: [
+      {
+        path: '/api/v1/corrupt-gzip',
+        handler: (request, response) => {
+          const gzip = /\bgzip\b/.test(String(request.headers['accept-encoding'] ?? ''));
+          response.writeHead(200, { 'content-type': 'application/json', ...(gzip ? { 'content-encoding': 'gzip' } : {}) });
+          response.end(Buffer.from('{"these bytes":"are not gzip"}'));
+        },
+      },
+    ],
+  });
+  const pair = await startPair(t, cluster);
+  for (const [name, proxy] of pair.proxies) {
+    const whole = await readAll(proxy.port, get('/api/v1/corrupt-gzip'));
+    t.comment(`${name} sent ${whole.length} bytes: ${JSON.stringify(whole.split('\r\n')[0])}`);
+    t.notMatch(whole, /\r\n0\r\n\r\n$/, `${name}: no clean end of body`);
+    t.notMatch(whole, /these bytes/, `${name}: the undecodable bytes are not handed on as if plain`);
+    t.notMatch(whole, /^HTTP\/1\.1 [45]\d\d /, `${name}: no error answer either: the connection is cut`);
+  }
+});

@@ -3,11 +3,25 @@ import { randomBytes } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import { GzipInflater, type InflateSink } from '../../src/upstream/inflate.js';
 
+interface Recording {
+  readonly chunks: Buffer[];
+  ended: boolean;
+  error: Error | undefined;
+  /** Resume callbacks the inflater left for the client's drain. */
+  readonly drainWaiters: Array<() => void>;
+  readonly sink: InflateSink;
+}
+
 /** A sink that records what it got; `accept` says whether each write is taken without backpressure. */
-function recordingSink(accept: () => boolean = () => true) {
-  const record = { chunks: [] as Buffer[], ended: false, error: undefined as Error | undefined, drainWaiters: [] as Array<() => void> };
-  const settled = new Promise<void>((resolve) => {
-    const sink: InflateSink = {
+function recordingSink(accept: () => boolean = () => true): { record: Recording; settled: Promise<void> } {
+  let settle: () => void = () => {};
+  const settled = new Promise<void>((resolve) => (settle = resolve));
+  const record: Recording = {
+    chunks: [],
+    ended: false,
+    error: undefined,
+    drainWaiters: [],
+    sink: {
       write: (chunk) => {
         record.chunks.push(chunk);
         return accept();
@@ -15,16 +29,15 @@ function recordingSink(accept: () => boolean = () => true) {
       onceDrained: (resume) => record.drainWaiters.push(resume),
       end: () => {
         record.ended = true;
-        resolve();
+        settle();
       },
       fail: (error) => {
         record.error = error;
-        resolve();
+        settle();
       },
-    };
-    Object.assign(record, { sink });
-  });
-  return { record: record as typeof record & { sink: InflateSink }, settled };
+    },
+  };
+  return { record, settled };
 }
 
 const source = { pause: () => {}, resume: () => {} };
@@ -89,21 +102,36 @@ t.test('a client that takes no more pauses the inflater, and through it the upst
   const plain = randomBytes(4 * 1024 * 1024);
   let taking = false;
   const { record, settled } = recordingSink(() => taking);
+  let waitedForDrain: () => void = () => {};
+  const drainAwaited = new Promise<void>((resolve) => (waitedForDrain = resolve));
+  const onceDrained = record.sink.onceDrained;
+  record.sink.onceDrained = (resume) => {
+    onceDrained(resume);
+    waitedForDrain();
+  };
   const inflater = new GzipInflater(record.sink);
   let paused = 0;
   let resumed = 0;
-  const upstream = { pause: () => paused++, resume: () => resumed++ };
+  let wasResumed: () => void = () => {};
+  const resumedOnce = new Promise<void>((resolve) => (wasResumed = resolve));
+  const upstream = {
+    pause: () => paused++,
+    resume: () => {
+      resumed++;
+      wasResumed();
+    },
+  };
   for (const piece of pieces(gzipSync(plain), 64 * 1024)) inflater.write(piece, upstream);
-  // Let zlib work until it has nothing it may hand on: one chunk written, then it waits for the drain.
-  for (let turn = 0; turn < 200 && record.drainWaiters.length === 0; turn++) await new Promise((resolve) => setImmediate(resolve));
-  await new Promise((resolve) => setTimeout(resolve, 50));
+  t.ok(paused > 0, 'the upstream was paused as soon as the inflater input was full');
+  await drainAwaited;
+  // Give zlib a few more turns: nothing more may reach the client before it drains.
+  for (let turn = 0; turn < 20; turn++) await new Promise((resolve) => setImmediate(resolve));
   t.equal(record.chunks.length, 1, 'nothing more is written before the client drains');
-  t.ok(paused > 0, 'the upstream was paused');
-  t.equal(resumed, 0);
+  t.equal(resumed, 0, 'the upstream stays paused');
   taking = true;
   for (const resume of record.drainWaiters.splice(0)) resume();
   // A paused upstream sends no end: it ends only after it was resumed.
-  for (let turn = 0; turn < 10_000 && resumed === 0; turn++) await new Promise((resolve) => setImmediate(resolve));
+  await resumedOnce;
   t.ok(resumed > 0, 'the upstream was resumed once the inflater drained');
   inflater.end();
   await settled;

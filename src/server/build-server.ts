@@ -79,6 +79,7 @@ export function buildServer(options: ServerOptions, dependencies: ServerDependen
     traceHeaders: options.verbosity >= 8 && logger.isLevelEnabled('trace'),
     traceBodies: options.verbosity >= 9 && logger.isLevelEnabled('trace'),
     streams: new Set(),
+    disableCompression: restConfig.disableCompression,
   };
   const tunnels = createTunnelHandler({ restConfig, credentials, target, keepaliveMs: options.keepaliveMs, logger, userAgent, metrics });
   const parts: ServerParts = { options, logger, forward, tunnels, connections: new ConnectionTracker(), decidedEarly: new WeakMap() };

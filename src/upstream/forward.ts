@@ -17,8 +17,9 @@ import { resourceLabel, type ProxyMetrics } from '../observe/observer.js';
 import { writeStatus } from '../status.js';
 import { authorize } from './authorize.js';
 import { reportFailure, type FailureSink } from './failure.js';
-import { buildResponseHeaders, buildUpstreamHeaders, hasRequestBody } from './headers.js';
+import { answerIsGzip, askForGzip, buildResponseHeaders, buildUpstreamHeaders, hasRequestBody, responseHead } from './headers.js';
 import { decideIdentity, type HeaderMap } from './identity.js';
+import { GzipInflater } from './inflate.js';
 import { dispatchRefreshingOn401, type Dispatch } from './retry-401.js';
 import type { UpstreamTarget } from './target.js';
 import { BodySample, describeBody, headerText } from './trace.js';
@@ -49,6 +50,12 @@ export interface ForwardContext {
   readonly traceBodies: boolean;
   /** Stoppers for responses that stream until someone stops them (watch, follow), so shutdown can end them. */
   readonly streams: Set<() => void>;
+  /**
+   * RestConfig.disableCompression (`--disable-compression`): do not ask the API server for gzip on
+   * the client's behalf. Honoured for https servers only, as kubectl (client-go uses Go's default
+   * transport, which always asks, for a plain-http server).
+   */
+  readonly disableCompression: boolean;
 }
 
 /** One request the server decided to forward. */
@@ -90,10 +97,11 @@ export function forwardRequest(context: ForwardContext, forward: ForwardRequest)
     }
     const headers = buildUpstreamHeaders(request, target, identity.headers(authorization));
     headers['audit-id'] = exchange.id;
+    const askedGzip = askForGzip(exchange.method, headers, context.disableCompression && target.tls);
     if (context.traceHeaders) {
       context.logger.trace({ reqId: exchange.id, method: exchange.method, url: redactUrl(path), headers: redactHeaders(headers) }, `Request headers: ${exchange.method} ${redactUrl(path)}`);
     }
-    const relay = new ForwardRelay(context, forward, exchange, headers);
+    const relay = new ForwardRelay(context, forward, exchange, headers, askedGzip);
     const dispatch: Dispatch = (options, handler) => (forward.streaming ? context.pools.dispatchStream(options, handler) : context.pools.dispatch(options, handler));
     dispatchRefreshingOn401(dispatch, relay.dispatchOptions(path), relay, {
       credentials: context.credentials,
@@ -153,14 +161,17 @@ function closeExchange(context: ForwardContext, exchange: Exchange): void {
 /**
  * The relay of one forwarded request: its state in fields, one method per undici callback. The
  * client going away cancels the upstream request (and the watch behind it); shutdown ends a stream
- * cleanly; backpressure runs both ways.
+ * cleanly; backpressure runs both ways. A gzip answer to a request kubegate asked gzip for is
+ * inflated on the way (Go's Transport does the same for kubectl).
  */
 class ForwardRelay implements Dispatcher.DispatchHandler {
   #controller: Dispatcher.DispatchController | undefined;
   #clientGone = false;
   #started = false;
+  #finished = false;
   readonly #dispatchedAt = performance.now();
   readonly #sample: BodySample | undefined;
+  #inflater: GzipInflater | undefined;
   #responseType: string | undefined;
   #responseEncoding: string | undefined;
 
@@ -169,6 +180,8 @@ class ForwardRelay implements Dispatcher.DispatchHandler {
     private readonly forward: ForwardRequest,
     private readonly exchange: Exchange,
     private readonly headers: HeaderMap,
+    /** kubegate added `Accept-Encoding: gzip` (the client sent none): a gzip answer is kubegate's to inflate. */
+    private readonly askedGzip: boolean,
   ) {
     this.#sample = context.traceBodies && !exchange.streaming ? new BodySample() : undefined;
     const { request, response } = forward;
@@ -180,6 +193,7 @@ class ForwardRelay implements Dispatcher.DispatchHandler {
       if (!response.writableFinished) {
         // A client that goes away cancels its upstream request (and the watch behind it).
         this.#clientGone = true;
+        this.#inflater?.destroy();
         this.#controller?.abort(new Error('client closed the connection'));
       }
       closeExchange(context, exchange);
@@ -219,6 +233,7 @@ class ForwardRelay implements Dispatcher.DispatchHandler {
   /** Shutdown: a stream ends with a clean end of body (or a 503 when it had not started). */
   #stop(): void {
     this.#clientGone = true;
+    this.#inflater?.destroy();
     this.#controller?.abort(new Error('kubegate is shutting down'));
     if (this.#started) this.forward.response.end();
     else writeStatus(this.forward.response, 503, 'kubegate is shutting down');
@@ -229,7 +244,7 @@ class ForwardRelay implements Dispatcher.DispatchHandler {
     if (this.#clientGone) controller.abort(new Error('client closed the connection'));
   }
 
-  onResponseStart(_controller: Dispatcher.DispatchController, statusCode: number, upstreamHeaders: IncomingHttpHeaders): void {
+  onResponseStart(controller: Dispatcher.DispatchController, statusCode: number, upstreamHeaders: IncomingHttpHeaders): void {
     const { request, response } = this.forward;
     // undici hands interim answers (103 Early Hints, 102) to the handler like final ones; the final one follows.
     if (statusCode < 200) {
@@ -240,22 +255,67 @@ class ForwardRelay implements Dispatcher.DispatchHandler {
     this.#started = true;
     this.exchange.status = statusCode;
     const responseHeaders = buildResponseHeaders(upstreamHeaders);
+    if (this.askedGzip && answerIsGzip(statusCode, upstreamHeaders)) {
+      // As Go's Transport: the client gets the inflated body, its length unknown (chunked).
+      delete responseHeaders['content-encoding'];
+      delete responseHeaders['content-length'];
+      this.#inflater = this.#inflaterFor(controller);
+    }
     if (responseHeaders['audit-id'] === undefined) responseHeaders['audit-id'] = this.exchange.id;
     if (this.context.traceHeaders) {
       this.context.logger.trace({ reqId: this.exchange.id, status: statusCode, headers: redactHeaders(responseHeaders) }, `Response status: ${statusCode}`);
     }
     this.#responseType = headerText(responseHeaders['content-type']);
     this.#responseEncoding = headerText(responseHeaders['content-encoding']);
-    response.writeHead(statusCode, responseHeaders);
-    // Send headers now: a watch may not produce its first event for minutes.
-    if (this.exchange.streaming) response.flushHeaders();
+    response.writeHead(statusCode, responseHead(responseHeaders));
+    this.#sendHeadSoon();
+  }
+
+  /**
+   * The head goes to the client when the API server sent it, not with the first body byte (which
+   * may come much later). A watch flushes at once. Otherwise the flush waits one turn of the event
+   * loop: a small answer's body arrives in the same read as its head (undici parses both in one
+   * go), goes out in the same write, and the check below finds a body already written.
+   */
+  #sendHeadSoon(): void {
+    const response = this.forward.response;
+    if (this.exchange.streaming) {
+      response.flushHeaders();
+      return;
+    }
+    setImmediate(() => {
+      if (this.exchange.bytesOut === 0 && !this.#clientGone && !response.writableEnded && !response.destroyed) response.flushHeaders();
+    });
+  }
+
+  #inflaterFor(controller: Dispatcher.DispatchController): GzipInflater {
+    const response = this.forward.response;
+    return new GzipInflater({
+      write: (chunk) => this.#toClient(chunk),
+      onceDrained: (resume) => response.once('drain', resume),
+      end: () => this.#finish(),
+      fail: (error) => {
+        // A corrupt or cut-off gzip body breaks the answer off, like any upstream failure mid-body.
+        controller.abort(error);
+        this.onResponseError(controller, error);
+      },
+    });
+  }
+
+  /** Writes body bytes to the client (counted, sampled for -v=9); false when the client takes no more for now. */
+  #toClient(chunk: Buffer): boolean {
+    this.exchange.bytesOut += chunk.length;
+    this.#sample?.add(chunk);
+    return this.forward.response.write(chunk);
   }
 
   onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
     if (this.#clientGone) return;
-    this.exchange.bytesOut += chunk.length;
-    this.#sample?.add(chunk);
-    if (!this.forward.response.write(chunk)) {
+    if (this.#inflater) {
+      this.#inflater.write(chunk, controller);
+      return;
+    }
+    if (!this.#toClient(chunk)) {
       controller.pause();
       this.forward.response.once('drain', () => controller.resume());
     }
@@ -263,6 +323,14 @@ class ForwardRelay implements Dispatcher.DispatchHandler {
 
   onResponseEnd(): void {
     if (this.#clientGone) return;
+    if (this.#inflater) this.#inflater.end();
+    else this.#finish();
+  }
+
+  /** The whole body reached the client: the -v=9 sample (of the bytes the client got), then the end. */
+  #finish(): void {
+    if (this.#clientGone || this.#finished) return;
+    this.#finished = true;
     const sample = this.#sample;
     if (sample) {
       const text = describeBody(sample.chunks, sample.total, this.#responseType, this.#responseEncoding);
@@ -272,7 +340,9 @@ class ForwardRelay implements Dispatcher.DispatchHandler {
   }
 
   onResponseError(_controller: Dispatcher.DispatchController, error: Error): void {
-    if (this.#clientGone) return;
+    if (this.#clientGone || this.#finished) return;
+    this.#finished = true;
+    this.#inflater?.destroy();
     const status = reportFailure(failureSink(this.context), error, { kind: 'response', response: this.forward.response }, { what: 'Error while proxying request', requestId: this.exchange.id });
     if (status !== 0) this.exchange.status = status;
   }

@@ -45,25 +45,59 @@ export function clientAddress(request: IncomingMessage): string | undefined {
 /**
  * What httputil.ReverseProxy sends upstream: client headers minus hop-by-hop, Host replaced, XFF
  * appended, and the identity headers (Authorization, Impersonate-*, User-Agent) exactly as decided
- * by decideIdentity: no client line of those reaches upstream any other way.
+ * by decideIdentity: no client line of those reaches upstream any other way. Repeated client lines
+ * stay separate lines, in order (Node's headersDistinct, not the comma-joined `headers`, which also
+ * drops repeats of Content-Type, Referer and the like): Go forwards every line of a header.
  */
 export function buildUpstreamHeaders(request: IncomingMessage, target: UpstreamTarget, identity: IdentityHeaders): HeaderMap {
-  const incoming = request.headers;
+  const incoming = request.headersDistinct;
   const listed = connectionListed(incoming.connection);
   const headers: HeaderMap = {};
   for (const name in incoming) {
-    const value = incoming[name];
-    if (value === undefined || REQUEST_HEADERS_NOT_FORWARDED.has(name) || listed?.has(name) || isIdentityHeader(name)) continue;
-    headers[name] = value;
+    const lines = incoming[name];
+    if (lines === undefined || REQUEST_HEADERS_NOT_FORWARDED.has(name) || listed?.has(name) || isIdentityHeader(name)) continue;
+    headers[name] = oneOrMany(lines);
   }
   // Go re-adds `TE: trailers` when the client's TE lists that token (gRPC needs it); other TE values are dropped.
   if (connectionListed(incoming.te)?.has('trailers')) headers.te = 'trailers';
   headers.host = target.host;
-  for (const [name, lines] of Object.entries(identity)) headers[name] = lines.length === 1 ? (lines[0] as string) : lines;
+  for (const [name, lines] of Object.entries(identity)) headers[name] = oneOrMany(lines);
   // A client that names X-Forwarded-For in Connection made its own value hop-by-hop: Go starts afresh then.
   const xff = forwardedFor(request, listed?.has('x-forwarded-for') ? undefined : incoming['x-forwarded-for']);
   if (xff !== undefined) headers['x-forwarded-for'] = xff;
   return headers;
+}
+
+/** One line as a string (undici and node:http take either), several as a list: each becomes a line of its own. */
+function oneOrMany(lines: readonly string[]): string | string[] {
+  return lines.length === 1 ? (lines[0] as string) : [...lines];
+}
+
+/** Header.Get in Go: the first line, where an empty one counts as no header. */
+function firstLine(value: string | readonly string[] | undefined): string {
+  return (typeof value === 'string' ? value : value?.[0]) ?? '';
+}
+
+/**
+ * Go's Transport (HTTP/1.1 and HTTP/2 alike) asks for gzip on the caller's behalf when
+ * DisableCompression is off, the request has no Accept-Encoding and no Range, and is not a HEAD;
+ * it then inflates the answer itself. It decides on the headers after ReverseProxy removed the
+ * hop-by-hop ones, so an Accept-Encoding named in Connection counts as absent. Adds the line and
+ * says whether it did (the answer must then be inflated for the client).
+ */
+export function askForGzip(method: string, headers: HeaderMap, disableCompression: boolean): boolean {
+  if (disableCompression || method === 'HEAD' || firstLine(headers['accept-encoding']) !== '' || firstLine(headers.range) !== '') return false;
+  // An empty client line stays, and `gzip` follows it, as Go writes its extra header after the request's own.
+  const prior = headers['accept-encoding'];
+  headers['accept-encoding'] = prior === undefined ? 'gzip' : [...(typeof prior === 'string' ? [prior] : prior), 'gzip'];
+  return true;
+}
+
+/** Whether Go's Transport inflates this answer to a request it asked gzip for: a body that says gzip (first line, any case). */
+export function answerIsGzip(statusCode: number, headers: Readonly<Record<string, string | string[] | undefined>>): boolean {
+  // Go reads no body (and so inflates none) for 204, 304 and a Content-Length of 0: their headers pass as sent.
+  if (statusCode === 204 || statusCode === 304 || firstLine(headers['content-length']).trim() === '0') return false;
+  return firstLine(headers['content-encoding']).trim().toLowerCase() === 'gzip';
 }
 
 export function buildResponseHeaders(upstream: IncomingHttpHeaders): Record<string, string | string[]> {
@@ -75,6 +109,41 @@ export function buildResponseHeaders(upstream: IncomingHttpHeaders): Record<stri
     headers[name] = value;
   }
   return headers;
+}
+
+/**
+ * The response head as Go's server writes it: names in Go's canonical form (the client side of
+ * ReverseProxy reads them through textproto.CanonicalMIMEHeaderKey: `audit-id` → `Audit-Id`),
+ * sorted by name as Header.Write sorts them, repeated lines (Set-Cookie) as a list, each its own
+ * line. An object, not writeHead's flat [name, value, ...] form: once setHeader was called (the
+ * Audit-ID, CORS), Node 20 applies a flat list with setHeader pair by pair, and the last
+ * Set-Cookie would win. writeHead keeps the case of the names it is given.
+ */
+export function responseHead(headers: Readonly<Record<string, string | string[]>>): Record<string, string | string[]> {
+  const named = Object.keys(headers).map((name) => [canonicalHeaderName(name), name] as const);
+  named.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  const head: Record<string, string | string[]> = {};
+  for (const [canonical, name] of named) head[canonical] = headers[name] as string | string[];
+  return head;
+}
+
+/** RFC 9110 token characters: what Go's validHeaderFieldByte accepts in a header name. */
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+
+/**
+ * Go's textproto.CanonicalMIMEHeaderKey: the first letter and every letter after a '-' upper case,
+ * the rest lower case (`x-kubernetes-pf-flowschema-uid` → `X-Kubernetes-Pf-Flowschema-Uid`). A name
+ * with a byte outside the token set (a space, say) is left exactly as it is, as Go leaves it.
+ */
+export function canonicalHeaderName(name: string): string {
+  if (!TOKEN.test(name)) return name;
+  let upper = true;
+  let out = '';
+  for (const c of name) {
+    out += upper ? c.toUpperCase() : c.toLowerCase();
+    upper = c === '-';
+  }
+  return out;
 }
 
 /** X-Forwarded-For after this hop: the client's value (unless it made it hop-by-hop) plus the client address. */

@@ -2,7 +2,8 @@ import t from 'tap';
 import { Socket } from 'node:net';
 import { IncomingMessage } from 'node:http';
 import { decideIdentity } from '../../src/upstream/identity.js';
-import { buildResponseHeaders, buildUpstreamHeaders, connectionListed } from '../../src/upstream/headers.js';
+import { answerIsGzip, askForGzip, buildResponseHeaders, buildUpstreamHeaders, canonicalHeaderName, connectionListed, responseHead } from '../../src/upstream/headers.js';
+import type { HeaderMap } from '../../src/upstream/identity.js';
 import type { UpstreamTarget } from '../../src/upstream/target.js';
 
 const target: UpstreamTarget = { origin: 'https://127.0.0.1:6443', host: '127.0.0.1:6443', basePath: '', tls: true };
@@ -13,6 +14,9 @@ function fakeRequest(headers: Record<string, string | string[]>, remoteAddress =
   const request = new IncomingMessage(socket);
   request.headers = headers;
   request.rawHeaders = Object.entries(headers).flatMap(([name, value]) => (Array.isArray(value) ? value : [value]).flatMap((one) => [name, one]));
+  // Node computes headersDistinct from what its parser counted; a request built by hand has to say it.
+  const distinct = Object.fromEntries(Object.entries(headers).map(([name, value]) => [name.toLowerCase(), Array.isArray(value) ? value : [value]]));
+  Object.defineProperty(request, 'headersDistinct', { value: distinct });
   return request;
 }
 
@@ -96,4 +100,83 @@ t.test('response hop-by-hop headers are dropped, Set-Cookie and CORS kept', asyn
 t.test('connectionListed lower-cases and splits the list', async (t) => {
   t.same([...(connectionListed('Keep-Alive, X-A,,x-b') ?? [])], ['keep-alive', 'x-a', 'x-b']);
   t.equal(connectionListed(undefined), undefined);
+});
+
+t.test('repeated request headers go upstream as separate lines, in order, none joined or dropped', async (t) => {
+  const headers = upstreamHeaders(
+    fakeRequest({ 'x-test': ['a', 'b'], accept: ['application/json', 'application/yaml'], 'content-type': ['text/plain', 'application/json'], cookie: ['a=1', 'b=2'], 'x-one': 'only' }),
+  );
+  t.same(headers['x-test'], ['a', 'b']);
+  t.same(headers.accept, ['application/json', 'application/yaml']);
+  t.same(headers['content-type'], ['text/plain', 'application/json'], 'Node keeps only the first Content-Type in request.headers; Go forwards both');
+  t.same(headers.cookie, ['a=1', 'b=2'], 'not joined with "; "');
+  t.equal(headers['x-one'], 'only', 'a single line stays a string');
+});
+
+t.test('repeated Connection lines all name hop-by-hop headers', async (t) => {
+  const headers = upstreamHeaders(fakeRequest({ connection: ['X-A', 'X-B'], 'x-a': '1', 'x-b': '2', 'x-c': '3' }));
+  t.same(Object.keys(headers).sort(), ['host', 'user-agent', 'x-c', 'x-forwarded-for']);
+});
+
+t.test('gzip is asked for when the client sent no Accept-Encoding, as Go\'s Transport does', async (t) => {
+  const plain: HeaderMap = { accept: 'application/json' };
+  t.equal(askForGzip('GET', plain, false), true);
+  t.equal(plain['accept-encoding'], 'gzip');
+  const post: HeaderMap = {};
+  t.equal(askForGzip('POST', post, false), true, 'any method but HEAD');
+  const empty: HeaderMap = { 'accept-encoding': '' };
+  t.equal(askForGzip('GET', empty, false), true, 'an empty line counts as none (Header.Get)');
+  t.same(empty['accept-encoding'], ['', 'gzip'], 'the client line stays, gzip follows it');
+});
+
+t.test('gzip is not asked for: the client\'s own Accept-Encoding, HEAD, Range, --disable-compression', async (t) => {
+  const own: HeaderMap = { 'accept-encoding': 'identity' };
+  t.equal(askForGzip('GET', own, false), false);
+  t.equal(own['accept-encoding'], 'identity', 'passed through untouched');
+  const cases: Array<[string, HeaderMap, boolean]> = [
+    ['HEAD', {}, false],
+    ['GET', { range: 'bytes=0-10' }, false],
+    ['GET', { range: ['bytes=0-10', 'bytes=20-30'] }, false],
+    ['GET', {}, true],
+  ];
+  for (const [method, headers, disabled] of cases) {
+    t.equal(askForGzip(method, headers, disabled), false, `${method} ${JSON.stringify(headers)} disabled=${disabled}`);
+    t.equal(headers['accept-encoding'], undefined);
+  }
+});
+
+t.test('an answer is inflated when its first Content-Encoding is gzip (any case) and it has a body', async (t) => {
+  t.equal(answerIsGzip(200, { 'content-encoding': 'gzip' }), true);
+  t.equal(answerIsGzip(200, { 'content-encoding': 'GZip' }), true);
+  t.equal(answerIsGzip(500, { 'content-encoding': ['gzip', 'br'] }), true);
+  t.equal(answerIsGzip(200, { 'content-encoding': 'br' }), false);
+  t.equal(answerIsGzip(200, {}), false);
+  t.equal(answerIsGzip(204, { 'content-encoding': 'gzip' }), false, 'no body: headers pass as sent');
+  t.equal(answerIsGzip(304, { 'content-encoding': 'gzip' }), false);
+  t.equal(answerIsGzip(200, { 'content-encoding': 'gzip', 'content-length': '0' }), false);
+});
+
+t.test('response header names take Go\'s canonical form', async (t) => {
+  const cases: Array<[string, string]> = [
+    ['content-type', 'Content-Type'],
+    ['audit-id', 'Audit-Id'],
+    ['x-kubernetes-pf-flowschema-uid', 'X-Kubernetes-Pf-Flowschema-Uid'],
+    ['www-authenticate', 'Www-Authenticate'],
+    ['CONTENT-LENGTH', 'Content-Length'],
+    ['x--a', 'X--A'],
+    ['x_y-z', 'X_y-Z'],
+    ['etag', 'Etag'],
+    ['a b', 'a b'],
+    ['x-\u00e9t\u00e9', 'x-\u00e9t\u00e9'],
+  ];
+  for (const [name, canonical] of cases) t.equal(canonicalHeaderName(name), canonical, name);
+});
+
+t.test('the response head: canonical names, sorted, repeated lines kept as a list', async (t) => {
+  const head = responseHead({ 'set-cookie': ['a=1', 'b=2'], 'content-type': 'application/json', 'audit-id': 'x' });
+  t.same(Object.entries(head), [
+    ['Audit-Id', 'x'],
+    ['Content-Type', 'application/json'],
+    ['Set-Cookie', ['a=1', 'b=2']],
+  ]);
 });

@@ -1,0 +1,90 @@
+// Inflates a gzip answer on its way to a client that never asked for gzip, as a stream with backpressure both ways.
+//
+// Go's Transport asks the API server for gzip on the client's behalf (headers.ts askForGzip) and
+// hands ReverseProxy the inflated body; this is that step. Nothing is buffered beyond zlib's own
+// high-water marks: a slow client pauses the inflater, a full inflater pauses the upstream.
+
+import { createGunzip, type Gunzip } from 'node:zlib';
+
+/** Where the inflated bytes go (the client response). */
+export interface InflateSink {
+  /** Writes inflated bytes; false when the client takes no more for now. */
+  write(chunk: Buffer): boolean;
+  /** Calls `resume` once, when the client has drained after a write returned false. */
+  onceDrained(resume: () => void): void;
+  /** The whole body was inflated. */
+  end(): void;
+  /** The body is not valid gzip (corrupt, or cut short): the answer must be aborted. */
+  fail(error: Error): void;
+}
+
+/** The side that feeds compressed bytes: paused while the inflater's input is full. */
+export interface InflateSource {
+  pause(): void;
+  resume(): void;
+}
+
+export class GzipInflater {
+  readonly #gunzip: Gunzip = createGunzip();
+  #done = false;
+  /** The source was told to pause and waits for the inflater's drain (one wait at a time). */
+  #sourcePaused = false;
+  /** Whether any compressed byte arrived. */
+  #fed = false;
+  readonly #sink: InflateSink;
+
+  constructor(sink: InflateSink) {
+    this.#sink = sink;
+    const gunzip = this.#gunzip;
+    gunzip.on('data', (chunk: Buffer) => {
+      if (this.#done || sink.write(chunk)) return;
+      gunzip.pause();
+      sink.onceDrained(() => gunzip.resume());
+    });
+    gunzip.once('end', () => {
+      if (this.#settle()) sink.end();
+    });
+    gunzip.once('error', (error: Error) => {
+      if (this.#settle()) sink.fail(error);
+    });
+  }
+
+  /** Feeds compressed bytes from the API server. */
+  write(chunk: Buffer, source: InflateSource): void {
+    if (this.#done || chunk.length === 0) return;
+    this.#fed = true;
+    if (!this.#gunzip.write(chunk) && !this.#sourcePaused) {
+      this.#sourcePaused = true;
+      source.pause();
+      this.#gunzip.once('drain', () => {
+        this.#sourcePaused = false;
+        source.resume();
+      });
+    }
+  }
+
+  /** The API server's body ended: what is left is inflated, then the sink ends (or fails, when the gzip was cut short). */
+  end(): void {
+    if (this.#done) return;
+    // zlib calls an empty input a truncated stream; Go's gzip reader sees EOF before any header and
+    // ends cleanly (an empty body that says gzip is an empty body).
+    if (!this.#fed) {
+      this.destroy();
+      this.#sink.end();
+      return;
+    }
+    this.#gunzip.end();
+  }
+
+  /** The client went away or the upstream failed: stop, and tell the sink nothing more. */
+  destroy(): void {
+    this.#done = true;
+    this.#gunzip.destroy();
+  }
+
+  #settle(): boolean {
+    if (this.#done) return false;
+    this.#done = true;
+    return true;
+  }
+}

@@ -4,7 +4,6 @@
 // First import: SIGUSR1 must never open the inspector, not even while the rest loads.
 import './no-inspector-signal.js';
 import { homedir } from 'node:os';
-import { isatty } from 'node:tty';
 import { main } from './cli/main.js';
 
 const exitCode = await main(process.argv.slice(2), {
@@ -13,9 +12,7 @@ const exitCode = await main(process.argv.slice(2), {
   env: process.env,
   cwd: process.cwd(),
   homedir: homedir(),
-  // isatty, not process.stdin.isTTY: touching process.stdin makes libuv reopen the terminal non-blocking on
-  // fd 0, which an interactive exec plugin inherits; its blocking read (sh's `read`) then fails with EAGAIN.
-  stdinIsTerminal: isatty(0),
+  stdinIsTerminal: process.stdin.isTTY === true,
   onUnhandledRejection(handler) {
     process.on('unhandledRejection', handler);
     return () => process.off('unhandledRejection', handler);

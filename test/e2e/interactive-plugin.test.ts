@@ -99,12 +99,12 @@ t.test('a device-code plugin prompts on the terminal before "Starting to serve o
 });
 
 t.test('a failed interactive login is a start-up error: `error: …`, exit 1, nothing served', async (t) => {
-  const s = await setup(t, { exitCode: 3, stderr: `${DEVICE_PROMPT}\nerror: the login was declined (refresh_token=rt-NOT-SHOWN)\n` }, 'Always');
+  const s = await setup(t, { exitCode: 3, stderr: `${DEVICE_PROMPT}\nerror: the login was declined; refresh_token=rt-NOT-SHOWN was revoked\n` }, 'Always');
   const terminal = runUnderTerminal(t, s, []);
   t.equal(await terminal.exited, 1);
   const output = terminal.output();
   t.match(output, DEVICE_PROMPT);
-  t.match(output, 'error: the login was declined (refresh_token=[REDACTED])', 'shown live, redacted');
+  t.match(output, 'error: the login was declined; refresh_token=[REDACTED] was revoked', 'shown live, redacted');
   t.match(output, /error: exec plugin \S+plugin\.mjs \(users\[name=test-user\]\.user\.exec\) exited with code 3; what it printed on stderr is in kubegate's log/);
   t.notMatch(output, /Starting to serve on|rt-NOT-SHOWN/);
 });
@@ -153,7 +153,7 @@ t.test("IfAvailable without a terminal: the plugin runs with no stdin; kubegate'
 });
 
 t.test('a shell-script plugin reads its answer from the terminal with a plain blocking read', async (t) => {
-  // sh's `read` does a blocking read(2) on fd 0: it fails (EAGAIN) if kubegate handed over a non-blocking terminal.
+  // sh's `read` does a plain blocking read(2) on fd 0, the terminal itself (not a copy kubegate reads and forwards).
   const dir = mkdtempSync(join(tmpdir(), 'kubegate-sh-plugin-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   const command = join(dir, 'plugin.sh');

@@ -48,6 +48,8 @@ export interface CredentialOptions {
   readonly oidcTimeoutMs?: number;
   /** kubegate's log: where an exec plugin's stderr goes, redacted (never into a response). */
   readonly log?: PluginLog;
+  /** kubegate's stderr when a person watches it: an exec plugin's stderr is shown there live, redacted. */
+  readonly liveStderr?: (text: string) => void;
   /** Told once per change when a certificate, key or CA file on disk cannot be used (the last good one is kept). */
   readonly onMaterialProblem?: (message: string) => void;
 }
@@ -56,6 +58,11 @@ export interface CredentialOptions {
 export interface CredentialsWithProblems extends Credentials {
   /** Each unusable certificate, key, CA or token file, with what is used instead; empty when all is well. */
   problems(): readonly string[];
+  /**
+   * Present when an exec plugin may prompt on kubegate's terminal (interactiveMode IfAvailable or Always,
+   * stdin a terminal): runs it now, before serving, so the login happens at start-up, not on a request.
+   */
+  readonly login?: () => Promise<void>;
 }
 
 const DEFAULT_OIDC_TIMEOUT_MS = 30_000;
@@ -76,6 +83,8 @@ interface AuthorizationSource {
   readonly certificate: () => ClientCertificate | undefined;
   /** What is wrong with it on disk right now (a token file gone bad while the last good token serves). */
   readonly problem: () => string | undefined;
+  /** An interactive exec plugin's start-up login. */
+  readonly login?: () => Promise<void>;
 }
 
 const NOTHING = {
@@ -124,6 +133,7 @@ function execSource(config: RestConfig, exec: ExecConfig, options: CredentialOpt
     env: options.env,
     ...(options.onRefresh ? { onRun: (outcome: 'success' | 'failure') => options.onRefresh?.('exec', outcome) } : {}),
     ...(options.log ? { log: options.log } : {}),
+    ...(options.liveStderr ? { liveStderr: options.liveStderr } : {}),
   });
   const bearer = (credential: ExecCredential): string | undefined => (credential.token !== undefined ? `Bearer ${credential.token}` : undefined);
   return {
@@ -139,6 +149,8 @@ function execSource(config: RestConfig, exec: ExecConfig, options: CredentialOpt
     certificate: () => source.cached()?.clientCertificate,
     expiry: () => source.cached()?.expiresAt,
     invalidate: () => source.invalidate(),
+    // The plugin will prompt the person at the terminal: better now than when the first request hangs on it.
+    ...(options.stdinIsTerminal && exec.interactiveMode !== 'Never' ? { login: () => source.login().then(() => undefined) } : {}),
   };
 }
 
@@ -201,6 +213,7 @@ export function createCredentials(config: RestConfig, options: CredentialOptions
       material.invalidate();
     },
     close() {},
+    ...(source.login ? { login: source.login } : {}),
   };
 }
 

@@ -1,10 +1,11 @@
 // Runs a client-go exec credential plugin (client.authentication.k8s.io v1/v1beta1) and caches what it returns.
 
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcessByStdio } from 'node:child_process';
+import type { Readable } from 'node:stream';
 import { credentialError, type KubegateError } from '../errors.js';
 import type { ExecConfig } from '../kubeconfig/rest-config.js';
 import type { ClientCertificate } from './credentials.js';
-import { redactPluginOutput, visibleText } from './plugin-output.js';
+import { createLiveEcho, redactPluginOutput, visibleText } from './plugin-output.js';
 
 /** What the plugin gave: a bearer token, a client certificate, or (rarely) both. */
 export interface ExecCredential {
@@ -38,6 +39,12 @@ export interface ExecPluginOptions {
   readonly onRun?: (outcome: 'success' | 'failure') => void;
   /** Where the plugin's stderr goes (redacted): kubegate's log, never a response. */
   readonly log?: PluginLog;
+  /**
+   * Where the plugin's stderr is shown as it comes (redacted, a line at a time): kubegate's stderr when a
+   * person watches it, so a device code or an MFA prompt appears as it does under kubectl. Unset (a
+   * sidecar, a pipe): only the log has it.
+   */
+  readonly liveStderr?: (text: string) => void;
 }
 
 /** The slice of pino's Logger the plugin runner uses. */
@@ -53,6 +60,11 @@ export interface ExecCredentialSource {
   get(): Promise<ExecCredential>;
   /** Forget the cached credential (after a 401): the next get() runs the plugin again. */
   invalidate(): void;
+  /**
+   * The first credential, fetched before kubegate serves while the user is at the terminal: like get(),
+   * but with no time limit (client-go has none; a device-code login takes minutes, and Ctrl-C stops it).
+   */
+  login(): Promise<ExecCredential>;
 }
 
 /**
@@ -84,12 +96,17 @@ function execInfo(exec: ExecConfig, options: ExecPluginOptions, interactive: boo
   return JSON.stringify({ kind: 'ExecCredential', apiVersion: exec.apiVersion, spec });
 }
 
+/**
+ * client-go's isInteractive: Never never prompts; IfAvailable prompts when stdin is a terminal; Always
+ * without a terminal fails, in client-go's words, before the plugin runs (it would wait for an answer
+ * nobody can give until the timeout).
+ */
 function interactiveFor(exec: ExecConfig, stdinIsTerminal: boolean): boolean {
   if (exec.interactiveMode === 'Never') return false;
   if (exec.interactiveMode === 'Always' && !stdinIsTerminal) {
     throw credentialError(
-      `${describePlugin(exec)} has interactiveMode Always, but kubegate's standard input is not a terminal: ` +
-        'it cannot prompt. Log in with the plugin first, or set interactiveMode: IfAvailable or Never.',
+      `exec plugin cannot support interactive mode: standard input is not a terminal (${describePlugin(exec)} has interactiveMode Always; ` +
+        'log in with the plugin first, run kubegate from a terminal, or set interactiveMode: IfAvailable or Never)',
     );
   }
   return stdinIsTerminal;
@@ -167,8 +184,9 @@ function startError(exec: ExecConfig, error: NodeJS.ErrnoException): KubegateErr
 }
 
 /**
- * The plugin's stderr goes to kubegate's log only (client-go passes it to the terminal): redacted, its
- * control characters made visible. Responses only say that it is there.
+ * The plugin's stderr goes to kubegate's log (and, live, to its terminal when someone watches it; client-go
+ * passes it to the terminal raw): redacted, its control characters made visible. Responses only say that
+ * it is there, never what it is.
  */
 function logStderr(exec: ExecConfig, options: ExecPluginOptions, stderr: string, outcome: string | undefined): string {
   const trimmed = stderr.trim();
@@ -179,8 +197,53 @@ function logStderr(exec: ExecConfig, options: ExecPluginOptions, stderr: string,
   return OUTPUT_IN_LOG;
 }
 
-/** Runs the plugin once, asynchronously; never blocks the event loop, never inherits stdout. */
-function runPlugin(exec: ExecConfig, options: ExecPluginOptions): Promise<ExecCredential> {
+function pluginEnv(exec: ExecConfig, options: ExecPluginOptions, interactive: boolean): Record<string, string | undefined> {
+  const env: Record<string, string | undefined> = { ...options.env };
+  for (const variable of exec.env) env[variable.name] = variable.value;
+  env.KUBERNETES_EXEC_INFO = execInfo(exec, options, interactive);
+  return env;
+}
+
+/** What a running plugin has written: stdout for the credential, the end of stderr for the log. */
+interface PluginOutput {
+  stdout(): string;
+  stderr(): string;
+  /** Stops the live copy of stderr (shows a pending partial line). */
+  endEcho(): void;
+}
+
+/** Reads the plugin's pipes; stderr is also shown live on kubegate's terminal when someone watches it. */
+function collectOutput(child: ChildProcessByStdio<null, Readable, Readable>, options: ExecPluginOptions, onTooLarge: () => void): PluginOutput {
+  const stdout: Buffer[] = [];
+  let stdoutBytes = 0;
+  let stderr = '';
+  const echo = options.liveStderr ? createLiveEcho(options.liveStderr) : undefined;
+  let echoing = echo !== undefined;
+  child.stdout.on('data', (chunk: Buffer) => {
+    stdoutBytes += chunk.length;
+    if (stdoutBytes > STDOUT_LIMIT) onTooLarge();
+    else stdout.push(chunk);
+  });
+  child.stderr.setEncoding('utf8');
+  child.stderr.on('data', (chunk: string) => {
+    stderr = (stderr + chunk).slice(-STDERR_LIMIT);
+    if (echoing) echo?.push(chunk);
+  });
+  return {
+    stdout: () => Buffer.concat(stdout).toString('utf8'),
+    stderr: () => stderr,
+    endEcho() {
+      echoing = false;
+      echo?.end();
+    },
+  };
+}
+
+/**
+ * Runs the plugin once, asynchronously; never blocks the event loop, never inherits stdout. Its stdin is
+ * kubegate's only when interactive (client-go's rule). `timeoutMs` undefined: no time limit.
+ */
+function runPlugin(exec: ExecConfig, options: ExecPluginOptions, timeoutMs: number | undefined): Promise<ExecCredential> {
   return new Promise((resolve, reject) => {
     let interactive: boolean;
     try {
@@ -189,47 +252,32 @@ function runPlugin(exec: ExecConfig, options: ExecPluginOptions): Promise<ExecCr
       reject(error);
       return;
     }
-    const env: Record<string, string | undefined> = { ...options.env };
-    for (const variable of exec.env) env[variable.name] = variable.value;
-    env.KUBERNETES_EXEC_INFO = execInfo(exec, options, interactive);
-
     const child = spawn(exec.command, [...exec.args], {
-      env,
+      env: pluginEnv(exec, options, interactive),
       // Interactive plugins prompt on the terminal; the credential itself always comes back on a pipe.
       stdio: [interactive ? 'inherit' : 'ignore', 'pipe', 'pipe'],
     });
-    const stdout: Buffer[] = [];
-    let stdoutBytes = 0;
-    let stderr = '';
     let settled = false;
     const finish = (error: KubegateError | undefined, credential?: ExecCredential): void => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
+      output.endEcho();
       if (error) reject(error);
       else resolve(credential as ExecCredential);
     };
     const fail = (how: string): void => {
-      finish(credentialError(`${describePlugin(exec)} ${how}${logStderr(exec, options, stderr, how)}`));
+      output.endEcho();
+      finish(credentialError(`${describePlugin(exec)} ${how}${logStderr(exec, options, output.stderr(), how)}`));
     };
-    const timer = setTimeout(() => {
+    const output = collectOutput(child, options, () => {
       child.kill('SIGKILL');
-      fail(`did not finish within ${options.timeoutMs / 1000}s and was stopped`);
-    }, options.timeoutMs);
-
-    child.stdout.on('data', (chunk: Buffer) => {
-      stdoutBytes += chunk.length;
-      if (stdoutBytes > STDOUT_LIMIT) {
-        child.kill('SIGKILL');
-        finish(fieldError(exec, `its output is larger than ${STDOUT_LIMIT} bytes`));
-        return;
-      }
-      stdout.push(chunk);
+      finish(fieldError(exec, `its output is larger than ${STDOUT_LIMIT} bytes`));
     });
-    child.stderr.setEncoding('utf8');
-    child.stderr.on('data', (chunk: string) => {
-      stderr = (stderr + chunk).slice(-STDERR_LIMIT);
-    });
+    const timer = timeoutMs === undefined ? undefined : setTimeout(() => {
+      child.kill('SIGKILL');
+      fail(`did not finish within ${timeoutMs / 1000}s and was stopped`);
+    }, timeoutMs);
     child.on('error', (error: NodeJS.ErrnoException) => finish(startError(exec, error)));
     child.on('close', (code, signal) => {
       if (settled) return;
@@ -237,9 +285,10 @@ function runPlugin(exec: ExecConfig, options: ExecPluginOptions): Promise<ExecCr
         fail(code === null ? `was killed by ${signal ?? 'a signal'}` : `exited with code ${code}`);
         return;
       }
-      logStderr(exec, options, stderr, undefined);
+      output.endEcho();
+      logStderr(exec, options, output.stderr(), undefined);
       try {
-        finish(undefined, parseExecCredential(exec, Buffer.concat(stdout).toString('utf8')));
+        finish(undefined, parseExecCredential(exec, output.stdout()));
       } catch (error) {
         finish(error as KubegateError);
       }
@@ -252,9 +301,9 @@ export function createExecCredentialSource(exec: ExecConfig, options: ExecPlugin
   let current: ExecCredential | undefined;
   let running: Promise<ExecCredential> | undefined;
 
-  const run = (): Promise<ExecCredential> => {
+  const run = (timed = true): Promise<ExecCredential> => {
     // Concurrent callers share one run: a burst of requests never starts a burst of plugins.
-    running ??= runPlugin(exec, options).then(
+    running ??= runPlugin(exec, options, timed ? options.timeoutMs : undefined).then(
       (credential) => {
         current = credential;
         running = undefined;
@@ -288,6 +337,10 @@ export function createExecCredentialSource(exec: ExecConfig, options: ExecPlugin
     },
     invalidate() {
       current = undefined;
+    },
+    login() {
+      const cached = this.cached();
+      return cached ? Promise.resolve(cached) : run(false);
     },
   };
 }

@@ -95,6 +95,8 @@ async function run(options: ResolvedOptions, io: CliIo, logger: Logger, cleanups
     stdinIsTerminal: io.stdinIsTerminal === true,
     env: io.env,
     log: logger,
+    // A person at the terminal sees an exec plugin's prompts (a device code) as it prints them, as under kubectl.
+    ...(io.stdinIsTerminal === true || io.stderr.isTTY === true ? { liveStderr: (text: string) => io.stderr.write(text) } : {}),
     onMaterialProblem: (message: string) => logger.warn(message),
     ...(metrics ? { onRefresh: (source: 'exec' | 'token-file', outcome: 'success' | 'failure') => metrics.credentialRefresh(source, outcome) } : {}),
   });
@@ -107,6 +109,8 @@ async function run(options: ResolvedOptions, io: CliIo, logger: Logger, cleanups
   await server.app.ready();
   const listening = await listen(server.app.server, options.listen);
   cleanups.push(() => listening.cleanup());
+  // An interactive exec plugin logs in now (the port is already held, so a taken port fails first); a failure is a start-up error.
+  if (credentials.login) await credentials.login();
   if (metrics) await startAdmin(options, server, credentials, metrics, logger, cleanups);
   announce(options, io, listening, target);
   const signal = await shutdownSignal(io);

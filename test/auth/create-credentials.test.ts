@@ -81,3 +81,19 @@ t.test('client certificate and CA come from their sources, the same object while
   renameSync(`${cert}.new`, cert);
   t.equal(credentials.clientCertificate()?.cert.toString(), 'CERT2');
 });
+
+t.test('exec: a start-up login only when the plugin may prompt on a terminal', async (t) => {
+  const plugin = writeTestPlugin(t, { tokens: ['from-login'] });
+  const withTerminal = { ...options, stdinIsTerminal: true };
+  const interactive = createCredentials(restConfig(HTTPS, { kind: 'exec', exec: plugin.config({ interactiveMode: 'IfAvailable' }) }), withTerminal);
+  t.type(interactive.login, 'function', 'IfAvailable with a terminal');
+  await interactive.login?.();
+  t.equal(plugin.runs(), 1, 'the login ran the plugin');
+  t.equal(await interactive.authorization(), 'Bearer from-login', 'and its credential serves what follows');
+  t.equal(plugin.runs(), 1);
+  t.type(createCredentials(restConfig(HTTPS, { kind: 'exec', exec: plugin.config({ interactiveMode: 'Always' }) }), withTerminal).login, 'function', 'Always with a terminal');
+  t.equal(createCredentials(restConfig(HTTPS, { kind: 'exec', exec: plugin.config({ interactiveMode: 'Never' }) }), withTerminal).login, undefined, 'Never');
+  t.equal(createCredentials(restConfig(HTTPS, { kind: 'exec', exec: plugin.config({ interactiveMode: 'IfAvailable' }) }), options).login, undefined, 'no terminal');
+  t.equal(createCredentials(restConfig('http://127.0.0.1:8080', { kind: 'exec', exec: plugin.config({ interactiveMode: 'Always' }) }), withTerminal).login, undefined, 'plain http: no credential at all');
+  t.equal(createCredentials(restConfig(HTTPS, { kind: 'token', token: 'abc' }), withTerminal).login, undefined, 'not a plugin');
+});

@@ -1,6 +1,9 @@
 import t from 'tap';
 import { createExecCredentialSource, parseExecCredential, REFRESH_BEFORE_EXPIRY_MS, type ExecPluginOptions, type PluginLog } from '../../src/auth/exec-plugin.js';
 import type { ExecConfig } from '../../src/kubeconfig/rest-config.js';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { writeTestPlugin } from '../fixtures/exec-plugins.js';
 
 const options = (overrides: Partial<ExecPluginOptions> = {}): ExecPluginOptions => ({
@@ -178,11 +181,82 @@ t.test('installHint and the command are shown with their control characters made
   t.notMatch(error.message, /[\x00-\x08\x0b-\x1f\x7f-\x9f]/);
 });
 
-t.test('interactiveMode Always without a terminal fails instead of hanging on a prompt', async (t) => {
+t.test('interactiveMode Always without a terminal fails in client-go\'s words, before the plugin runs', async (t) => {
   const plugin = writeTestPlugin(t, { tokens: ['x'] });
   const error = await failure(createExecCredentialSource(plugin.config({ interactiveMode: 'Always' }), options()).get());
-  t.match(error.message, /interactiveMode Always, but kubegate's standard input is not a terminal/);
+  t.equal(error.code, 'KG_ERR_CREDENTIAL');
+  t.match(error.message, /^exec plugin cannot support interactive mode: standard input is not a terminal \(exec plugin .*plugin\.mjs \(users\[name=test-user\]\.user\.exec\) has interactiveMode Always; /);
   t.equal(plugin.runs(), 0, 'the plugin never ran');
+});
+
+t.test('interactiveMode Always with a terminal runs the plugin as interactive', async (t) => {
+  const plugin = writeTestPlugin(t, { tokens: ['x'] });
+  await createExecCredentialSource(plugin.config({ interactiveMode: 'Always' }), options({ stdinIsTerminal: true })).get();
+  t.match(plugin.lastSeen().execInfo, { spec: { interactive: true } });
+});
+
+t.test('Never is never interactive, even with a terminal', async (t) => {
+  const plugin = writeTestPlugin(t, { tokens: ['x'] });
+  await createExecCredentialSource(plugin.config({ interactiveMode: 'Never' }), options({ stdinIsTerminal: true })).get();
+  t.match(plugin.lastSeen().execInfo, { spec: { interactive: false } });
+});
+
+const until = async (condition: () => boolean, what: string): Promise<void> => {
+  for (let i = 0; i < 500 && !condition(); i++) await new Promise((resolve) => setTimeout(resolve, 10));
+  if (!condition()) throw new Error(`gave up waiting for ${what}`);
+};
+
+t.test('stderr is shown live while the plugin still runs: a line at a time, redacted, a device code and URL readable', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'kubegate-live-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const go = join(dir, 'go');
+  const plugin = writeTestPlugin(t, {
+    tokens: ['live-token'],
+    waitForFile: go,
+    stderr:
+      'To sign in, use a web browser to open the page https://microsoft.com/devicelogin and enter the code ABCD-1234 to authenticate.\r\n' +
+      'debug: refresh_token=rt-SECRET-1 sent as Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln\u001b]0;pwned\u0007\n' +
+      'Enter MFA code: ',
+  });
+  const shown: string[] = [];
+  const log = recordingLog();
+  let done = false;
+  const credential = createExecCredentialSource(plugin.config(), options({ liveStderr: (text) => shown.push(text), log }))
+    .get()
+    .finally(() => (done = true));
+  await until(() => shown.join('').includes('Enter MFA code: '), 'the prompt without a newline');
+  t.notOk(done, 'the prompt was shown while the plugin waited for its answer');
+  writeFileSync(go, '');
+  t.equal((await credential).token, 'live-token');
+  const text = shown.join('');
+  t.equal(
+    text,
+    'To sign in, use a web browser to open the page https://microsoft.com/devicelogin and enter the code ABCD-1234 to authenticate.\n' +
+      'debug: refresh_token=[REDACTED] sent as Bearer [REDACTED]U+001B]0;pwnedU+0007\n' +
+      'Enter MFA code: ',
+  );
+  t.notMatch(text, /rt-SECRET-1|eyJ|[\u0000-\u0009\u000b-\u001f]/);
+  t.match(log.lines[0]?.fields.stderr, /enter the code ABCD-1234/, 'the log still has it (at info, for the record)');
+});
+
+t.test('a failing plugin\'s stderr is shown live and logged; the error still only points at the log', async (t) => {
+  const plugin = writeTestPlugin(t, { exitCode: 2, stderr: 'login refused: password=hunter2\n' });
+  const shown: string[] = [];
+  const log = recordingLog();
+  const error = await failure(createExecCredentialSource(plugin.config(), options({ liveStderr: (text) => shown.push(text), log })).get());
+  t.equal(shown.join(''), 'login refused: password=[REDACTED]\n');
+  t.match(log.lines[0], { level: 'warn', fields: { stderr: 'login refused: password=[REDACTED]' } });
+  t.match(error.message, /exited with code 2; what it printed on stderr is in kubegate's log$/);
+  t.notMatch(error.message, /refused|hunter2/);
+});
+
+t.test('login() has no time limit (the user is at the terminal); get() keeps the timeout', async (t) => {
+  const plugin = writeTestPlugin(t, { tokens: ['slow-token'], delayMs: 500 });
+  const timed = await failure(createExecCredentialSource(plugin.config(), options({ timeoutMs: 100 })).get());
+  t.match(timed.message, /did not finish within 0\.1s and was stopped/);
+  const source = createExecCredentialSource(plugin.config(), options({ timeoutMs: 100 }));
+  t.equal((await source.login()).token, 'slow-token');
+  t.equal(source.cached()?.token, 'slow-token', 'the login credential serves the requests that follow');
 });
 
 t.test('IfAvailable tells the plugin whether it may prompt', async (t) => {

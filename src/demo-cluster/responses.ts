@@ -1,8 +1,10 @@
-// Response helpers every handler of the fake API server shares: JSON (gzipped when large), Status objects, text.
+// Response helpers every handler of the fake API server shares: JSON (formatted as kube-apiserver
+// formats it, gzipped when large), Status objects, text.
 
 import type { IncomingMessage, OutgoingHttpHeaders } from 'node:http';
 import type { Http2ServerRequest } from 'node:http2';
 import { createGzip } from 'node:zlib';
+import { encodeJson, prettyRequested, type JsonFormat } from './encoding.js';
 
 export type DemoRequest = IncomingMessage | Http2ServerRequest;
 
@@ -28,8 +30,11 @@ export function acceptsGzip(request: DemoRequest): boolean {
   return typeof header === 'string' && /\bgzip\b/.test(header);
 }
 
-export function sendJson(request: DemoRequest, response: DemoResponse, status: number, value: unknown): void {
-  const body = Buffer.from(JSON.stringify(value));
+/** Writes `value` as JSON, formatted as the apiserver path `format` names would format it for this request. */
+export function sendJson(request: DemoRequest, response: DemoResponse, status: number, value: unknown, format: JsonFormat = 'negotiated'): void {
+  const userAgent = request.headers['user-agent'];
+  const pretty = prettyRequested(request.url ?? '/', typeof userAgent === 'string' ? userAgent : undefined);
+  const body = Buffer.from(encodeJson(value, format, pretty));
   if (body.length > GZIP_THRESHOLD && acceptsGzip(request)) {
     response.writeHead(status, { 'content-type': 'application/json', 'content-encoding': 'gzip' });
     const gzip = createGzip();

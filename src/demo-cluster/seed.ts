@@ -2,6 +2,7 @@
 
 import { findResourceType, type ResourceType } from './resources.js';
 import type { KubeObject, ObjectStore } from './store.js';
+import { timestampNow } from './wire.js';
 
 function type(group: string, resource: string): ResourceType {
   const found = findResourceType(group, 'v1', resource);
@@ -12,7 +13,10 @@ function type(group: string, resource: string): ResourceType {
 const NGINX_LABELS = { app: 'nginx' };
 const CONTAINER = { name: 'nginx', image: 'nginx:1.27', ports: [{ containerPort: 80, protocol: 'TCP' }] };
 
-/** Fills a fresh store; the pod name carries a replica-set style suffix as a real Deployment's would. */
+/**
+ * Fills a fresh store; the pod name carries a replica-set style suffix as a real Deployment's would.
+ * Fields are written in their Go structs' order, so the JSON reads as a real cluster's does.
+ */
 export function seedDemoCluster(store: ObjectStore): { podName: string } {
   const podName = 'nginx-7c5ddbdf54-x8k2p';
   const create = (t: ResourceType, object: KubeObject): void => {
@@ -21,7 +25,7 @@ export function seedDemoCluster(store: ObjectStore): { podName: string } {
   create(type('apps', 'deployments'), {
     metadata: { name: 'nginx', namespace: 'default', labels: NGINX_LABELS },
     spec: { replicas: 1, selector: { matchLabels: NGINX_LABELS }, template: { metadata: { labels: NGINX_LABELS }, spec: { containers: [CONTAINER] } } },
-    status: { replicas: 1, readyReplicas: 1, availableReplicas: 1, updatedReplicas: 1 },
+    status: { replicas: 1, updatedReplicas: 1, readyReplicas: 1, availableReplicas: 1 },
   });
   create(type('apps', 'replicasets'), {
     metadata: { name: 'nginx-7c5ddbdf54', namespace: 'default', labels: { ...NGINX_LABELS, 'pod-template-hash': '7c5ddbdf54' } },
@@ -33,14 +37,14 @@ export function seedDemoCluster(store: ObjectStore): { podName: string } {
     spec: { containers: [CONTAINER], serviceAccountName: 'default', nodeName: 'demo-node' },
     status: {
       phase: 'Running',
-      podIP: '10.244.0.7',
       conditions: [{ type: 'Ready', status: 'True' }],
-      containerStatuses: [{ name: 'nginx', image: 'nginx:1.27', ready: true, restartCount: 0, started: true, state: { running: { startedAt: new Date().toISOString() } } }],
+      podIP: '10.244.0.7',
+      containerStatuses: [{ name: 'nginx', state: { running: { startedAt: timestampNow() } }, ready: true, restartCount: 0, image: 'nginx:1.27', started: true }],
     },
   });
   create(type('', 'services'), {
     metadata: { name: 'nginx', namespace: 'default', labels: NGINX_LABELS },
-    spec: { selector: NGINX_LABELS, ports: [{ port: 80, targetPort: 80, protocol: 'TCP' }], type: 'ClusterIP', clusterIP: '10.96.0.42' },
+    spec: { ports: [{ protocol: 'TCP', port: 80, targetPort: 80 }], selector: NGINX_LABELS, clusterIP: '10.96.0.42', type: 'ClusterIP' },
   });
   for (const name of ['default', 'demo-sa']) create(type('', 'serviceaccounts'), { metadata: { name, namespace: 'default' } });
   create(type('rbac.authorization.k8s.io', 'roles'), {

@@ -1,6 +1,7 @@
 // The meta.k8s.io/v1 Table form that `kubectl get` asks for, so it prints columns like a real cluster.
 
 import type { KubeObject } from './store.js';
+import { wireMetadata } from './wire.js';
 
 interface Column {
   readonly name: string;
@@ -38,7 +39,7 @@ function rowFor(resource: string, object: KubeObject): { cells: unknown[]; objec
   const cells = resource === 'pods' ? podCells(object) : [object.metadata.name, age(object.metadata.creationTimestamp)];
   return {
     cells,
-    object: { kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: object.metadata },
+    object: { kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: wireMetadata(object.metadata) },
   };
 }
 

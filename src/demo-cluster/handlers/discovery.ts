@@ -38,9 +38,11 @@ function discoveryDocument(ctx: HandlerContext, path: string): unknown {
 export function handleNonResource(ctx: HandlerContext, call: DemoCall): void {
   const { request, response } = call;
   const path = call.info.path;
-  if (path === '/version' || path === '/version/') return sendJson(request, response, 200, KUBERNETES_VERSION);
+  // The version handler writes its struct with json.MarshalIndent for every client (WriteRawJSON).
+  if (path === '/version' || path === '/version/') return sendJson(request, response, 200, KUBERNETES_VERSION, 'indented');
   if (path === '/healthz' || path === '/livez' || path === '/readyz') return sendText(response, 200, 'ok');
   const document = discoveryDocument(ctx, path);
-  if (document !== undefined) return sendJson(request, response, 200, document);
+  // kube-openapi serves its documents as marshalled, whoever asks; the discovery documents are negotiated.
+  if (document !== undefined) return sendJson(request, response, 200, document, path.startsWith('/openapi/') ? 'raw' : 'negotiated');
   sendStatus(request, response, 404, 'NotFound', 'the server could not find the requested resource', {});
 }

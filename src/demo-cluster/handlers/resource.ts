@@ -9,6 +9,7 @@ import { sendJson, sendStatus } from '../responses.js';
 import { fieldsMatch, labelsMatch } from '../selectors.js';
 import type { KubeObject } from '../store.js';
 import { toTable, wantsTable } from '../table.js';
+import { timestampNow, wireList, wireObject } from '../wire.js';
 import type { DemoCall, HandlerContext } from './context.js';
 import { handleLargeList } from './large-list.js';
 import { handleLog } from './log.js';
@@ -43,11 +44,12 @@ function withRunningStatus(type: ResourceType, object: KubeObject): KubeObject {
   const containers = Array.isArray(spec.containers) ? spec.containers : [];
   return {
     ...object,
+    // PodStatus and ContainerStatus fields in their Go structs' order, as a real pod's status reads.
     status: {
       phase: 'Running',
-      podIP: '10.244.0.10',
       conditions: [{ type: 'Ready', status: 'True' }],
-      containerStatuses: containers.map((container) => ({ name: container.name, image: container.image, ready: true, restartCount: 0, started: true, state: { running: { startedAt: new Date().toISOString() } } })),
+      podIP: '10.244.0.10',
+      containerStatuses: containers.map((container) => ({ name: container.name, state: { running: { startedAt: timestampNow() } }, ready: true, restartCount: 0, image: container.image, started: true })),
     },
   };
 }
@@ -58,13 +60,12 @@ function notFound(call: DemoCall, type: ResourceType, name: string, resource = t
 
 function listOf(ctx: HandlerContext, call: ResourceCall, items: KubeObject[]): unknown {
   const { type } = call;
-  return wantsTable(call.request.headers.accept)
-    ? toTable(type.resource, items, String(ctx.store.resourceVersion))
-    : { kind: `${type.kind}List`, apiVersion: type.group ? `${type.group}/${type.version}` : type.version, metadata: { resourceVersion: String(ctx.store.resourceVersion) }, items };
+  const resourceVersion = String(ctx.store.resourceVersion);
+  return wantsTable(call.request.headers.accept) ? toTable(type.resource, items, resourceVersion) : wireList(type, items, resourceVersion);
 }
 
 function one(call: ResourceCall, object: KubeObject): unknown {
-  return wantsTable(call.request.headers.accept) ? toTable(call.type.resource, [object], object.metadata.resourceVersion ?? '') : object;
+  return wantsTable(call.request.headers.accept) ? toTable(call.type.resource, [object], object.metadata.resourceVersion ?? '') : wireObject(call.type, object);
 }
 
 /** The request body as an object, or undefined once a 400 has been sent. */
@@ -180,7 +181,7 @@ function createObject(ctx: HandlerContext, call: ResourceCall): void {
       sendStatus(request, response, 409, 'AlreadyExists', `${type.resource} "${object.metadata.name}" already exists`, { name: object.metadata.name, kind: type.resource });
       return;
     }
-    sendJson(request, response, 201, prepared);
+    sendJson(request, response, 201, wireObject(type, prepared));
     return;
   }
   const created = ctx.store.create(type, prepared);
@@ -188,7 +189,7 @@ function createObject(ctx: HandlerContext, call: ResourceCall): void {
     sendStatus(request, response, 409, 'AlreadyExists', `${type.resource} "${object.metadata.name}" already exists`, { name: object.metadata.name, ...(type.group ? { group: type.group } : {}), kind: type.resource });
     return;
   }
-  sendJson(request, response, 201, created);
+  sendJson(request, response, 201, wireObject(type, created));
 }
 
 function updateObject(ctx: HandlerContext, call: ResourceCall): void {
@@ -202,8 +203,8 @@ function updateObject(ctx: HandlerContext, call: ResourceCall): void {
     sendStatus(request, response, 409, 'Conflict', `Operation cannot be fulfilled on ${type.resource} "${info.name}": the object has been modified; please apply your changes to the latest version and try again`, { name: info.name, kind: type.resource });
     return;
   }
-  const updated = dryRun ? object : ctx.store.update(type, namespace, info.name, object);
-  sendJson(request, response, 200, updated);
+  const updated = dryRun ? object : (ctx.store.update(type, namespace, info.name, object) as KubeObject);
+  sendJson(request, response, 200, wireObject(type, updated));
 }
 
 /** The patch function for a PATCH's media type, or undefined for one kube-apiserver does not accept. */
@@ -244,14 +245,14 @@ function patchObject(ctx: HandlerContext, call: ResourceCall): void {
     sendStatus(request, response, 422, 'Invalid', 'the patch produced something that is not an object');
     return;
   }
-  sendJson(request, response, 200, dryRun ? patched : ctx.store.update(type, namespace, info.name, patched));
+  sendJson(request, response, 200, wireObject(type, dryRun ? patched : (ctx.store.update(type, namespace, info.name, patched) as KubeObject)));
 }
 
 function deleteObject(ctx: HandlerContext, call: ResourceCall): void {
   const { request, response, info, type, namespace, dryRun } = call;
   const deleted = dryRun ? ctx.store.get(type, namespace, info.name) : ctx.store.delete(type, namespace, info.name);
   if (!deleted) return notFound(call, type, info.name);
-  sendJson(request, response, 200, deleted);
+  sendJson(request, response, 200, wireObject(type, deleted));
 }
 
 function deleteCollection(ctx: HandlerContext, call: ResourceCall): void {

@@ -1,9 +1,11 @@
 // WATCH: the current objects as ADDED (unless resuming from a resourceVersion), then every change, until timeoutSeconds.
 
+import { encodeJson } from '../encoding.js';
 import type { ResourceType } from '../resources.js';
 import { fieldsMatch, labelsMatch } from '../selectors.js';
 import type { KubeObject, WatchEvent } from '../store.js';
 import { toTable, wantsTable } from '../table.js';
+import { wireObject } from '../wire.js';
 import type { DemoCall, HandlerContext } from './context.js';
 
 export function handleWatch(ctx: HandlerContext, call: DemoCall, type: ResourceType): void {
@@ -11,8 +13,9 @@ export function handleWatch(ctx: HandlerContext, call: DemoCall, type: ResourceT
   const table = wantsTable(request.headers.accept);
   response.writeHead(200, { 'content-type': 'application/json' });
   const write = (event: { type: string; object: KubeObject }): void => {
-    const object = table ? toTable(type.resource, [event.object], event.object.metadata.resourceVersion ?? '') : event.object;
-    response.write(`${JSON.stringify({ type: event.type, object })}\n`);
+    // One compact line per event, the object with its kind and apiVersion (watch streams are never indented).
+    const object = table ? toTable(type.resource, [event.object], event.object.metadata.resourceVersion ?? '') : wireObject(type, event.object);
+    response.write(encodeJson({ type: event.type, object }, 'negotiated', false));
   };
   const matches = (object: KubeObject): boolean =>
     (!info.namespace || object.metadata.namespace === info.namespace) &&

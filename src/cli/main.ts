@@ -10,7 +10,7 @@ import type { Metrics } from '../observe/metrics.js';
 import { completeOptions, type ResolvedOptions } from '../options/complete.js';
 import { SHUTDOWN_GRACE_MS } from '../options/defaults.js';
 import { FLAG_TABLE, flagsToOptions } from '../options/flag-table.js';
-import { startupWarnings } from '../options/startup-warnings.js';
+import { proxyNotice, startupWarnings } from '../options/startup-warnings.js';
 import { buildServer, type KubegateServer } from '../server/build-server.js';
 import { listen, type Listening } from '../server/listen.js';
 import { helpText } from './help.js';
@@ -85,7 +85,9 @@ async function startLogger(options: ResolvedOptions, io: CliIo): Promise<Logger>
 /** Loads the cluster, starts serving, prints the start-up lines, and waits for a shutdown signal. */
 async function run(options: ResolvedOptions, io: CliIo, logger: Logger, cleanups: Cleanups): Promise<number> {
   const target = await loadTarget(options, io, logger, cleanups);
-  for (const warning of startupWarnings(options, target.restConfig, io.env)) logger.warn(warning);
+  for (const warning of startupWarnings(options, target.restConfig)) logger.warn(warning);
+  const viaProxy = proxyNotice(target.restConfig);
+  if (viaProxy !== undefined) logger.info(viaProxy);
   // prom-client and the admin server load only with --admin-address.
   const metrics = options.adminAddress ? (await import('../observe/metrics.js')).createMetrics() : undefined;
   const stopReporting = io.onUnhandledRejection?.(reportUnhandledRejection(logger, () => metrics?.internalError()));

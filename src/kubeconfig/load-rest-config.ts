@@ -5,6 +5,7 @@ import { inClusterPossible, inClusterRestConfig } from './in-cluster.js';
 import { loadKubeconfigFiles } from './load.js';
 import { mergeKubeconfigs } from './merge.js';
 import { parseKubeconfig } from './parse.js';
+import { resolveProxy } from './proxy.js';
 import type { KubeconfigEnvironment, KubeconfigFlags, RestConfig } from './rest-config.js';
 import { resolveRestConfig } from './resolve.js';
 import { join } from 'node:path';
@@ -21,7 +22,7 @@ export async function loadRestConfig(
 
   // client-go falls back to the pod's service account only when the kubeconfig gave nothing.
   if (empty && !flags.kubeconfig && inClusterPossible(environment)) {
-    return inClusterRestConfig(environment, flags);
+    return withProxyRoute(inClusterRestConfig(environment, flags), environment);
   }
   if (empty && !flags.server) {
     throw new KubegateError(
@@ -34,8 +35,14 @@ export async function loadRestConfig(
       ].join('\n'),
     );
   }
-  return resolveRestConfig(merged, flags, environment, {
+  const config = resolveRestConfig(merged, flags, environment, {
     appendServerPath: options.appendServerPath,
     loadedFrom: files.map((file) => file.path),
   });
+  return withProxyRoute(config, environment);
+}
+
+/** The proxy decision, made once from the cluster's proxy-url and the environment (client-go's rules: kubeconfig/proxy.ts). */
+function withProxyRoute(config: RestConfig, environment: KubeconfigEnvironment): RestConfig {
+  return { ...config, proxy: resolveProxy(config.serverUrl, config.proxyUrl, environment.env) };
 }

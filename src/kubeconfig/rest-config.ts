@@ -1,5 +1,7 @@
 // The resolved client configuration (client-go's rest.Config): what the proxy needs to reach one API server.
 
+import type { ProxyRoute } from './proxy.js';
+
 /** Where a piece of PEM or secret material comes from: a file (re-read when it changes) or inline data. */
 export type MaterialSource =
   | { readonly kind: 'file'; readonly path: string }
@@ -70,6 +72,8 @@ export interface RestConfig {
   readonly disableCompression: boolean;
   /** `proxy-url` of the cluster, when set. */
   readonly proxyUrl?: string;
+  /** How connections reach the server: direct, or through proxy-url / HTTPS_PROXY (decided once at load; absent means direct). */
+  readonly proxy?: ProxyRoute;
   /** Which kubeconfig entries were selected ('' where none applies, e.g. in-cluster). */
   readonly names: { readonly context: string; readonly cluster: string; readonly user: string };
   /** Files the configuration was read from, in load order; empty for in-cluster. */

@@ -5,6 +5,7 @@ import { statSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { unanchoredPatterns } from '../server/browser-policy.js';
 import { compileRules } from '../server/filter.js';
+import { proxyForDisplay } from '../kubeconfig/proxy.js';
 import type { RestConfig } from '../kubeconfig/rest-config.js';
 import { redactUrlUserinfo } from '../log.js';
 import type { ResolvedOptions } from './complete.js';
@@ -18,16 +19,8 @@ function isLoopback(host: string): boolean {
   return host === '::1';
 }
 
-export function startupWarnings(options: ResolvedOptions, restConfig: RestConfig, env: Readonly<Record<string, string | undefined>>): string[] {
+export function startupWarnings(options: ResolvedOptions, restConfig: RestConfig): string[] {
   const warnings = [...restConfig.warnings];
-  // client-go would tunnel through these; kubegate does not, so say so before the first request times out.
-  if (restConfig.proxyUrl) {
-    warnings.push(`cluster "${restConfig.names.cluster}" sets proxy-url (not shown: it may hold a password), which kubegate does not support: it connects to ${redactUrlUserinfo(restConfig.server)} directly`);
-  }
-  const proxyVariable = ['HTTPS_PROXY', 'https_proxy'].find((name) => env[name]);
-  if (proxyVariable && restConfig.serverUrl.protocol === 'https:' && !restConfig.inCluster) {
-    warnings.push(`${proxyVariable} is set, but kubegate connects to ${redactUrlUserinfo(restConfig.server)} directly (proxies are not supported)`);
-  }
   if (!options.filter && options.listen.kind === 'tcp') {
     // kubectl's exact wording, which people search for.
     warnings.push('Request filter disabled, your proxy is vulnerable to XSRF attacks, please be cautious');
@@ -85,4 +78,20 @@ export function adminAddressWarning(options: ResolvedOptions): string | undefine
     (options.filter ? '' : ', and with --disable-filter not even the Host header is checked') +
     '; prefer 127.0.0.1, or a NetworkPolicy that admits only the kubelet and Prometheus'
   );
+}
+
+/**
+ * The info line at start that says how kubegate reaches the API server: through which proxy (its
+ * password hidden) and from which setting, or why a proxy variable that is set goes unused.
+ */
+export function proxyNotice(restConfig: RestConfig): string | undefined {
+  const route = restConfig.proxy;
+  const server = redactUrlUserinfo(restConfig.server);
+  if (route === undefined) return undefined;
+  if (route.kind !== 'direct') {
+    const from = route.source === 'proxy-url' ? `the proxy-url of cluster "${restConfig.names.cluster}"` : route.source;
+    return `connecting to the API server at ${server} through the ${route.kind} proxy ${proxyForDisplay(route)} (from ${from})`;
+  }
+  if (route.skipped) return `${route.skipped.variable} is set, but connecting to the API server at ${server} directly: ${route.skipped.why}`;
+  return undefined;
 }

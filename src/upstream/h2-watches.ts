@@ -7,9 +7,10 @@
 
 import { connect as h2connect, constants, type ClientHttp2Session, type ClientHttp2Stream, type IncomingHttpHeaders as H2Headers } from 'node:http2';
 import type { IncomingHttpHeaders } from 'node:http';
-import { connect as tlsConnect } from 'node:tls';
+import type { TLSSocket } from 'node:tls';
 import type { Dispatcher } from 'undici';
-import { CONNECT_TIMEOUT_MS, TCP_KEEPALIVE_MS, tlsConnectOptions } from './dial.js';
+import type { ProxyRoute } from '../kubeconfig/proxy.js';
+import { CONNECT_TIMEOUT_MS, TCP_KEEPALIVE_MS, dialUpstream, tlsConnectOptions } from './dial.js';
 import type { UpstreamTlsOptions } from './dial.js';
 
 /** Streams per connection when the server does not say (kube-apiserver allows 1,000 by default; Go's client assumes 100 before SETTINGS). */
@@ -108,53 +109,65 @@ function withoutPseudoHeaders(headers: H2Headers): IncomingHttpHeaders {
 export class H2WatchPool {
   readonly #origin: URL;
   readonly #tls: UpstreamTlsOptions;
+  readonly #route: ProxyRoute | undefined;
   readonly #sessions: PooledSession[] = [];
   #connecting: Promise<PooledSession | undefined> | undefined;
 
-  constructor(origin: string, tls: UpstreamTlsOptions) {
+  constructor(origin: string, tls: UpstreamTlsOptions, route?: ProxyRoute) {
     this.#origin = new URL(origin);
     this.#tls = tls;
+    this.#route = route;
   }
 
   #open(): Promise<PooledSession | undefined> {
     return new Promise((resolve, reject) => {
-      const socket = tlsConnect({
+      const target = {
         host: this.#origin.hostname.replace(/^\[|\]$/g, ''),
         port: Number(this.#origin.port || 443),
-        ...tlsConnectOptions(this.#tls),
         // Offering both lets a server without HTTP/2 say so instead of failing the handshake.
-        ALPNProtocols: ['h2', 'http/1.1'],
+        secure: { ...tlsConnectOptions(this.#tls), ALPNProtocols: ['h2', 'http/1.1'] },
+        trust: this.#tls,
+        allowHalfOpen: false,
+      };
+      // Directly or through the proxy, as the HTTP/1.1 pool and the tunnels dial.
+      dialUpstream(this.#route, target, (error, socket) => {
+        if (error !== undefined || socket === undefined) reject(error ?? new Error('no socket'));
+        else this.#startSession(socket as TLSSocket, resolve, reject);
       });
-      socket.once('error', reject);
-      // A dial that never completes must fail the watches waiting on it, not hold them for ever.
-      socket.setTimeout(CONNECT_TIMEOUT_MS, () => socket.destroy(Object.assign(new Error('connect timeout'), { code: 'ETIMEDOUT' })));
-      socket.once('secureConnect', () => {
-        socket.off('error', reject);
-        socket.setTimeout(0);
-        if (socket.alpnProtocol !== 'h2') {
-          socket.destroy();
-          resolve(undefined);
-          return;
-        }
-        socket.setKeepAlive(true, TCP_KEEPALIVE_MS);
-        const session = h2connect(this.#origin, { createConnection: () => socket });
-        const pooled: PooledSession = { session, active: 0 };
-        session.once('error', reject);
-        const forget = (): void => {
-          const index = this.#sessions.indexOf(pooled);
-          if (index >= 0) this.#sessions.splice(index, 1);
-        };
-        session.on('error', forget);
-        session.on('goaway', forget);
-        session.on('close', forget);
-        // Idle sessions do not keep kubegate alive at shutdown.
-        session.unref();
-        // Offered only once the server's SETTINGS say how many streams it takes.
-        session.once('remoteSettings', () => {
-          session.off('error', reject);
-          this.#sessions.push(pooled);
-          resolve(pooled);
-        });
+    });
+  }
+
+  /** Once TLS is up: an HTTP/2 session when ALPN chose h2, else undefined (the caller falls back to HTTP/1.1). */
+  #startSession(socket: TLSSocket, resolve: (pooled: PooledSession | undefined) => void, reject: (error: Error) => void): void {
+    socket.once('error', reject);
+    // A dial that never completes must fail the watches waiting on it, not hold them for ever.
+    socket.setTimeout(CONNECT_TIMEOUT_MS, () => socket.destroy(Object.assign(new Error('connect timeout'), { code: 'ETIMEDOUT' })));
+    socket.once('secureConnect', () => {
+      socket.off('error', reject);
+      socket.setTimeout(0);
+      if (socket.alpnProtocol !== 'h2') {
+        socket.destroy();
+        resolve(undefined);
+        return;
+      }
+      socket.setKeepAlive(true, TCP_KEEPALIVE_MS);
+      const session = h2connect(this.#origin, { createConnection: () => socket });
+      const pooled: PooledSession = { session, active: 0 };
+      session.once('error', reject);
+      const forget = (): void => {
+        const index = this.#sessions.indexOf(pooled);
+        if (index >= 0) this.#sessions.splice(index, 1);
+      };
+      session.on('error', forget);
+      session.on('goaway', forget);
+      session.on('close', forget);
+      // Idle sessions do not keep kubegate alive at shutdown.
+      session.unref();
+      // Offered only once the server's SETTINGS say how many streams it takes.
+      session.once('remoteSettings', () => {
+        session.off('error', reject);
+        this.#sessions.push(pooled);
+        resolve(pooled);
       });
     });
   }

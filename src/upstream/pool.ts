@@ -3,7 +3,7 @@
 import { Agent, buildConnector, Dispatcher } from 'undici';
 import type { Credentials } from '../auth/credentials.js';
 import type { RestConfig } from '../kubeconfig/rest-config.js';
-import { CONNECT_TIMEOUT_MS, TCP_KEEPALIVE_MS, currentTlsOptions, tlsConnectOptions } from './dial.js';
+import { CONNECT_TIMEOUT_MS, TCP_KEEPALIVE_MS, currentTlsOptions, pinServerName, proxiedConnector, tlsConnectOptions } from './dial.js';
 import { H2WatchPool, isH2Eligible } from './h2-watches.js';
 import { replayRefusedAnswer } from './replay-refused-answer.js';
 import { retryStaleConnection } from './retry-stale-connection.js';
@@ -45,22 +45,24 @@ export class UpstreamAgent extends Dispatcher {
     const key = [tls.ca, tls.cert, tls.key];
     const current = this.#current;
     if (current && current.key.every((value, i) => value === key[i])) return current;
+    const connect = pinServerName(buildConnector({
+      timeout: CONNECT_TIMEOUT_MS,
+      keepAlive: true,
+      keepAliveInitialDelay: TCP_KEEPALIVE_MS,
+      ...tlsConnectOptions(tls),
+    }), tls.servername);
     const agent = new Agent({
-      connect: buildConnector({
-        timeout: CONNECT_TIMEOUT_MS,
-        keepAlive: true,
-        keepAliveInitialDelay: TCP_KEEPALIVE_MS,
-        ...tlsConnectOptions(tls),
-      }),
+      // Through the cluster's proxy-url or HTTPS_PROXY when one applies (decided at load: kubeconfig/proxy.ts).
+      connect: proxiedConnector(this.#config.proxy, tls, connect),
       bodyTimeout: 0,
       headersTimeout: 0,
       keepAliveTimeout: 30_000,
       keepAliveMaxTimeout: 600_000,
     });
-    const watches = this.#config.serverUrl.protocol === 'https:' ? new H2WatchPool(this.#config.serverUrl.origin, tls) : undefined;
+    const watches = this.#config.serverUrl.protocol === 'https:' ? new H2WatchPool(this.#config.serverUrl.origin, tls, this.#config.proxy) : undefined;
     // A stale keep-alive connection, or an interim 100 undici refuses, costs a replay, not a 503/502
     // (Go's Transport retries the first and skips the second).
-    const http1 = agent.compose(retryStaleConnection(), replayRefusedAnswer(this.#config.serverUrl.origin, () => tls));
+    const http1 = agent.compose(retryStaleConnection(), replayRefusedAnswer(this.#config.serverUrl.origin, () => tls, this.#config.proxy));
     this.#current = { key, agent, http1, watches };
     if (current) {
       for (const old of [current.agent, current.watches]) {

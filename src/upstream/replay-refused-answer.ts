@@ -4,7 +4,8 @@ import { request as httpRequest, type ClientRequest, type IncomingHttpHeaders, t
 import { request as httpsRequest } from 'node:https';
 import type { Duplex } from 'node:stream';
 import type { Dispatcher } from 'undici';
-import { CONNECT_TIMEOUT_MS, tlsConnectOptions } from './dial.js';
+import type { ProxyRoute } from '../kubeconfig/proxy.js';
+import { CONNECT_TIMEOUT_MS, dialUpstream, tlsConnectOptions } from './dial.js';
 import { isReplayable } from './retry-stale-connection.js';
 import type { UpstreamTlsOptions } from './dial.js';
 
@@ -23,10 +24,24 @@ export function isRefusedAnswer(error: Error): boolean {
  * through node:http(s), whose parser skips interim answers ('information' events), on a one-off
  * connection with the same TLS settings. Only for requests that may be sent twice (isReplayable).
  */
-export function replayRefusedAnswer(origin: string, tls: () => UpstreamTlsOptions): Dispatcher.DispatcherComposeInterceptor {
+export function replayRefusedAnswer(origin: string, tls: () => UpstreamTlsOptions, route?: ProxyRoute): Dispatcher.DispatcherComposeInterceptor {
   return (dispatch) => (options, handler) => {
     if (!isReplayable(options)) return dispatch(options, handler);
-    return dispatch(options, new FallbackHandler(handler, () => sendThroughNode(origin, tls(), options, handler)));
+    return dispatch(options, new FallbackHandler(handler, () => sendThroughNode(origin, tls(), route, options, handler)));
+  };
+}
+
+/** The replay's connection, dialled as every other one (through the proxy when there is one). */
+function replayConnection(url: URL, tls: UpstreamTlsOptions, route: ProxyRoute | undefined): (options: unknown, oncreate: (error: Error | null, socket: Duplex) => void) => undefined {
+  const secure = url.protocol === 'https:' ? { ...tlsConnectOptions(tls), ALPNProtocols: ['http/1.1'] } : undefined;
+  const target = { host: url.hostname.replace(/^\[|\]$/g, ''), port: Number(url.port) || (secure ? 443 : 80), secure, trust: tls, allowHalfOpen: false };
+  return (_options, oncreate) => {
+    dialUpstream(route, target, (error, socket) => {
+      if (socket !== undefined) oncreate(null, socket);
+      // Node reads no socket when there is an error (its typings ask for one anyway).
+      else (oncreate as (failure: Error) => void)(error ?? new Error('no socket'));
+    });
+    return undefined;
   };
 }
 
@@ -108,7 +123,7 @@ class NodeRequestController implements Dispatcher.DispatchController {
   }
 }
 
-function sendThroughNode(origin: string, tls: UpstreamTlsOptions, options: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler): void {
+function sendThroughNode(origin: string, tls: UpstreamTlsOptions, route: ProxyRoute | undefined, options: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler): void {
   const controller = new NodeRequestController(handler);
   handler.onRequestStart?.(controller, {});
   if (controller.aborted) return;
@@ -121,6 +136,7 @@ function sendThroughNode(origin: string, tls: UpstreamTlsOptions, options: Dispa
     agent: false,
     timeout: CONNECT_TIMEOUT_MS,
     ...(url.protocol === 'https:' ? tlsConnectOptions(tls) : {}),
+    ...(route !== undefined && route.kind !== 'direct' ? { createConnection: replayConnection(url, tls, route) } : {}),
   });
   controller.request = request;
   request.on('error', (error) => controller.fail(error));

@@ -112,7 +112,12 @@ export function createTunnelHandler(options: TunnelOptions): TunnelHandler {
       if (client.destroyed) return;
       const tls = options.target.tls ? currentTlsOptions(options.restConfig, options.credentials) : undefined;
       const head = buildTunnelRequestHead(request, tunnel.path, options.target, identity, authorization);
-      connectTunnel(options, tunnel, head, dialTunnel(origin, tls, options.keepaliveMs), live);
+      // Through the cluster's proxy-url or HTTPS_PROXY when one applies; a proxy that refuses is answered like any dial failure.
+      dialTunnel(origin, tls, options.keepaliveMs, options.restConfig.proxy, (dialError, upstream) => {
+        if (dialError !== undefined || upstream === undefined) reportFailure(failureSink(options), dialError, { kind: 'socket', socket: client }, { what: 'Proxy upgrade error' });
+        else if (client.destroyed) upstream.destroy();
+        else connectTunnel(options, tunnel, head, upstream, live);
+      });
     });
   };
   return {

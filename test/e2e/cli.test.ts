@@ -149,7 +149,7 @@ t.test('--disable-filter warns about XSRF on stderr', async (t) => {
   t.match(proxy.stderr(), /Request filter disabled, your proxy is vulnerable to XSRF attacks/);
 });
 
-t.test('a kubeconfig proxy-url and HTTPS_PROXY are not supported, and kubegate says so at start without printing the proxy password', async (t) => {
+t.test('a kubeconfig proxy-url wins over HTTPS_PROXY, and kubegate says which proxy it uses at start without printing the proxy password', async (t) => {
   const dir = t.testdir({
     config: [
       'apiVersion: v1',
@@ -161,13 +161,13 @@ t.test('a kubeconfig proxy-url and HTTPS_PROXY are not supported, and kubegate s
       '',
     ].join('\n'),
   });
-  const proxy = await startKubegate(t, ['--kubeconfig', `${dir}/config`, '--port=0'], {
+  const proxy = await startKubegate(t, ['--kubeconfig', `${dir}/config`, '--port=0', '-v=3'], {
     env: { ...isolated(dir), HTTPS_PROXY: 'http://10.0.0.2:3128' },
   });
   const deadline = Date.now() + 3000;
-  while (!/HTTPS_PROXY/.test(proxy.stderr()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-  t.match(proxy.stderr(), /cluster \\?"c\\?" sets proxy-url .* which kubegate does not support: it connects to https:\/\/127\.0\.0\.1:1 directly/);
-  t.match(proxy.stderr(), /HTTPS_PROXY is set, but kubegate connects to https:\/\/127\.0\.0\.1:1 directly/);
+  while (!/through the http proxy/.test(proxy.stderr()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  t.match(proxy.stderr(), /connecting to the API server at https:\/\/127\.0\.0\.1:1 through the http proxy http:\/\/user:xxxxx@10\.0\.0\.1:3128 \(from the proxy-url of cluster \\?"c\\?"\)/);
+  t.notMatch(proxy.stderr(), /10\.0\.0\.2/, 'HTTPS_PROXY is not used when the cluster has a proxy-url');
   t.notMatch(proxy.stderr(), /proxy-secret/);
 });
 

@@ -160,7 +160,7 @@ t.test('a server URL with user:password@ shows the password in no output', async
   await new Promise((resolve) => setTimeout(resolve, 100));
   const ready = JSON.parse(proxy.stdout().split('\n')[1] ?? '{}') as { server?: string };
   t.equal(ready.server, `https://user:xxxxx@127.0.0.1:${cluster.api.port}`);
-  t.match(proxy.stderr(), /HTTPS_PROXY is set, but kubegate connects to https:\/\/user:xxxxx@/);
+  t.match(proxy.stderr(), /HTTPS_PROXY is set, but connecting to the API server at https:\/\/user:xxxxx@127\.0\.0\.1:\d+ directly/);
   for (const [name, text] of [['stdout', proxy.stdout()], ['stderr', proxy.stderr()], ['response', answer.body + missing.body]] as const) {
     t.notMatch(text, 'secretpw', `no password in ${name}`);
   }

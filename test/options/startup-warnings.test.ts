@@ -1,11 +1,16 @@
 import t from 'tap';
 import { completeOptions, type ProxyFlags } from '../../src/options/complete.js';
-import { startupWarnings } from '../../src/options/startup-warnings.js';
+import { resolveProxy } from '../../src/kubeconfig/proxy.js';
+import { proxyNotice, startupWarnings } from '../../src/options/startup-warnings.js';
 import { restConfig } from '../fixtures/kubeconfig/env.js';
 
 const config = restConfig('https://10.0.0.1:6443', { kind: 'none' });
-const warningsFor = (flags: ProxyFlags, env: Record<string, string> = {}, rest = config): string[] =>
-  startupWarnings(completeOptions(flags, {}, '/'), rest, env);
+const warningsFor = (flags: ProxyFlags, rest = config): string[] => startupWarnings(completeOptions(flags, {}, '/'), rest);
+/** The start-up info line for a server, its cluster's proxy-url and the environment, decided as loading decides. */
+const noticeFor = (server: string, env: Record<string, string>, proxyUrl?: string): string | undefined => {
+  const rest = restConfig(server, { kind: 'none' });
+  return proxyNotice({ ...rest, ...(proxyUrl ? { proxyUrl } : {}), proxy: resolveProxy(rest.serverUrl, proxyUrl, env) });
+};
 
 t.test('the defaults warn about nothing', async (t) => {
   t.same(warningsFor({}), []);
@@ -30,16 +35,22 @@ t.test('a non-loopback --address warns; with permissive hosts the warning says s
 
 t.test('--disable-filter keeps kubectl\'s wording; --insecure-skip-tls-verify names the risk', async (t) => {
   t.same(warningsFor({ disableFilter: true }), ['Request filter disabled, your proxy is vulnerable to XSRF attacks, please be cautious']);
-  const insecure = warningsFor({}, {}, restConfig('https://10.0.0.1:6443', { kind: 'none' }, { insecureSkipTlsVerify: true }));
+  const insecure = warningsFor({}, restConfig('https://10.0.0.1:6443', { kind: 'none' }, { insecureSkipTlsVerify: true }));
   t.match(insecure, [/insecure-skip-tls-verify is set: the API server's certificate is not checked/]);
 });
 
-t.test('unanchored origin patterns, proxy-url and HTTPS_PROXY are named', async (t) => {
+t.test('unanchored origin patterns are named', async (t) => {
   t.match(warningsFor({ acceptOrigins: 'https://app\\.example\\.com' }), [/origin pattern "https:\/\/app\\\\.example\\\\.com" is not anchored/]);
   t.same(warningsFor({ corsAllowOrigins: '^https://app\\.example\\.com$' }), []);
-  t.match(warningsFor({}, { HTTPS_PROXY: 'http://proxy:3128' }), [/HTTPS_PROXY is set, but kubegate connects to https:\/\/10\.0\.0\.1:6443 directly/]);
-  t.match(warningsFor({}, {}, { ...config, proxyUrl: 'http://u:secret@proxy:3128' }), [/sets proxy-url \(not shown/]);
-  t.notMatch(warningsFor({}, {}, { ...config, proxyUrl: 'http://u:secret@proxy:3128' }).join('\n'), /secret/);
+});
+
+t.test('proxy-url and HTTPS_PROXY warn no more (issue 15): an info line names the proxy in use, password hidden', async (t) => {
+  t.same(warningsFor({}, { ...config, proxyUrl: 'http://u:secret@proxy:3128', proxy: resolveProxy(config.serverUrl, 'http://u:secret@proxy:3128', {}) }), []);
+  const viaProxyUrl = noticeFor('https://10.0.0.1:6443', {}, 'http://u:secret@proxy:3128');
+  t.equal(viaProxyUrl, 'connecting to the API server at https://10.0.0.1:6443 through the http proxy http://u:xxxxx@proxy:3128 (from the proxy-url of cluster "c")');
+  t.equal(noticeFor('https://10.0.0.1:6443', { HTTPS_PROXY: 'socks5://proxy:1080' }), 'connecting to the API server at https://10.0.0.1:6443 through the socks5 proxy socks5://proxy:1080 (from HTTPS_PROXY)');
+  t.match(noticeFor('https://127.0.0.1:6443', { HTTPS_PROXY: 'http://proxy:3128' }), /^HTTPS_PROXY is set, but connecting to the API server at https:\/\/127\.0\.0\.1:6443 directly: requests to localhost and loopback addresses are never proxied/);
+  t.equal(noticeFor('https://10.0.0.1:6443', {}), undefined, 'no proxy anywhere: nothing to say');
 });
 
 t.test('an --admin-address beyond loopback warns like the API port, naming what it exposes', async (t) => {
@@ -51,8 +62,7 @@ t.test('an --admin-address beyond loopback warns like the API port, naming what 
 });
 
 t.test('a server URL with user:password@ is printed with the password hidden (issue 13 item 7)', async (t) => {
-  const withUserinfo = restConfig('https://user:secretpw@10.0.0.1:6443', { kind: 'none' });
-  const warnings = warningsFor({}, { HTTPS_PROXY: 'http://proxy:3128' }, withUserinfo);
-  t.match(warnings, [/HTTPS_PROXY is set, but kubegate connects to https:\/\/user:xxxxx@10\.0\.0\.1:6443 directly/]);
-  t.notMatch(warnings.join('\n'), /secretpw/);
+  const notice = noticeFor('https://user:secretpw@10.0.0.1:6443', { HTTPS_PROXY: 'http://proxy:3128' }) ?? '';
+  t.match(notice, /^connecting to the API server at https:\/\/user:xxxxx@10\.0\.0\.1:6443 through the http proxy/);
+  t.notMatch(notice, /secretpw/);
 });

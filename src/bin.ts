@@ -4,6 +4,7 @@
 // First import: SIGUSR1 must never open the inspector, not even while the rest loads.
 import './no-inspector-signal.js';
 import { homedir } from 'node:os';
+import { commandName } from './cli/help.js';
 import { main } from './cli/main.js';
 
 const exitCode = await main(process.argv.slice(2), {
@@ -12,6 +13,8 @@ const exitCode = await main(process.argv.slice(2), {
   env: process.env,
   cwd: process.cwd(),
   homedir: homedir(),
+  // `kubectl gate` when kubectl runs this file as its plugin kubectl-gate.
+  programName: commandName(process.argv[1]),
   stdinIsTerminal: process.stdin.isTTY === true,
   onUnhandledRejection(handler) {
     process.on('unhandledRejection', handler);

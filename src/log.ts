@@ -2,6 +2,7 @@
 
 import { pino, type DestinationStream, type Logger } from 'pino';
 import type PinoPretty from 'pino-pretty';
+import { isKubegateError } from './errors.js';
 import { redactSecretData } from './secret-data-redaction.js';
 
 export type { Logger } from 'pino';
@@ -107,16 +108,93 @@ export async function loadPrettyPrinter(): Promise<PrettyPrinter> {
   return loaded.default;
 }
 
+/** An error as a log field: type, code, message and cause; the stack only when the error is a bug. */
+export interface SerializedError {
+  readonly type: string;
+  readonly message: string;
+  readonly code?: string;
+  readonly stack?: string;
+  readonly cause?: SerializedError | string;
+}
+
+function stringCode(error: Error): string | undefined {
+  const code = (error as { code?: unknown }).code;
+  return typeof code === 'string' ? code : undefined;
+}
+
+/**
+ * Failures kubegate expects (a user's mistake, an unreachable or misbehaving server): its own
+ * KubegateErrors, and the system and network errors they wrap (ECONNREFUSED, UND_ERR_SOCKET,
+ * certificate codes). Their stack frames say nothing to a user; Node's ERR_* codes (misuse of an API)
+ * and errors with no code are bugs, and keep theirs.
+ */
+function isExpected(error: Error): boolean {
+  if (isKubegateError(error)) return true;
+  const code = stringCode(error);
+  return code !== undefined && (!code.startsWith('ERR_') || /^ERR_(SSL|TLS)_/.test(code));
+}
+
+/** pino's `err` serializer, minus the stack trace of expected failures and of everything they wrap. */
+export function serializeError(value: unknown, depth = 0, withinExpected = false): SerializedError | string {
+  if (!(value instanceof Error)) return String(value);
+  const expected = withinExpected || isExpected(value);
+  const code = stringCode(value);
+  const cause = depth < 4 && value.cause !== undefined ? serializeError(value.cause, depth + 1, expected) : undefined;
+  return {
+    type: value.name,
+    message: value.message,
+    ...(code !== undefined ? { code } : {}),
+    ...(!expected && value.stack !== undefined ? { stack: value.stack } : {}),
+    ...(cause !== undefined ? { cause } : {}),
+  };
+}
+
+/**
+ * The `err` field in text format, on the event's line: for an expected failure its message and the
+ * codes of what it wraps; for a bug also its stack, JSON-quoted so that it stays on the line.
+ */
+function errorInText(error: SerializedError): string {
+  const chain: string[] = [];
+  for (let current: SerializedError | string | undefined = error; current !== undefined; current = typeof current === 'string' ? undefined : current.cause) {
+    chain.push(typeof current === 'string' ? current : current.code ?? current.type);
+  }
+  const stack = error.stack !== undefined ? ` stack=${JSON.stringify(error.stack)}` : '';
+  return `${error.message} (${chain.join(' <- ')})${stack}`;
+}
+
+function isSerializedError(value: unknown): value is SerializedError {
+  return typeof value === 'object' && value !== null && typeof (value as SerializedError).message === 'string';
+}
+
+/** `message: what went wrong (codes)`: the cause on the same line as the event (pino-pretty would unfold `err` over many). */
+function messageWithError(log: Record<string, unknown>, messageKey: string): string {
+  const message = typeof log[messageKey] === 'string' ? (log[messageKey] as string) : '';
+  const err = log.err;
+  if (typeof err === 'string') return `${message}: ${err}`;
+  return isSerializedError(err) ? `${message}: ${errorInText(err)}` : message;
+}
+
 export function createLogger(options: LoggerOptions): Logger {
   const base = {
     level: levelForVerbosity(options.verbosity),
     base: undefined,
     redact: { paths: [...REDACTED_PATHS], censor: '[REDACTED]' },
+    serializers: { err: (value: unknown) => serializeError(value) },
   };
   const destination = options.destination ?? pino.destination({ fd: 2, sync: true });
   if (options.pretty) {
     // Synchronous pretty printing on the main thread: no worker thread to start, nothing lost at exit.
-    return pino(base, options.pretty({ destination, sync: true, colorize: false, ignore: 'pid,hostname', translateTime: 'HH:MM:ss.l' }));
+    // One event, one line: the error after the message, the other fields as JSON after it.
+    const printer = options.pretty({
+      destination,
+      sync: true,
+      colorize: false,
+      ignore: 'pid,hostname,err',
+      translateTime: 'HH:MM:ss.l',
+      singleLine: true,
+      messageFormat: messageWithError,
+    });
+    return pino(base, printer);
   }
   return pino(base, destination);
 }

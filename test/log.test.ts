@@ -1,5 +1,6 @@
 import t from 'tap';
 import { Writable } from 'node:stream';
+import { KubegateError } from '../src/errors.js';
 import { createLogger, levelForVerbosity, loadPrettyPrinter, redactBody, redactUrlUserinfo } from '../src/log.js';
 
 function capture(): { lines: string[]; destination: Writable } {
@@ -142,4 +143,35 @@ t.test('-v=9 bodies: YAML Secrets (Accept: application/yaml), whole and cut shor
   t.same(failures, [], 'every prefix');
   const configMap = 'kind: ConfigMap\ndata:\n  app.conf: level=debug\n';
   t.equal(redactBody(configMap), configMap);
+});
+
+t.test('an expected failure is logged with its message and codes, never a stack (its causes neither); a bug keeps its stack', async (t) => {
+  const { lines, destination } = capture();
+  const logger = createLogger({ verbosity: 0, destination });
+  const socket = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED', syscall: 'connect' });
+  const wrapped = new TypeError('fetch failed', { cause: socket });
+  logger.error({ err: new KubegateError('KG_ERR_UPSTREAM_UNREACHABLE', 'cannot reach the API server at https://127.0.0.1:1', { cause: wrapped }) }, 'Error while proxying request');
+  logger.error({ err: socket }, 'socket error');
+  logger.error({ err: new TypeError('x is not a function') }, 'bug');
+  const [expected, system, bug] = lines.map((line) => JSON.parse(line) as { err: Record<string, unknown> });
+  t.match(expected?.err, { type: 'KubegateError', code: 'KG_ERR_UPSTREAM_UNREACHABLE', message: 'cannot reach the API server at https://127.0.0.1:1', cause: { message: 'fetch failed', cause: { code: 'ECONNREFUSED' } } });
+  t.notMatch(lines[0], /"stack"|\s{4}at /, 'no stack in the error or its causes');
+  t.notOk('stack' in (system?.err ?? {}), 'a system error is not a bug');
+  t.match(bug?.err, { type: 'TypeError', message: 'x is not a function', stack: /^TypeError: x is not a function\n\s+at / });
+});
+
+t.test('text format: one event is one line, the cause on it (-v=6 request lines, request errors)', async (t) => {
+  const { lines, destination } = capture();
+  const logger = createLogger({ verbosity: 6, destination, pretty: await loadPrettyPrinter() });
+  logger.debug({ reqId: 'r1', method: 'GET', path: '/api', status: 200, bytes: 12, upstreamMs: 1.5, totalMs: 2 }, 'GET /api 200');
+  const cause = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED' });
+  logger.error({ err: new KubegateError('KG_ERR_UPSTREAM_UNREACHABLE', 'cannot reach the API server at https://127.0.0.1:1', { cause }), code: 'KG_ERR_UPSTREAM_UNREACHABLE' }, 'Error while proxying request');
+  logger.error({ err: new TypeError('x is not a function') }, 'internal error');
+  const text = lines.join('');
+  const printed = text.split('\n').filter((line) => line !== '');
+  t.equal(printed.length, 3, text);
+  t.match(printed[0], /^\[\d\d:\d\d:\d\d\.\d{3}\] DEBUG: GET \/api 200 \{"reqId":"r1","method":"GET","path":"\/api","status":200/);
+  t.match(printed[1], /^\[[\d:.]+\] ERROR: Error while proxying request: cannot reach the API server at https:\/\/127\.0\.0\.1:1 \(KG_ERR_UPSTREAM_UNREACHABLE <- ECONNREFUSED\) \{"code":"KG_ERR_UPSTREAM_UNREACHABLE"\}$/);
+  t.notMatch(printed[1], / {4}at |stack=/, 'no stack frame');
+  t.match(printed[2], /ERROR: internal error: x is not a function \(TypeError\) stack="TypeError: x is not a function\\n\s+at /, 'a bug\'s stack stays, escaped on the line');
 });

@@ -1,7 +1,7 @@
 // The command: kubectl proxy's flags, help and output; start-up in kubectl's order, Complete → Validate → Run.
 
 import { createCredentials, type CredentialsWithProblems } from '../auth/create-credentials.js';
-import { isKubegateError } from '../errors.js';
+import { STARTUP_ERRORS, isKubegateError } from '../errors.js';
 import { loadRestConfig } from '../kubeconfig/load-rest-config.js';
 import type { RestConfig } from '../kubeconfig/rest-config.js';
 import { createLogger, loadPrettyPrinter, redactUrlUserinfo, type Logger } from '../log.js';
@@ -14,7 +14,7 @@ import { proxyNotice, startupWarnings } from '../options/startup-warnings.js';
 import { buildServer, type KubegateServer } from '../server/build-server.js';
 import { listen, type Listening } from '../server/listen.js';
 import { helpText } from './help.js';
-import { parseFlags } from './parse-flags.js';
+import { parseFlags, type ParsedFlags } from './parse-flags.js';
 import { packageVersion } from './version.js';
 
 /** What the command reads from and writes to the outside world; bin.ts passes the real process, tests their own. */
@@ -24,6 +24,8 @@ export interface CliIo {
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly cwd: string;
   readonly homedir: string;
+  /** The command's name as invoked, for --help and usage errors: `kubegate`, or `kubectl gate` as a plugin. */
+  readonly programName?: string;
   /** Whether standard input is a terminal (exec plugins may then prompt). */
   readonly stdinIsTerminal?: boolean;
   /** Calls `handler` on SIGTERM or SIGINT; returns a function that stops listening for them. */
@@ -45,9 +47,10 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
   const cleanups: Cleanups = [];
   let logger: Logger | undefined;
   try {
-    const parsed = parseFlags(argv, FLAG_TABLE);
+    const parsed = parseCommandLine(argv, io);
+    if (parsed === undefined) return STARTUP_ERRORS.KG_ERR_USAGE.exitCode;
     if (parsed.values.get('help') === true) {
-      io.stdout.write(helpText());
+      io.stdout.write(helpText(io.programName));
       return 0;
     }
     if (parsed.values.get('version') === true) {
@@ -63,6 +66,20 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
   } finally {
     for (const cleanup of cleanups.reverse()) await cleanup();
     logger?.flush();
+  }
+}
+
+/**
+ * The flags, or undefined after printing a flag error as cobra does for kubectl: `Error: …` and a
+ * pointer to the help (checks that come later, in complete(), print `error: …` alone, as kubectl's do).
+ */
+function parseCommandLine(argv: readonly string[], io: CliIo): ParsedFlags | undefined {
+  try {
+    return parseFlags(argv, FLAG_TABLE);
+  } catch (error) {
+    if (!isKubegateError(error)) throw error;
+    io.stderr.write(`Error: ${error.message}\nSee '${io.programName ?? 'kubegate'} --help' for usage.\n`);
+    return undefined;
   }
 }
 
@@ -85,7 +102,6 @@ async function startLogger(options: ResolvedOptions, io: CliIo): Promise<Logger>
 /** Loads the cluster, starts serving, prints the start-up lines, and waits for a shutdown signal. */
 async function run(options: ResolvedOptions, io: CliIo, logger: Logger, cleanups: Cleanups): Promise<number> {
   const target = await loadTarget(options, io, logger, cleanups);
-  for (const warning of startupWarnings(options, target.restConfig)) logger.warn(warning);
   const viaProxy = proxyNotice(target.restConfig);
   if (viaProxy !== undefined) logger.info(viaProxy);
   // prom-client and the admin server load only with --admin-address.
@@ -113,8 +129,11 @@ async function run(options: ResolvedOptions, io: CliIo, logger: Logger, cleanups
   cleanups.push(() => listening.cleanup());
   // An interactive exec plugin logs in now (the port is already held, so a taken port fails first); a failure is a start-up error.
   if (credentials.login) await credentials.login();
-  if (metrics) await startAdmin(options, server, credentials, metrics, logger, cleanups);
-  announce(options, io, listening, target);
+  const admin = metrics ? await startAdmin(options, server, credentials, metrics, cleanups) : undefined;
+  // After both listeners are up: an address that cannot be bound fails first, with no warning about it.
+  const bound = { api: listening.address, ...(admin ? { admin: admin.address } : {}) };
+  for (const warning of startupWarnings(options, target.restConfig, bound)) logger.warn(warning);
+  announce(options, io, listening, target, admin);
   const signal = await shutdownSignal(io);
   logger.info({ signal }, 'shutting down');
   await server.shutdown(SHUTDOWN_GRACE_MS);
@@ -142,8 +161,8 @@ async function loadTarget(options: ResolvedOptions, io: CliIo, logger: Logger, c
 }
 
 /** --admin-address: health, readiness and metrics on a listener of their own, never on the API port. */
-async function startAdmin(options: ResolvedOptions, server: KubegateServer, credentials: CredentialsWithProblems, metrics: Metrics, logger: Logger, cleanups: Cleanups): Promise<void> {
-  if (!options.adminAddress) return;
+async function startAdmin(options: ResolvedOptions, server: KubegateServer, credentials: CredentialsWithProblems, metrics: Metrics, cleanups: Cleanups): Promise<Listening | undefined> {
+  if (!options.adminAddress) return undefined;
   const { buildAdminServer, createReadinessCheck } = await import('../observe/admin.js');
   const filter = options.server.decision.filter;
   const admin = buildAdminServer({
@@ -154,17 +173,21 @@ async function startAdmin(options: ResolvedOptions, server: KubegateServer, cred
     ...(filter ? { acceptHostsFlag: filter.flags.acceptHosts } : {}),
   });
   await admin.ready();
-  const adminListening = await listen(admin.server, options.adminAddress);
+  const adminListening = await listen(admin.server, options.adminAddress, '--admin-address');
   cleanups.push(() => admin.close());
-  logger.info(`admin endpoints (/healthz, /readyz, /metrics) on ${adminListening.display}`);
+  return adminListening;
 }
 
-/** One write: a reader that sees "Starting to serve on" sees the lines that belong with it too. */
-function announce(options: ResolvedOptions, io: CliIo, listening: Listening, target: Target): void {
+/**
+ * One write: a reader that sees "Starting to serve on" sees the lines that belong with it too. The
+ * first line stays kubectl's alone; the --ready-json line stays second; the admin listener comes after.
+ */
+function announce(options: ResolvedOptions, io: CliIo, listening: Listening, target: Target, admin: Listening | undefined): void {
   const ready = options.readyJson
     ? `${JSON.stringify({ address: listening.display, port: listening.port ?? null, pid: process.pid, context: target.restConfig.names.context, server: redactUrlUserinfo(target.restConfig.server) })}\n`
     : '';
-  io.stdout.write(`Starting to serve on ${listening.display}\n${ready}${target.afterListening?.(listening.display) ?? ''}`);
+  const adminLine = admin ? `Serving /healthz, /readyz and /metrics on ${admin.display}\n` : '';
+  io.stdout.write(`Starting to serve on ${listening.display}\n${ready}${adminLine}${target.afterListening?.(listening.display) ?? ''}`);
   io.onListening?.({ display: listening.display, port: listening.port });
 }
 

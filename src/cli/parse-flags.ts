@@ -39,7 +39,7 @@ export function parseFlags(argv: readonly string[], specs: readonly FlagSpec[]):
       const eq = arg.indexOf('=');
       const name = eq === -1 ? arg.slice(2) : arg.slice(2, eq);
       const spec = byName.get(name);
-      if (!spec) throw usageError(`unknown flag: --${name}\nSee 'kubegate --help' for usage.`);
+      if (!spec) throw usageError(`unknown flag: --${name}`);
       const shown = displayName(spec);
       if (eq !== -1) {
         set(spec, arg.slice(eq + 1), shown);
@@ -59,7 +59,7 @@ export function parseFlags(argv: readonly string[], specs: readonly FlagSpec[]):
       while (j < arg.length) {
         const letter = arg[j] as string;
         const spec = byShort.get(letter);
-        if (!spec) throw usageError(`unknown shorthand flag: '${letter}' in ${arg}\nSee 'kubegate --help' for usage.`);
+        if (!spec) throw usageError(`unknown shorthand flag: '${letter}' in ${arg}`);
         const shown = displayName(spec);
         const rest = arg.slice(j + 1);
         if (spec.kind === 'bool') {
@@ -105,15 +105,16 @@ function convert(spec: FlagSpec, raw: string, shown: string): FlagValue {
       return parsed;
     }
     case 'int': {
-      if (!/^[+-]?[0-9]+$/.test(raw)) {
-        throw usageError(`invalid argument "${raw}" for "${shown}" flag: strconv.ParseInt: parsing "${raw}": invalid syntax`);
+      const parsed = parseGoInt(raw);
+      if (typeof parsed === 'string') {
+        throw usageError(`invalid argument "${raw}" for "${shown}" flag: strconv.ParseInt: parsing ${JSON.stringify(raw)}: ${parsed}`);
       }
-      return Number.parseInt(raw, 10);
+      return parsed;
     }
     case 'duration': {
       const ms = parseGoDuration(raw);
       if (ms === undefined) {
-        throw usageError(`invalid argument "${raw}" for "${shown}" flag: time: invalid duration "${raw}"`);
+        throw usageError(`invalid argument "${raw}" for "${shown}" flag: ${goDurationError(raw)}`);
       }
       return ms;
     }
@@ -128,6 +129,61 @@ function parseBool(raw: string): boolean | undefined {
   if (['1', 't', 'T', 'true', 'TRUE', 'True'].includes(raw)) return true;
   if (['0', 'f', 'F', 'false', 'FALSE', 'False'].includes(raw)) return false;
   return undefined;
+}
+
+const INT64_MAX = 2n ** 63n - 1n;
+
+export type GoIntError = 'invalid syntax' | 'value out of range';
+
+/**
+ * pflag's int: Go's strconv.ParseInt(raw, 0, 64), so `0x10`, `0o17`, `0b101`, `017` (octal) and
+ * `1_000` parse as they do for kubectl. Returns Go's reason when the value is refused.
+ */
+export function parseGoInt(raw: string): number | GoIntError {
+  const unsigned = raw.startsWith('-') || raw.startsWith('+') ? raw.slice(1) : raw;
+  if (unsigned === '' || !underscoresSeparateDigits(unsigned)) return 'invalid syntax';
+  const { prefix, digits } = splitBasePrefix(unsigned);
+  const clean = digits.replaceAll('_', '');
+  const valid = { '0x': /^[0-9a-fA-F]+$/, '0o': /^[0-7]*$/, '0b': /^[01]+$/, '': /^[0-9]+$/ }[prefix];
+  if (!valid.test(clean)) return 'invalid syntax';
+  const magnitude = BigInt(`${prefix}${clean === '' ? '0' : clean}`);
+  const value = raw.startsWith('-') ? -magnitude : magnitude;
+  if (value > INT64_MAX || value < -INT64_MAX - 1n) return 'value out of range';
+  return Number(value);
+}
+
+/** Go's base-0 prefixes: 0x, 0o, 0b (with a digit after them), else a leading 0 means octal. */
+function splitBasePrefix(unsigned: string): { prefix: '0x' | '0o' | '0b' | ''; digits: string } {
+  const letter = unsigned[1]?.toLowerCase();
+  if (unsigned.length >= 3 && unsigned[0] === '0' && (letter === 'x' || letter === 'o' || letter === 'b')) {
+    return { prefix: `0${letter}`, digits: unsigned.slice(2) };
+  }
+  if (unsigned[0] === '0') return { prefix: '0o', digits: unsigned.slice(1) };
+  return { prefix: '', digits: unsigned };
+}
+
+/** Go's underscoreOK: an underscore only between digits, or right after a base prefix. */
+function underscoresSeparateDigits(unsigned: string): boolean {
+  if (!unsigned.includes('_')) return true;
+  let saw: 'start' | 'digit' | 'underscore' | 'other' = 'start';
+  let i = 0;
+  const hex = /^0[xX]/.test(unsigned);
+  if (/^0[xXoObB]/.test(unsigned)) {
+    i = 2;
+    saw = 'digit';
+  }
+  for (; i < unsigned.length; i++) {
+    const char = unsigned[i] as string;
+    if (/[0-9]/.test(char) || (hex && /[a-fA-F]/.test(char))) saw = 'digit';
+    else if (char === '_') {
+      if (saw !== 'digit') return false;
+      saw = 'underscore';
+    } else {
+      if (saw === 'underscore') return false;
+      saw = 'other';
+    }
+  }
+  return saw !== 'underscore';
 }
 
 const DURATION_UNITS_MS: Readonly<Record<string, number>> = {
@@ -151,4 +207,20 @@ export function parseGoDuration(raw: string): number | undefined {
     total += Number.parseFloat(part[1] as string) * (DURATION_UNITS_MS[part[2] as string] as number);
   }
   return sign * total;
+}
+
+/** time.ParseDuration's error for a value parseGoDuration refused, in Go's words (it reads segment by segment). */
+function goDurationError(raw: string): string {
+  const quoted = JSON.stringify(raw);
+  let rest = raw.replace(/^[+-]/, '');
+  while (rest !== '') {
+    const number = /^(?:[0-9]+\.?[0-9]*|\.[0-9]+)/.exec(rest);
+    if (number === null) break;
+    rest = rest.slice(number[0].length);
+    const unit = /^[^0-9.]*/.exec(rest)?.[0] ?? '';
+    if (unit === '') return `time: missing unit in duration ${quoted}`;
+    if (!(unit in DURATION_UNITS_MS)) return `time: unknown unit ${JSON.stringify(unit)} in duration ${quoted}`;
+    rest = rest.slice(unit.length);
+  }
+  return `time: invalid duration ${quoted}`;
 }

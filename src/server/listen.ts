@@ -15,6 +15,8 @@ export interface Listening {
   /** What follows `Starting to serve on ` (kubectl's l.Addr().String()). */
   readonly display: string;
   readonly port: number | undefined;
+  /** The IP address bound (a host name resolved), for the beyond-this-machine warnings; undefined for a unix socket. */
+  readonly address: string | undefined;
   /** Removes what listening left behind (the unix socket file). */
   cleanup(): Promise<void>;
 }
@@ -24,17 +26,49 @@ export function joinHostPort(host: string, port: number): string {
   return isIPv6(host) ? `[${host}]:${port}` : `${host}:${port}`;
 }
 
-function listenError(target: ListenTarget, error: NodeJS.ErrnoException): KubegateError {
-  const where = target.kind === 'unix' ? `unix ${target.path}` : `tcp ${joinHostPort(target.host, target.port)}`;
-  const reasons: Record<string, string> = {
-    EADDRINUSE: 'address already in use (is another kubectl proxy or kubegate running? pick another --port, or --port 0)',
-    EADDRNOTAVAIL: 'cannot assign requested address (that IP is not on this machine; try --address 127.0.0.1)',
-    EACCES: 'permission denied (ports below 1024 need privileges; pick a port above 1024)',
-    ENOENT: 'no such file or directory (the socket directory must exist)',
-    ENOTFOUND: 'host name not found',
-  };
-  const reason = (error.code && reasons[error.code]) ?? error.message;
-  return new KubegateError('KG_ERR_LISTEN', `listen ${where}: bind: ${reason}`, { cause: error });
+/** Which listener: the API's (named by the flag that set it) or the admin endpoints'. */
+export type ListenerFlag = '--port' | '--unix-socket' | '--admin-address';
+
+/** What a failed TCP bind means for this listener, in the words of the flag to change. */
+function tcpReason(target: Extract<ListenTarget, { kind: 'tcp' }>, error: NodeJS.ErrnoException, flag: ListenerFlag): string {
+  const admin = flag === '--admin-address';
+  switch (error.code) {
+    case 'EADDRINUSE':
+      return admin
+        ? 'address already in use (kubegate\'s API listener or another program has this port; pick another --admin-address port)'
+        : 'address already in use (is another kubectl proxy or kubegate running? pick another --port, or --port 0)';
+    case 'EADDRNOTAVAIL':
+      return `cannot assign requested address (that IP is not on this machine; try ${admin ? '--admin-address 127.0.0.1:PORT' : '--address 127.0.0.1'})`;
+    case 'EACCES':
+      return target.port > 0 && target.port < 1024
+        ? `permission denied (ports below 1024 need privileges; pick ${admin ? 'an --admin-address port' : 'a --port'} above 1024)`
+        : 'permission denied';
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return `lookup ${target.host}: no such host (${admin ? '--admin-address' : '--address'} takes an IP address or a name this machine resolves)`;
+    default:
+      return error.message;
+  }
+}
+
+function tcpListenError(target: Extract<ListenTarget, { kind: 'tcp' }>, error: NodeJS.ErrnoException, flag: ListenerFlag): KubegateError {
+  const which = flag === '--admin-address' ? 'admin listener (--admin-address): ' : '';
+  return new KubegateError('KG_ERR_LISTEN', `${which}listen tcp ${joinHostPort(target.host, target.port)}: bind: ${tcpReason(target, error, flag)}`, { cause: error });
+}
+
+/**
+ * A unix socket's bind failure. libuv reports a missing directory as EACCES (for Windows' sake), so
+ * the directory is looked at before blaming permissions.
+ */
+async function unixListenError(target: UnixTarget, error: NodeJS.ErrnoException): Promise<KubegateError> {
+  const directory = dirname(target.path);
+  const found = await stat(directory).catch((statError: NodeJS.ErrnoException) => statError);
+  let reason: string;
+  if (found instanceof Error && found.code === 'ENOENT') reason = `no such file or directory (the directory ${directory} does not exist; create it or pick another --unix-socket)`;
+  else if (found instanceof Error || !found.isDirectory()) reason = `not a directory (${directory} is not a directory kubegate can use)`;
+  else if (error.code === 'EACCES') reason = `permission denied (kubegate may not create files in ${directory})`;
+  else reason = error.message;
+  return new KubegateError('KG_ERR_LISTEN', `listen unix ${target.path}: bind: ${reason}`, { cause: error });
 }
 
 function listenOn(server: Server, options: { port: number; host: string } | { path: string }): Promise<void> {
@@ -52,17 +86,19 @@ function listenOn(server: Server, options: { port: number; host: string } | { pa
  * kubectl binds `0.0.0.0` as a dual-stack socket and prints `[::]:PORT`; doing the same keeps the
  * printed line identical and accepts IPv6 clients too.
  */
-export async function listen(server: Server, target: ListenTarget): Promise<Listening> {
+export async function listen(server: Server, target: ListenTarget, flag: ListenerFlag = target.kind === 'unix' ? '--unix-socket' : '--port'): Promise<Listening> {
   if (target.kind === 'tcp') {
     const host = target.host === '0.0.0.0' ? '::' : target.host;
     try {
       await listenOn(server, { port: target.port, host });
     } catch (error) {
-      throw listenError(target, error as NodeJS.ErrnoException);
+      throw tcpListenError(target, error as NodeJS.ErrnoException, flag);
     }
     const address = server.address();
-    const port = typeof address === 'object' && address !== null ? address.port : target.port;
-    return { display: joinHostPort(host, port), port, cleanup: async () => {} };
+    const bound = typeof address === 'object' && address !== null ? address : undefined;
+    const port = bound?.port ?? target.port;
+    // kubectl prints the address bound (l.Addr()): a host name shows as the IP it resolved to.
+    return { display: joinHostPort(bound?.address ?? host, port), port, address: bound?.address, cleanup: async () => {} };
   }
 
   return listenUnix(server, target);
@@ -131,7 +167,7 @@ async function bindOwnerOnly(server: Server, target: UnixTarget, path: string): 
   try {
     await listening;
   } catch (error) {
-    throw listenError(target, error as NodeJS.ErrnoException);
+    throw await unixListenError(target, error as NodeJS.ErrnoException);
   }
 }
 
@@ -141,7 +177,7 @@ async function publish(target: UnixTarget, privatePath: string): Promise<void> {
     await link(privatePath, target.path);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'EEXIST') throw servedError(target.path);
-    throw listenError(target, error as NodeJS.ErrnoException);
+    throw await unixListenError(target, error as NodeJS.ErrnoException);
   } finally {
     await unlink(privatePath).catch(() => undefined);
   }
@@ -164,6 +200,7 @@ async function listenUnix(server: Server, target: UnixTarget): Promise<Listening
   return {
     display: target.path,
     port: undefined,
+    address: undefined,
     cleanup: async () => {
       // Only the socket this process bound: another server may have taken the name since.
       const now = await lstat(target.path).catch(() => undefined);

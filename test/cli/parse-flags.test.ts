@@ -1,6 +1,6 @@
 import t from 'tap';
 import { FLAG_TABLE as FLAG_SPECS } from '../../src/options/flag-table.js';
-import { parseFlags, parseGoDuration } from '../../src/cli/parse-flags.js';
+import { parseFlags, parseGoDuration, parseGoInt } from '../../src/cli/parse-flags.js';
 
 const parse = (...argv: string[]) => parseFlags(argv, FLAG_SPECS).values;
 
@@ -59,12 +59,22 @@ t.test('parseGoDuration follows time.ParseDuration', async (t) => {
 
 t.test('unknown and malformed flags are usage errors with pflag wording', async (t) => {
   const cases: [string[], RegExp][] = [
-    [['--reject-hosts=x'], /^unknown flag: --reject-hosts/],
-    [['-x'], /^unknown shorthand flag: 'x' in -x/],
+    [['--reject-hosts=x'], /^unknown flag: --reject-hosts$/],
+    [['-x'], /^unknown shorthand flag: 'x' in -x$/],
     [['--port=abc'], /invalid argument "abc" for "-p, --port" flag: strconv.ParseInt/],
     [['--keepalive=abc'], /invalid argument "abc" for "--keepalive" flag: time: invalid duration "abc"/],
     [['--disable-filter=maybe'], /invalid argument "maybe" for "--disable-filter" flag/],
     [['--port'], /flag needs an argument: --port/],
+    [['-p'], /^flag needs an argument: 'p' in -p$/],
+    [['--port=99999999999999999999'], /^invalid argument "99999999999999999999" for "-p, --port" flag: strconv.ParseInt: parsing "99999999999999999999": value out of range$/],
+    [['--port='], /^invalid argument "" for "-p, --port" flag: strconv.ParseInt: parsing "": invalid syntax$/],
+    [['-v=x'], /^invalid argument "x" for "-v, --v" flag: strconv.ParseInt: parsing "x": invalid syntax$/],
+    [['--keepalive=5'], /^invalid argument "5" for "--keepalive" flag: time: missing unit in duration "5"$/],
+    [['--keepalive=5x'], /^invalid argument "5x" for "--keepalive" flag: time: unknown unit "x" in duration "5x"$/],
+    [['--keepalive=1m5'], /^invalid argument "1m5" for "--keepalive" flag: time: missing unit in duration "1m5"$/],
+    [['--keepalive='], /^invalid argument "" for "--keepalive" flag: time: invalid duration ""$/],
+    [['--disable-filter='], /^invalid argument "" for "--disable-filter" flag: strconv.ParseBool: parsing "": invalid syntax$/],
+    [['--as-group'], /^flag needs an argument: --as-group$/],
   ];
   for (const [argv, message] of cases) {
     t.throws(() => parseFlags(argv, FLAG_SPECS), { code: 'KG_ERR_USAGE', message }, argv.join(' '));
@@ -75,4 +85,45 @@ t.test('positional arguments are collected and otherwise ignored, as kubectl pro
   const parsed = parseFlags(['extra', '--port=1', '--', '--not-a-flag'], FLAG_SPECS);
   t.same(parsed.args, ['extra', '--not-a-flag']);
   t.equal(parsed.values.get('port'), 1);
+});
+
+t.test('the parser\'s messages are pflag\'s alone: the "See ... --help" line is the command\'s, with its name as invoked', async (t) => {
+  for (const argv of [['--nope'], ['-x'], ['--port=abc'], ['--port']]) {
+    t.throws(() => parseFlags(argv, FLAG_SPECS), { message: /^[^\n]+$/ }, `one line for ${argv.join(' ')}`);
+    t.throws(() => parseFlags(argv, FLAG_SPECS), { message: /^(?![\s\S]*See ')/ }, `no See line for ${argv.join(' ')}`);
+  }
+});
+
+t.test('ints parse as Go\'s strconv.ParseInt(s, 0, 64), as pflag does for kubectl (--port=0x10 is port 16)', async (t) => {
+  const rows: [string, number | string][] = [
+    ['8001', 8001],
+    ['+5', 5],
+    ['-3', -3],
+    ['0', 0],
+    ['0x10', 16],
+    ['0X1f', 31],
+    ['010', 8],
+    ['0o17', 15],
+    ['0b101', 5],
+    ['1_000', 1000],
+    ['0x_10', 16],
+    ['9223372036854775807', 9223372036854775807],
+    ['-9223372036854775808', -9223372036854775808],
+    ['9223372036854775808', 'value out of range'],
+    ['99999999999999999999', 'value out of range'],
+    ['', 'invalid syntax'],
+    ['-', 'invalid syntax'],
+    ['08', 'invalid syntax'],
+    ['0x', 'invalid syntax'],
+    ['0b2', 'invalid syntax'],
+    ['1__0', 'invalid syntax'],
+    ['_1', 'invalid syntax'],
+    ['1_', 'invalid syntax'],
+    ['1e3', 'invalid syntax'],
+    ['1.0', 'invalid syntax'],
+    [' 1', 'invalid syntax'],
+  ];
+  for (const [input, expected] of rows) t.equal(parseGoInt(input), expected, JSON.stringify(input));
+  t.equal(parse('--port=0x10').get('port'), 16);
+  t.equal(parse('-p010').get('port'), 8);
 });

@@ -1,9 +1,9 @@
 import t from 'tap';
-import { lstatSync, existsSync, writeFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { lstatSync, existsSync, writeFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { request } from 'node:http';
 import { join } from 'node:path';
-import { runKubegate, startKubegate } from '../fixtures/processes.js';
+import { KUBEGATE_BIN, freePort, requireKubectl, runCommand, runKubegate, startKubegate } from '../fixtures/processes.js';
 
 // A server given with -s and no kubeconfig is a complete configuration (nothing listens on port 1).
 const SERVER = ['-s', 'http://127.0.0.1:1'];
@@ -80,14 +80,14 @@ t.test('a regular file in the socket path is not deleted: error, exit 1', async 
   t.ok(existsSync(join(dir, 'not-a-socket')));
 });
 
-t.test('usage errors print one "error: ..." line and exit 1, never a stack trace', async (t) => {
+t.test('usage errors print one "error: ..." line (flag errors: kubectl\'s "Error: ..." and "See ...") and exit 1, never a stack trace', async (t) => {
   const dir = t.testdir({});
   const cases: [string[], RegExp][] = [
-    [['--reject-hosts=x'], /^error: unknown flag: --reject-hosts/],
-    [['--port=abc'], /^error: invalid argument "abc" for "-p, --port" flag/],
+    [['--reject-hosts=x'], /^Error: unknown flag: --reject-hosts\nSee 'kubegate --help' for usage\.\n$/],
+    [['--port=abc'], /^Error: invalid argument "abc" for "-p, --port" flag/],
     [['--port=99999', ...SERVER], /^error: invalid --port 99999/],
     [['-u', '/tmp/x.sock', '--port=9000', ...SERVER], /^error: cannot set --unix-socket and --port at the same time/],
-    [['--keepalive=abc'], /^error: invalid argument "abc" for "--keepalive" flag: time: invalid duration "abc"/],
+    [['--keepalive=abc'], /^Error: invalid argument "abc" for "--keepalive" flag: time: invalid duration "abc"/],
     [['--request-timeout=abc', ...SERVER], /^error: Invalid timeout value/],
     [['--accept-paths=^/api/(', ...SERVER, '--port=0'], /^error: .*--accept-paths/],
   ];
@@ -185,4 +185,116 @@ t.test('--log-format=text prints readable lines (pino-pretty, a lazily loaded ch
   t.equal(await json.stop('SIGTERM'), 0);
   const first = json.stderr().split('\n').find((line) => line.trim() !== '') ?? '';
   t.doesNotThrow(() => JSON.parse(first), 'JSON lines');
+});
+
+const kubectl = requireKubectl();
+/** kubectl's option lines (`    -p, --port=8001:`) in a help text. */
+const optionLinesOf = (text: string): string[] => text.split('\n').filter((line) => /^ {4}(-\w, )?--[\w-]+=.*:$/.test(line));
+
+t.test('--help is laid out as kubectl proxy --help: the same description line, option lines and defaults, Usage block', async (t) => {
+  const dir = t.testdir({});
+  const [real, globals] = await Promise.all([runCommand(kubectl, ['proxy', '--help'], { env: isolated(dir) }), runCommand(kubectl, ['options'], { env: isolated(dir) })]);
+  const ours = runKubegate(['--help'], { env: isolated(dir) });
+  t.equal(ours.status, 0);
+  t.equal(ours.stdout.split('\n')[0], real.stdout.split('\n')[0], 'kubectl\'s description, on one line');
+  const ourLines = optionLinesOf(ours.stdout);
+  const kubectlLines = optionLinesOf(real.stdout);
+  t.equal(kubectlLines.length, 13, 'kubectl proxy has 13 options');
+  t.same(ourLines.slice(0, kubectlLines.length), kubectlLines, 'kubectl proxy\'s option lines, same order and default text, first');
+  // kubectl's global options kubegate honours: the same line as `kubectl options` prints.
+  const shared = optionLinesOf(globals.stdout).filter((line) => ourLines.some((ours) => ours.replace(/=.*/, '') === line.replace(/=.*/, '')));
+  t.ok(shared.length >= 15, `${shared.length} global options shared`);
+  for (const line of shared) t.ok(ourLines.includes(line), line);
+  t.match(ours.stdout, /\nOptions:\n {4}--accept-hosts=/);
+  t.match(ours.stdout, /\n\nUsage:\n {2}kubegate \[--port=PORT\] \[--www=static-dir\] \[--www-prefix=prefix\] \[--api-prefix=prefix\] \[options\]\n\n/);
+  t.match(ours.stdout, /\tThe port on which to run the proxy\. Set to 0 to pick a random port\.\n/, 'help after a tab on the next line');
+});
+
+t.test('flag errors are kubectl\'s, word for word, with kubegate\'s name in the See line', async (t) => {
+  const dir = t.testdir({});
+  const cases = [['--x'], ['-x'], ['--port'], ['-p'], ['--port=abc'], ['-pabc'], ['--disable-filter=maybe'], ['--keepalive=5'], ['--keepalive=5x'], ['--keepalive=abc'], ['--port=99999999999999999999'], ['-v=x'], ['--as-group']];
+  for (const argv of cases) {
+    const real = await runCommand(kubectl, ['proxy', ...argv], { env: isolated(dir) });
+    const ours = runKubegate(argv, { env: isolated(dir) });
+    t.equal(ours.stderr, real.stderr.replaceAll("'kubectl proxy --help'", "'kubegate --help'"), argv.join(' '));
+    t.equal(ours.status, real.status, `exit status for ${argv.join(' ')}`);
+  }
+});
+
+t.test('run as the kubectl plugin kubectl-gate, the name is "kubectl gate" in --help and in errors', async (t) => {
+  const bin = mkdtempSync(join(tmpdir(), 'kg-bin-'));
+  t.teardown(() => rmSync(bin, { recursive: true, force: true }));
+  symlinkSync(KUBEGATE_BIN, join(bin, 'kubectl-gate'));
+  const env = { ...isolated(bin), PATH: `${bin}:${process.env.PATH ?? ''}` };
+  // Through kubectl itself, as users type it (kubectl execs kubectl-gate from PATH).
+  const help = await runCommand(kubectl, ['gate', '--help'], { env });
+  t.equal(help.status, 0, help.stderr);
+  t.match(help.stdout, /\nUsage:\n {2}kubectl gate \[--port=PORT\]/);
+  t.notMatch(help.stdout, /^ {2}kubegate\b/m);
+  const wrong = await runCommand(kubectl, ['gate', '--nope'], { env });
+  t.equal(wrong.status, 1);
+  t.equal(wrong.stderr, "Error: unknown flag: --nope\nSee 'kubectl gate --help' for usage.\n");
+  const direct = runKubegate(['--nope'], { env });
+  t.match(direct.stderr, /See 'kubegate --help' for usage\./, 'the bundle run directly is kubegate');
+});
+
+t.test('the API server down: kubectl get pods through kubegate gives one log line per event, each naming the server, no stack frame', async (t) => {
+  const dir = t.testdir({});
+  const port = await freePort(); // nothing listens there
+  writeFileSync(join(dir, 'config'), [
+    'apiVersion: v1', 'kind: Config',
+    `clusters: [{name: c, cluster: {server: "https://127.0.0.1:${port}", insecure-skip-tls-verify: true}}]`,
+    'users: [{name: u, user: {token: t0ken}}]', 'contexts: [{name: x, context: {cluster: c, user: u}}]', 'current-context: x', '',
+  ].join('\n'));
+  const proxy = await startKubegate(t, ['--kubeconfig', join(dir, 'config'), '--port=0', '--log-format=text', '-v=6'], { env: isolated(dir) });
+  const got = await runCommand(kubectl, ['-s', proxy.url, '--request-timeout=10s', 'get', 'pods'], { env: isolated(dir) });
+  t.not(got.status, 0, 'kubectl fails');
+  t.equal(await proxy.stop('SIGTERM'), 0);
+  const lines = proxy.stderr().split('\n').filter((line) => line !== '');
+  t.notMatch(proxy.stderr(), /^\s+at /m, 'no stack frame');
+  t.ok(lines.every((line) => /^\[\d\d:\d\d:\d\d\.\d{3}\] (DEBUG|INFO|WARN|ERROR): /.test(line)), `every line is an event of its own:\n${lines.join('\n')}`);
+  const errors = lines.filter((line) => / ERROR: /.test(line));
+  const failed = lines.filter((line) => / DEBUG: GET \/\S* 503 /.test(line));
+  t.ok(errors.length > 0, 'the failures are logged');
+  // Matched by request id: a request kubectl gave up on under load may log its access line alone.
+  const idOf = (line: string): string | undefined => /"reqId":"([^"]+)"/.exec(line)?.[1];
+  t.same(errors.map(idOf).sort(), failed.map(idOf).sort(), 'each failed request: one error line and one request line');
+  for (const line of errors) t.match(line, new RegExp(`ERROR: Error while proxying request: cannot reach the API server at https://127\\.0\\.0\\.1:${port}: connection refused`));
+  t.notMatch(proxy.stderr(), /t0ken/);
+});
+
+t.test('a unix socket in a missing directory says the directory does not exist, as kubectl does', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'kg-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const path = join(dir, 'missing', 's.sock');
+  const [ours, real] = [runKubegate([...SERVER, '-u', path], { env: isolated(dir) }), await runCommand(kubectl, ['proxy', ...SERVER, '-u', path], { env: isolated(dir) })];
+  t.equal(real.stderr, `error: listen unix ${path}: bind: no such file or directory\n`);
+  t.equal(ours.status, 1);
+  t.match(ours.stderr, new RegExp(`^error: listen unix ${path}: bind: no such file or directory \\(the directory ${join(dir, 'missing')} does not exist`));
+  t.notMatch(ours.stderr, /1024|privileges/);
+});
+
+t.test('--address that does not resolve fails with the lookup error and no "beyond this machine" warning first', async (t) => {
+  const dir = t.testdir({});
+  const result = runKubegate([...SERVER, '--address=notanip.invalid', '--port=0'], { env: isolated(dir) });
+  t.equal(result.status, 1);
+  t.match(result.stderr, /^error: listen tcp notanip\.invalid:0: bind: lookup notanip\.invalid: no such host/);
+  t.notMatch(result.stderr, /beyond this machine/);
+  t.equal(result.stderr.split('\n').filter((line) => line !== '').length, 1, 'one line');
+});
+
+t.test('--admin-address on the API port blames --admin-address; at -v=0 stdout says where the admin listener is', async (t) => {
+  const dir = t.testdir({});
+  const port = await freePort();
+  const clash = runKubegate([...SERVER, `--port=${port}`, `--admin-address=127.0.0.1:${port}`], { env: isolated(dir) });
+  t.equal(clash.status, 1);
+  t.match(clash.stderr, new RegExp(`^error: admin listener \\(--admin-address\\): listen tcp 127\\.0\\.0\\.1:${port}: bind: address already in use \\(.*pick another --admin-address port\\)`));
+  t.notMatch(clash.stderr, /--port/);
+  const admin = await freePort();
+  const proxy = await startKubegate(t, [...SERVER, '--port=0', `--admin-address=127.0.0.1:${admin}`, '--ready-json'], { env: isolated(dir) });
+  // One write holds all three lines (announce()), so they are all here once the first is.
+  const [first, ready, adminLine] = proxy.stdout().split('\n');
+  t.match(first, /^Starting to serve on 127\.0\.0\.1:\d+$/, 'the first line is kubectl\'s, alone');
+  t.doesNotThrow(() => JSON.parse(ready ?? ''), 'the --ready-json line stays second');
+  t.equal(adminLine, `Serving /healthz, /readyz and /metrics on 127.0.0.1:${admin}`);
 });

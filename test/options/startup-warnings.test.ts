@@ -66,3 +66,25 @@ t.test('a server URL with user:password@ is printed with the password hidden (is
   t.match(notice, /^connecting to the API server at https:\/\/user:xxxxx@10\.0\.0\.1:6443 through the http proxy/);
   t.notMatch(notice, /secretpw/);
 });
+
+t.test('an unanchored --accept-hosts name warns: myhost lets myhost.attacker.example in (issue 16)', async (t) => {
+  const [warning, ...rest] = warningsFor({ acceptHosts: 'myhost' });
+  t.match(warning, /^--accept-hosts=myhost accepts Host "myhost\.attacker\.example": any web page can reach your cluster through kubegate with DNS rebinding/);
+  t.same(rest, []);
+  t.match(warningsFor({ acceptHosts: '^my-box\\.lan' })[0], /accepts Host "my-box\.lan\.attacker\.example"/, 'anchored at the start only');
+  t.match(warningsFor({ acceptHosts: 'example\\.com$' })[0], /accepts Host "attackerexample\.com"/, 'anchored at the end only');
+  t.match(warningsFor({ acceptHosts: '^localhost$,(a|b)\\.lan' })[0], /^--accept-hosts pattern "\(a\|b\)\\\\.lan" is not anchored with \^ and \$/, 'any other unanchored pattern is named');
+  t.same(warningsFor({ acceptHosts: '^myhost$,^(a|b)\\.lan$' }), [], 'anchored patterns are fine');
+});
+
+t.test('a host-name --address is judged by the address it was bound to, never before (no warning for a name that fails)', async (t) => {
+  t.same(warningsFor({ address: 'notanip' }), [], 'not judged before listening');
+  const options = completeOptions({ address: 'myhost.lan' }, {}, '/');
+  t.match(startupWarnings(options, config, { api: '10.1.2.3' }), [/^listening on 10\.1\.2\.3, beyond this machine/]);
+  t.same(startupWarnings(options, config, { api: '127.0.0.1' }), [], 'a name that resolves to loopback is fine');
+  const ip = completeOptions({ address: '0.0.0.0' }, {}, '/');
+  t.match(startupWarnings(ip, config, { api: '::' }), [/^listening on 0\.0\.0\.0, beyond/], 'an IP literal is shown as given');
+  const admin = completeOptions({ adminAddress: 'myhost.lan:9101' }, {}, '/');
+  t.same(startupWarnings(admin, config), []);
+  t.match(startupWarnings(admin, config, { api: '127.0.0.1', admin: '10.1.2.3' }), [/^admin listener on 10\.1\.2\.3:9101, beyond this machine/]);
+});

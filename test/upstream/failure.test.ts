@@ -4,10 +4,11 @@ import { describeUpstreamError } from '../../src/upstream/failure.js';
 
 const withCode = (code: string, message = code): Error => Object.assign(new Error(message), { code });
 
-t.test('connection failures are 503 and name the server and the cause', async (t) => {
+t.test('connection failures are 502 ServiceUnavailable (never 503, whose message client-go replaces) and name the server and the cause', async (t) => {
   const error = describeUpstreamError(withCode('ECONNREFUSED'), 'https://127.0.0.1:1');
   t.equal(error.code, 'KG_ERR_UPSTREAM_UNREACHABLE');
-  t.equal(error.status, 503);
+  t.equal(error.status, 502);
+  t.equal(error.reason, 'ServiceUnavailable');
   t.match(error.message, /https:\/\/127\.0\.0\.1:1: connection refused/);
 });
 
@@ -19,8 +20,13 @@ t.test('codes are found through undici cause chains', async (t) => {
 t.test('certificate problems are TLS errors with advice', async (t) => {
   const error = describeUpstreamError(withCode('SELF_SIGNED_CERT_IN_CHAIN', 'self-signed certificate in certificate chain'), 'https://k:6443');
   t.equal(error.code, 'KG_ERR_UPSTREAM_TLS');
-  t.equal(error.status, 503);
+  t.equal(error.status, 502);
+  t.equal(error.reason, 'ServiceUnavailable');
   t.match(error.message, /certificate-authority/);
+  t.match(error.message, /failed: certificate signed by unknown authority \(self-signed certificate in certificate chain, SELF_SIGNED_CERT_IN_CHAIN\)/, "Go's words for it, then Node's");
+  const expired = describeUpstreamError(withCode('CERT_HAS_EXPIRED', 'certificate has expired'), 'https://k:6443');
+  t.match(expired.message, /failed: certificate has expired \(CERT_HAS_EXPIRED\)/);
+  t.notMatch(expired.message, /unknown authority/);
   t.equal(describeUpstreamError(withCode('ERR_TLS_CERT_ALTNAME_INVALID'), 's').code, 'KG_ERR_UPSTREAM_TLS');
 });
 
@@ -28,6 +34,7 @@ t.test('kubegate errors pass through unchanged (credential failures keep their 5
   const original = new KubegateError('KG_ERR_CREDENTIAL', 'token file unreadable');
   t.equal(describeUpstreamError(original, 's'), original);
   t.equal(original.status, 500);
+  t.equal(original.reason, 'InternalError');
 });
 
 t.test('anything else is a protocol error, never a stack trace', async (t) => {

@@ -24,6 +24,8 @@ t.test('certificate problems are TLS errors with advice', async (t) => {
   t.equal(error.reason, 'ServiceUnavailable');
   t.match(error.message, /certificate-authority/);
   t.match(error.message, /failed: certificate signed by unknown authority \(self-signed certificate in certificate chain, SELF_SIGNED_CERT_IN_CHAIN\)/, "Go's words for it, then Node's");
+  const otherCa = describeUpstreamError(withCode('CERT_SIGNATURE_FAILURE', 'certificate signature failure'), 'https://k:6443');
+  t.match(otherCa.message, /certificate signed by unknown authority \(certificate signature failure, CERT_SIGNATURE_FAILURE\)/, 'a trusted CA of the same name that did not sign it');
   const expired = describeUpstreamError(withCode('CERT_HAS_EXPIRED', 'certificate has expired'), 'https://k:6443');
   t.match(expired.message, /failed: certificate has expired \(CERT_HAS_EXPIRED\)/);
   t.notMatch(expired.message, /unknown authority/);

@@ -1,6 +1,12 @@
 import t from 'tap';
+import { once } from 'node:events';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Writable } from 'node:stream';
 import { KubegateError } from '../../src/errors.js';
-import { describeUpstreamError } from '../../src/upstream/failure.js';
+import { createLogger } from '../../src/log.js';
+import { NO_METRICS, type ProxyMetrics } from '../../src/observe/observer.js';
+import { describeUpstreamError, reportFailure } from '../../src/upstream/failure.js';
 
 const withCode = (code: string, message = code): Error => Object.assign(new Error(message), { code });
 
@@ -53,4 +59,26 @@ t.test("an answer undici refuses to parse is a 502 protocol error, not 'cannot r
   t.match(described.message, /https:\/\/api:6443 sent an answer kubegate cannot read/);
   const lost = Object.assign(new Error('other side closed'), { code: 'UND_ERR_SOCKET' });
   t.equal(describeUpstreamError(lost, 'https://api:6443').code, 'KG_ERR_UPSTREAM_UNREACHABLE', 'a closed connection is still unreachable');
+});
+
+t.test('reportFailure answers with the catalogue status and reason, as text for a discovery document kubectl reads raw', async (t) => {
+  const counted: string[] = [];
+  const metrics: ProxyMetrics = { ...NO_METRICS, upstreamError: (kind) => void counted.push(kind) };
+  const sink = { logger: createLogger({ verbosity: 0, destination: new Writable({ write: (_c, _e, cb) => cb() }) }), metrics, origin: 'https://k:6443' };
+  const server = createServer((_request, response) => {
+    reportFailure(sink, Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }), { kind: 'response', response }, { what: 'test' });
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  t.teardown(() => server.close());
+  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const list = await fetch(`${base}/api/v1/namespaces/default/pods`);
+  t.equal(list.status, 502);
+  t.equal(list.headers.get('content-type'), 'application/json');
+  t.match(await list.json(), { kind: 'Status', code: 502, reason: 'ServiceUnavailable', message: /cannot reach the API server at https:\/\/k:6443: connection refused/ });
+  const discovery = await fetch(`${base}/apis?timeout=32s`);
+  t.equal(discovery.status, 502);
+  t.equal(discovery.headers.get('content-type'), 'text/plain; charset=utf-8');
+  t.match(await discovery.text(), /^cannot reach the API server at https:\/\/k:6443: connection refused \(ECONNREFUSED\)\. .*\n$/);
+  t.same(counted, ['unreachable', 'unreachable']);
 });

@@ -1,5 +1,7 @@
 // The one error catalogue: every failure kubegate reports has a stable code defined here.
 
+import type { StatusReason } from './status.js';
+
 /**
  * Errors that stop start-up: the CLI prints the message once, as `error: <message>`, and exits
  * with `exitCode`. Each key equals its code (test/internals/errors.test.ts keeps it so).
@@ -23,19 +25,21 @@ export const STARTUP_ERRORS = {
 export type RequestErrorMetric = 'unreachable' | 'tls' | 'protocol' | 'credential';
 
 /**
- * Errors that answer one proxied request: a Kubernetes `Status` body with `status`, counted in
- * kubegate_upstream_errors_total under `metric`. Each key equals its code.
+ * Errors that answer one proxied request: a Kubernetes `Status` body with `status` and `reason`,
+ * counted in kubegate_upstream_errors_total under `metric`. Each key equals its code.
+ * Never 503: client-go replaces a 503's message with `the server is currently unable to handle
+ * the request` wherever it does not decode the body (discovery), so kubectl would hide the cause.
  */
 export const REQUEST_ERRORS = {
   /** A credential cannot be produced for a request (unreadable token file, failed exec plugin). */
-  KG_ERR_CREDENTIAL: { code: 'KG_ERR_CREDENTIAL', status: 500, metric: 'credential' },
-  /** The API server cannot be reached (refused, reset, DNS, timeout). */
-  KG_ERR_UPSTREAM_UNREACHABLE: { code: 'KG_ERR_UPSTREAM_UNREACHABLE', status: 503, metric: 'unreachable' },
+  KG_ERR_CREDENTIAL: { code: 'KG_ERR_CREDENTIAL', status: 500, reason: 'InternalError', metric: 'credential' },
+  /** The API server cannot be reached (refused, reset, DNS, timeout): a gateway's 502, Kubernetes' reason for it. */
+  KG_ERR_UPSTREAM_UNREACHABLE: { code: 'KG_ERR_UPSTREAM_UNREACHABLE', status: 502, reason: 'ServiceUnavailable', metric: 'unreachable' },
   /** The API server's TLS certificate is not trusted, or the TLS handshake failed. */
-  KG_ERR_UPSTREAM_TLS: { code: 'KG_ERR_UPSTREAM_TLS', status: 503, metric: 'tls' },
+  KG_ERR_UPSTREAM_TLS: { code: 'KG_ERR_UPSTREAM_TLS', status: 502, reason: 'ServiceUnavailable', metric: 'tls' },
   /** The upstream broke the protocol (bad upgrade answer, malformed response). */
-  KG_ERR_UPSTREAM_PROTOCOL: { code: 'KG_ERR_UPSTREAM_PROTOCOL', status: 502, metric: 'protocol' },
-} as const satisfies Record<string, { readonly code: string; readonly status: number; readonly metric: RequestErrorMetric }>;
+  KG_ERR_UPSTREAM_PROTOCOL: { code: 'KG_ERR_UPSTREAM_PROTOCOL', status: 502, reason: 'BadGateway', metric: 'protocol' },
+} as const satisfies Record<string, { readonly code: string; readonly status: number; readonly reason: StatusReason; readonly metric: RequestErrorMetric }>;
 
 export type StartupErrorCode = keyof typeof STARTUP_ERRORS;
 export type RequestErrorCode = keyof typeof REQUEST_ERRORS;
@@ -63,6 +67,11 @@ export class KubegateError extends Error {
   /** Request errors say how to answer; a start-up kind met while serving (a file gone unreadable) is a 500. */
   get status(): number {
     return isRequestErrorCode(this.code) ? REQUEST_ERRORS[this.code].status : 500;
+  }
+
+  /** The `reason` of the Status that answers it. */
+  get reason(): StatusReason {
+    return isRequestErrorCode(this.code) ? REQUEST_ERRORS[this.code].reason : 'InternalError';
   }
 
   /** The metric kind a failed request is counted under. */

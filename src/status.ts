@@ -35,13 +35,48 @@ export function reasonForCode(code: number): StatusReason {
   }
 }
 
-/** Writes a Status response on a raw Node response (also used before the fastify reply exists, e.g. tunnels). */
-export function writeStatus(response: ServerResponse, code: number, message: string, extraHeaders?: Record<string, string>): void {
-  const body = JSON.stringify(statusBody(code, reasonForCode(code), message));
+/**
+ * The documents client-go reads without decoding an error answer (discovery's `/api` and `/apis`,
+ * `/version`, `/openapi/v2`, `/openapi/v3...`: `Do().Raw()`). For those it keeps an error body only
+ * when its type is `text/*`, and prints `unknown` for JSON; every other request decodes a JSON
+ * `Status` and prints its message. Matched on the path's end, so an --api-prefix in front is fine.
+ */
+const RAW_READ_DOCUMENT = /(?:^|\/)(?:api|apis|version|openapi\/v2|openapi\/v3(?:\/.*)?)$/;
+
+/** Whether kubegate's error for this request is better sent as plain text (see RAW_READ_DOCUMENT). */
+export function wantsPlainTextError(method: string | undefined, target: string | undefined): boolean {
+  if (method !== 'GET' && method !== 'HEAD') return false;
+  const path = (target ?? '').split('?', 1)[0] as string;
+  return RAW_READ_DOCUMENT.test(path);
+}
+
+export interface ErrorAnswer {
+  readonly code: number;
+  readonly reason: StatusReason;
+  readonly message: string;
+}
+
+/**
+ * kubegate's error, as headers and body: a `Status` JSON (deliberate difference 2 and 3), or for
+ * a document client-go reads raw the message as Go's http.Error writes it, so kubectl prints it.
+ */
+export function errorAnswer(answer: ErrorAnswer, plainText: boolean): { readonly headers: Record<string, string>; readonly body: string } {
+  if (plainText) {
+    return { headers: { 'content-type': 'text/plain; charset=utf-8', 'x-content-type-options': 'nosniff' }, body: `${answer.message}\n` };
+  }
+  return { headers: { 'content-type': 'application/json', 'x-content-type-options': 'nosniff' }, body: JSON.stringify(statusBody(answer.code, answer.reason, answer.message)) };
+}
+
+/**
+ * Writes kubegate's error on a raw Node response (also used before the fastify reply exists),
+ * in the form the request's client shows best (see errorAnswer).
+ */
+export function writeStatus(response: ServerResponse, code: number, message: string, extraHeaders?: Record<string, string>, reason: StatusReason = reasonForCode(code)): void {
+  const request = response.req as ServerResponse['req'] | undefined;
+  const { headers, body } = errorAnswer({ code, reason, message }, wantsPlainTextError(request?.method, request?.url));
   response.writeHead(code, {
-    'content-type': 'application/json',
+    ...headers,
     'content-length': Buffer.byteLength(body),
-    'x-content-type-options': 'nosniff',
     'cache-control': 'no-cache, private',
     ...extraHeaders,
   });
@@ -66,8 +101,9 @@ export function writeRawResponse(socket: Socket, status: number, headers: Readon
 }
 
 /** A Status body written on a raw socket, then closed. */
-export function writeRawStatus(socket: Socket, code: number, message: string): void {
-  writeRawResponse(socket, code, { 'content-type': 'application/json' }, JSON.stringify(statusBody(code, reasonForCode(code), message)));
+export function writeRawStatus(socket: Socket, code: number, message: string, reason: StatusReason = reasonForCode(code)): void {
+  // Only upgrades are answered here, and client-go decodes a Status from an upgrade's answer whatever its type.
+  writeRawResponse(socket, code, { 'content-type': 'application/json' }, JSON.stringify(statusBody(code, reason, message)));
 }
 
 /**

@@ -6,7 +6,7 @@ import { acceptRequest, hostForFilter, type CompiledFilter } from './filter.js';
 import { checkPolicy, type CompiledPolicy, type PolicyVerdict } from './policy.js';
 import { readRequestInfo, type RequestInfo } from './request-info.js';
 import { resolveRoute, type RouteOptions } from './route.js';
-import { statusBody } from '../status.js';
+import { errorAnswer, wantsPlainTextError } from '../status.js';
 
 export type Decision =
   | { readonly kind: 'reply'; readonly status: number; readonly headers: Readonly<Record<string, string>>; readonly body: string; readonly rejectedBy?: string }
@@ -86,15 +86,13 @@ function redirect(method: string, location: string): Decision {
   return { kind: 'reply', status: 301, headers: { location }, body: '' };
 }
 
-/** A filter rejection: a Kubernetes Status naming the rule (deliberate difference 2; kubectl sends plain `Forbidden`). */
-function rejection(message: string, flag: string): Reply {
-  return {
-    kind: 'reply',
-    status: 403,
-    headers: { 'content-type': 'application/json', 'x-content-type-options': 'nosniff' },
-    body: JSON.stringify(statusBody(403, 'Forbidden', message)),
-    rejectedBy: flag,
-  };
+/**
+ * A filter rejection naming the rule (deliberate difference 2; kubectl sends plain `Forbidden`): a
+ * Kubernetes Status, or the message as text for the discovery documents client-go reads raw.
+ */
+function rejection(message: string, flag: string, method: string, path: string): Reply {
+  const { headers, body } = errorAnswer({ code: 403, reason: 'Forbidden', message }, wantsPlainTextError(method, path));
+  return { kind: 'reply', status: 403, headers, body, rejectedBy: flag };
 }
 
 /** A policy refusal: the Status kube-apiserver writes for an RBAC denial (reason Forbidden, details naming the object). */
@@ -144,10 +142,10 @@ export function decideRequest(method: string, target: string, facts: RequestFact
       if (context.filter) {
         const host = hostForFilter(facts.host, absoluteTargetHost(target));
         const verdict = acceptRequest(context.filter, method, route.filterPath, host);
-        if (!verdict.accepted) return rejection(verdict.message, verdict.flag);
+        if (!verdict.accepted) return rejection(verdict.message, verdict.flag, method, route.filterPath);
       }
       const browser = context.browser ? checkBrowserRequest(context.browser, method, facts.origin, facts.preflightMethod, facts.preflightHeaders) : undefined;
-      if (browser?.kind === 'reject') return rejection(browser.message, browser.flag);
+      if (browser?.kind === 'reject') return rejection(browser.message, browser.flag, method, route.filterPath);
       if (browser?.kind === 'preflight') return { kind: 'reply', status: 204, headers: browser.headers, body: '' };
       // kube-apiserver's reading of the request, once, from the path the filter checked; only when a policy needs it.
       const info = context.policy ? readRequestInfo(method, route.filterPath, new URLSearchParams(route.hasQuery ? route.rawQuery : '')) : undefined;

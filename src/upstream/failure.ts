@@ -39,6 +39,23 @@ const TLS_CODES = new Set([
   'ERR_SSL_WRONG_VERSION_NUMBER',
 ]);
 
+/**
+ * Node's codes for a chain that ends in no CA kubegate trusts: Go says `x509: certificate signed by
+ * unknown authority` for all of them (a signature failure is a trusted CA of the same name that did not sign it).
+ */
+const UNKNOWN_AUTHORITY = new Set([
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'CERT_SIGNATURE_FAILURE',
+]);
+
+function tlsCause(code: string, message: string): string {
+  return UNKNOWN_AUTHORITY.has(code) ? `certificate signed by unknown authority (${message}, ${code})` : `${message} (${code})`;
+}
+
 function codeOf(error: unknown): string | undefined {
   if (typeof error === 'object' && error !== null && 'code' in error) {
     const code = (error as { code: unknown }).code;
@@ -63,7 +80,7 @@ export function describeUpstreamError(error: unknown, server: string): KubegateE
     if (code !== undefined && (TLS_CODES.has(code) || code.startsWith('ERR_SSL') || code.startsWith('ERR_TLS'))) {
       return new KubegateError(
         'KG_ERR_UPSTREAM_TLS',
-        `TLS with the API server at ${server} failed: ${messageOf(current)} (${code}). ` +
+        `TLS with the API server at ${server} failed: ${tlsCause(code, messageOf(current))}. ` +
           `Check the cluster's certificate-authority in your kubeconfig (or --certificate-authority) and --tls-server-name.`,
         { cause: error },
       );
@@ -119,7 +136,7 @@ export function reportFailure(sink: FailureSink, error: unknown, outlet: Failure
     return 0;
   }
   sink.logger.error({ err: described, code: described.code, reqId: context.requestId }, context.what);
-  if (outlet.kind === 'response') writeStatus(outlet.response, described.status, described.message);
-  else writeRawStatus(outlet.socket, described.status, described.message);
+  if (outlet.kind === 'response') writeStatus(outlet.response, described.status, described.message, undefined, described.reason);
+  else writeRawStatus(outlet.socket, described.status, described.message, described.reason);
   return described.status;
 }

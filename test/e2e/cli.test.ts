@@ -45,7 +45,7 @@ t.test('unix socket: owner-only, serves requests, stale socket replaced, removed
   t.equal(first.stdout(), `Starting to serve on ${socketPath}\n`);
   const mode = lstatSync(socketPath).mode & 0o777;
   t.equal(mode, 0o600, 'socket is owner-only');
-  // A request through the socket reaches the filter and the proxy (port 1 refuses: 503 Status).
+  // A request through the socket reaches the filter and the proxy (port 1 refuses: 502 Status).
   const status = await new Promise<number>((resolve, reject) => {
     const req = request({ socketPath, path: '/api', headers: { host: 'localhost' } }, (res) => {
       res.resume();
@@ -54,7 +54,7 @@ t.test('unix socket: owner-only, serves requests, stale socket replaced, removed
     req.on('error', reject);
     req.end();
   });
-  t.equal(status, 503);
+  t.equal(status, 502);
   // Simulate a crash: SIGKILL leaves the socket behind; the next start replaces it.
   await first.stop('SIGKILL');
   t.ok(lstatSync(socketPath).isSocket(), 'a killed process leaves a stale socket');

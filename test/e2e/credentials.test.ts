@@ -119,7 +119,7 @@ t.test('no credentials: proxied anonymously with a warning, and the API server s
   t.match(proxy.stderr(), /anonymously/);
 });
 
-t.test('an untrusted server certificate gives 503 with a TLS Status, and kubegate keeps serving', async (t) => {
+t.test('an untrusted server certificate gives 502 with a TLS Status, and kubegate keeps serving', async (t) => {
   const cluster = await startTestCluster(t);
   const other = await startTestCluster(t);
   // The kubeconfig trusts the other cluster's CA, so this server's certificate is not trusted.
@@ -128,11 +128,11 @@ t.test('an untrusted server certificate gives 503 with a TLS Status, and kubegat
   write(kubeconfig, readFileSync(kubeconfig, 'utf8').replace(cluster.caFile, other.caFile));
   const proxy = await startKubegate(t, ['--kubeconfig', kubeconfig, '--port=0'], { env: env(cluster.dir) });
   const answer = await get(proxy, '/api/v1/namespaces/default/pods');
-  t.equal(answer.status, 503);
+  t.equal(answer.status, 502);
   const status = JSON.parse(answer.body) as { kind: string; message: string };
   t.equal(status.kind, 'Status');
   t.match(status.message, /TLS/);
   t.match(status.message, cluster.api.url);
   t.notMatch(answer.body, SECRETS.userToken, 'the token is not echoed');
-  t.equal((await get(proxy, '/api/v1/namespaces/default/pods')).status, 503, 'still answering');
+  t.equal((await get(proxy, '/api/v1/namespaces/default/pods')).status, 502, 'still answering');
 });

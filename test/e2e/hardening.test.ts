@@ -137,7 +137,7 @@ t.test('unix socket: a second kubegate on a live socket is refused; the first ke
     req.on('error', reject);
     req.end();
   });
-  t.equal(status, 503, 'the first still serves (port 1 refuses: 503 Status)');
+  t.equal(status, 502, 'the first still serves (port 1 refuses: 502 Status)');
   t.equal(await first.stop('SIGTERM'), 0);
   t.notOk(existsSync(socketPath), 'stopping the first removes the socket file');
   // A SIGKILLed kubegate leaves a stale socket: the next start replaces it.

@@ -76,7 +76,7 @@ t.test('a rotated ca.crt is used without a restart', async (t) => {
   // Start trusting the wrong CA: requests fail with a TLS error, as they would before a CA rollout reaches the pod.
   volume.write({ token: SECRETS.userToken, 'ca.crt': other.api.caPem });
   const proxy = await startKubegate(t, ['--port=0'], { env: podEnv(cluster, volume.dir) });
-  t.equal((await fetch(`${proxy.url}/api/v1/namespaces/default/pods`)).status, 503);
+  t.equal((await fetch(`${proxy.url}/api/v1/namespaces/default/pods`)).status, 502);
   // (Only the new CA: both test CAs share one subject name, so a bundle of the two would confuse OpenSSL's issuer lookup.)
   volume.write({ token: SECRETS.userToken, 'ca.crt': cluster.api.caPem });
   await pastRecheckInterval();

@@ -31,7 +31,8 @@ t.test('a KubegateError takes exit code, status and metric from its kind', async
   t.equal(startup.exitCode, 1);
   t.equal(startup.status, 500, 'a start-up kind met while serving is a 500');
   const request = new KubegateError('KG_ERR_UPSTREAM_UNREACHABLE', 'refused');
-  t.equal(request.status, 503);
+  t.equal(request.status, 502);
+  t.equal(request.reason, 'ServiceUnavailable');
   t.equal(request.metric, 'unreachable');
   t.equal(request.exitCode, 1, 'a request kind that stops start-up exits 1');
 });

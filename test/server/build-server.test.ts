@@ -174,7 +174,7 @@ t.test('paths outside the API prefix are 404 page not found', async (t) => {
   t.equal(upstream.seen[0]?.url, '/api/v1/pods', 'the prefix is stripped before forwarding');
 });
 
-t.test('an unreachable API server answers 503 with a Status naming the cause and server', async (t) => {
+t.test('an unreachable API server answers 502 with a Status naming the cause and server', async (t) => {
   const closed = await startUpstream(t);
   const url = closed.url;
   closed.server.close();
@@ -182,7 +182,7 @@ t.test('an unreachable API server answers 503 with a Status naming the cause and
   await once(closed.server, 'close');
   const proxy = await startProxy(t, url);
   const answer = await send(proxy, 'GET', '/api/v1/pods');
-  t.equal(answer.status, 503);
+  t.equal(answer.status, 502);
   const status = JSON.parse(answer.body) as { message: string; reason: string };
   t.equal(status.reason, 'ServiceUnavailable');
   t.match(status.message, url);

@@ -19,6 +19,19 @@ t.test('filter rejections are 403 Status bodies naming the flag', async (t) => {
   t.match(decideRequest('GET', '/api', { host: 'evil.com' }, context), { kind: 'reply', status: 403, rejectedBy: '--accept-hosts' });
 });
 
+t.test('a rejected discovery document is the message as text, which kubectl prints (client-go reads it raw)', async (t) => {
+  const onlyPods: DecisionContext = { ...context, filter: compileFilter({ ...DEFAULT_FILTER_FLAGS, acceptPaths: '^/api/v1/namespaces/default/pods' }) };
+  for (const target of ['/api', '/apis', '/version', '/openapi/v3', '/openapi/v3/apis/apps/v1', '/openapi/v2?timeout=32s']) {
+    const decision = decideRequest('GET', target, { host: 'localhost' }, onlyPods);
+    t.match(decision, { kind: 'reply', status: 403, rejectedBy: '--accept-paths', headers: { 'content-type': 'text/plain; charset=utf-8', 'x-content-type-options': 'nosniff' } }, target);
+    if (decision.kind === 'reply') t.match(decision.body, /^request rejected by kubegate's filter: path ".*" matches no --accept-paths rule.*\n$/, `${target}: the rule, as text`);
+  }
+  const list = decideRequest('GET', '/api/v1/namespaces/other/pods', { host: 'localhost' }, onlyPods);
+  t.match(list, { kind: 'reply', status: 403, headers: { 'content-type': 'application/json' } }, 'anything else stays a Status');
+  const deleted = decideRequest('DELETE', '/api', { host: 'localhost' }, { ...context, filter: compileFilter({ ...DEFAULT_FILTER_FLAGS, rejectMethods: 'DELETE' }) });
+  t.match(deleted, { kind: 'reply', status: 403, headers: { 'content-type': 'application/json' } }, 'only GET and HEAD are raw reads');
+});
+
 t.test('accepted requests carry the upstream path and raw query', async (t) => {
   t.same(decideRequest('GET', '/api/v1/pods?watch=1', { host: 'localhost' }, context), { kind: 'api', upstreamPath: '/api/v1/pods', query: 'watch=1', filterPath: '/api/v1/pods', streaming: true });
   t.same(decideRequest('GET', '/api/v1/pods', { host: 'localhost' }, context), { kind: 'api', upstreamPath: '/api/v1/pods', query: undefined, filterPath: '/api/v1/pods', streaming: false });

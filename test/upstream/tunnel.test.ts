@@ -182,7 +182,7 @@ t.test('an unreachable API server gives a Status error on the upgrade', async (t
   const { port } = await startProxy(t, url, {}, {}, metrics);
   const client = await upgradeClient(port, '/api/v1/namespaces/d/pods/p/portforward');
   await once(client.socket, 'close');
-  t.match(client.received(), /^HTTP\/1\.1 503/);
+  t.match(client.received(), /^HTTP\/1\.1 502/);
   t.match(client.received(), /connection refused/);
   t.same(metrics.calls, ['upstreamError:unreachable'], 'a tunnel that cannot dial is counted as an upstream error (issue 14 item 6)');
 });

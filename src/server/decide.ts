@@ -6,7 +6,7 @@ import { acceptRequest, hostForFilter, type CompiledFilter } from './filter.js';
 import { checkPolicy, type CompiledPolicy, type PolicyVerdict } from './policy.js';
 import { readRequestInfo, type RequestInfo } from './request-info.js';
 import { resolveRoute, type RouteOptions } from './route.js';
-import { errorAnswer, wantsPlainTextError } from '../status.js';
+import { errorAnswer, statusBody, wantsPlainTextError } from '../status.js';
 
 export type Decision =
   | { readonly kind: 'reply'; readonly status: number; readonly headers: Readonly<Record<string, string>>; readonly body: string; readonly rejectedBy?: string }

@@ -107,6 +107,18 @@ function listenForRequests(app: FastifyInstance, parts: ServerParts): void {
     if (decision.kind === 'api' || decision.kind === 'static') response.writeContinue();
     app.server.emit('request', request, response);
   });
+  // An Expect other than 100-continue: Go answers 417 and closes, once the request has passed its
+  // own checks (Node's default 417 has no Content-Length).
+  app.server.on('checkExpectation', (request: IncomingMessage, response: ServerResponse) => {
+    const decision = decide(parts, request);
+    if (decision.kind === 'refuse') {
+      parts.decidedEarly.set(request, decision);
+      handleRequest(parts, request, response);
+      return;
+    }
+    response.writeHead(417, { connection: 'close', 'content-length': 0 });
+    response.end();
+  });
   app.server.on('upgrade', (request: IncomingMessage, socket: Socket, head: Buffer) => handleUpgrade(parts, request, socket, head));
   app.route({
     method: app.supportedMethods,

@@ -3,7 +3,7 @@
 import type { IncomingMessage } from 'node:http';
 import { checkBrowserRequest, type BrowserPolicy } from './browser-policy.js';
 import { acceptRequest, hostForFilter, type CompiledFilter } from './filter.js';
-import { BAD_REQUEST, badRequestBecause, UNSUPPORTED_TRANSFER_ENCODING, type Refusal } from './refusal.js';
+import { BAD_REQUEST, badRequestBecause, refusalForVersion, UNSUPPORTED_TRANSFER_ENCODING, type Refusal } from './refusal.js';
 import { resolveRoute, type Route, type RouteOptions } from './route.js';
 import { statusBody } from '../status.js';
 
@@ -120,12 +120,13 @@ const VALID_HOST = /^[A-Za-z0-9!$%&'()*+,\-.:;=[\]_~]*$/;
 
 /**
  * What Go's server refuses before any handler, in its order (request.go readRequest, then
- * server.go): a target it cannot parse, a second Host, a transfer coding other than one `chunked`
- * (HTTP/1.1; Go ignores Transfer-Encoding on HTTP/1.0), no Host from HTTP/1.1 on, a Host with a
- * byte no host can hold. Node's parser lets each of these through.
+ * server.go): a request line without a version, a target it cannot parse, a second Host, a transfer coding other than one `chunked`
+ * (HTTP/1.1; Go ignores Transfer-Encoding on HTTP/1.0), an HTTP major version other than 1, no
+ * Host from HTTP/1.1 on, a Host with a byte no host can hold. Node's parser lets each of these through.
  */
 function refusalBeforeRouting(method: string, route: Route, facts: RequestFacts): Refusal | undefined {
-  if (route.kind === 'bad-request') return BAD_REQUEST;
+  const version = facts.httpVersion === undefined ? undefined : refusalForVersion(facts.httpVersion);
+  if (version === BAD_REQUEST || route.kind === 'bad-request') return BAD_REQUEST;
   const hostCount = facts.hostCount ?? (facts.host === undefined ? 0 : 1);
   if (hostCount > 1) return BAD_REQUEST;
   const http11 = facts.httpVersion === undefined || facts.httpVersion !== '1.0';
@@ -133,6 +134,7 @@ function refusalBeforeRouting(method: string, route: Route, facts: RequestFacts)
   if (http11 && codings.length > 0 && (codings.length > 1 || (codings[0] as string).trim().toLowerCase() !== 'chunked')) {
     return UNSUPPORTED_TRANSFER_ENCODING;
   }
+  if (version !== undefined) return version;
   if (http11 && hostCount === 0 && method !== 'CONNECT') return badRequestBecause('missing required Host header');
   if (hostCount === 1 && !VALID_HOST.test(facts.host ?? '')) return badRequestBecause('malformed Host header');
   return undefined;

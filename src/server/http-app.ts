@@ -2,11 +2,13 @@
 
 import { METHODS, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import { fastify, type FastifyInstance } from 'fastify';
+import { fastify, type ConnectionError, type FastifyInstance } from 'fastify';
 import { refusalForParseError, refuseOnSocket } from './refusal.js';
 
 /** Go's http.DefaultMaxHeaderBytes: the request line and headers together. */
 export const MAX_HEADER_BYTES = 1 << 20;
+/** Go reads that much plus 4096 bytes of "bufio slop" (initialReadLimitSize) before a 431. */
+const GO_READ_LIMIT = MAX_HEADER_BYTES + 4096;
 
 /** Handles a request on Node's own objects (kubegate's one route does all its routing itself). */
 export type RawHandler = (request: IncomingMessage, response: ServerResponse) => void;
@@ -26,7 +28,7 @@ export function createHttpApp(unrouted: RawHandler): FastifyInstance {
     forceCloseConnections: 'idle',
     // Go's server reads up to 1 MB of request head; a larger one is a 431. Go checks a request's
     // Host itself, before routing, and answers in its own words (decide.ts), so Node must not.
-    http: { maxHeaderSize: MAX_HEADER_BYTES, requireHostHeader: false },
+    http: { maxHeaderSize: GO_READ_LIMIT, requireHostHeader: false },
     routerOptions: { maxParamLength: MAX_HEADER_BYTES },
     frameworkErrors: (_error, request, reply) => {
       reply.hijack();
@@ -48,7 +50,9 @@ export function createHttpApp(unrouted: RawHandler): FastifyInstance {
 }
 
 /** A request Node's parser cannot read: answered as Go's server answers what its own parser refuses. */
-function answerClientError(error: Error & { code?: string }, socket: Socket): void {
+function answerClientError(error: ConnectionError, socket: Socket): void {
   if (error.code === 'ECONNRESET' || socket.destroyed) return;
-  refuseOnSocket(socket, refusalForParseError(error.code));
+  // Node hands over the bytes it was parsing as a Buffer (fastify's type says otherwise).
+  const packet: unknown = error.rawPacket;
+  refuseOnSocket(socket, refusalForParseError(error.code, Buffer.isBuffer(packet) ? packet : undefined));
 }

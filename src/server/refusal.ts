@@ -18,13 +18,49 @@ export const BAD_REQUEST: Refusal = { statusLine: '400 Bad Request', body: '400 
 /** A transfer coding other than a single `chunked`: Go answers 501 and never echoes the value. */
 export const UNSUPPORTED_TRANSFER_ENCODING: Refusal = { statusLine: '501 Not Implemented', body: 'Unsupported transfer encoding' };
 
-/** The refusal for a request Node's parser rejected, by llhttp's error code. */
-export function refusalForParseError(code: string | undefined): Refusal {
+/** A token character (RFC 9110), what a header name is made of. */
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+
+/**
+ * Go's textproto reads a header name with a space before its colon (golang/go#34540) and its server
+ * then refuses it as an invalid name; any other broken line is a plain 400. Node's parser stops at
+ * either with HPE_INVALID_HEADER_TOKEN: the bytes it was reading tell them apart.
+ */
+function invalidHeaderRefusal(rawPacket: Buffer | undefined): Refusal {
+  if (rawPacket === undefined) return BAD_REQUEST;
+  const end = rawPacket.indexOf('\r\n\r\n');
+  if (end === -1) return BAD_REQUEST;
+  const lines = rawPacket.subarray(0, end).toString('latin1').split('\r\n').slice(1);
+  let spaceInName = false;
+  for (const line of lines) {
+    const colon = line.indexOf(':');
+    const name = colon === -1 ? '' : line.slice(0, colon);
+    // (an obs-fold line, which Go would join, starts with a space: Node refuses it before this)
+    if (name === '' || !TOKEN.test(name.replaceAll(' ', '')) || /[\x00-\x08\x0a-\x1f\x7f]/.test(line.slice(colon + 1))) return BAD_REQUEST;
+    if (name.includes(' ')) spaceInName = true;
+  }
+  return spaceInName ? badRequestBecause('invalid header name') : BAD_REQUEST;
+}
+
+/**
+ * The version Node's parser accepts and Go's server does not: none (HTTP/0.9 style), which Go
+ * cannot parse, or a major version other than 1, which it can but will not serve.
+ */
+export function refusalForVersion(httpVersion: string): Refusal | undefined {
+  if (httpVersion === '1.1' || httpVersion === '1.0') return undefined;
+  if (httpVersion === '0.9') return BAD_REQUEST;
+  return { statusLine: '505 HTTP Version Not Supported: unsupported protocol version', body: '505 HTTP Version Not Supported: unsupported protocol version' };
+}
+
+/** The refusal for a request Node's parser rejected, by llhttp's error code and the bytes it read. */
+export function refusalForParseError(code: string | undefined, rawPacket?: Buffer): Refusal {
   switch (code) {
     case 'HPE_HEADER_OVERFLOW':
       return { statusLine: '431 Request Header Fields Too Large', body: '431 Request Header Fields Too Large' };
     case 'HPE_INVALID_TRANSFER_ENCODING':
       return UNSUPPORTED_TRANSFER_ENCODING;
+    case 'HPE_INVALID_HEADER_TOKEN':
+      return invalidHeaderRefusal(rawPacket);
     default:
       return BAD_REQUEST;
   }

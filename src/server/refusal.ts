@@ -21,16 +21,21 @@ export const UNSUPPORTED_TRANSFER_ENCODING: Refusal = { statusLine: '501 Not Imp
 /** A token character (RFC 9110), what a header name is made of. */
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 
+/** The header lines of a request head Node gave up on, when the whole head is there to read. */
+function headerLines(rawPacket: Buffer | undefined): string[] | undefined {
+  const end = rawPacket?.indexOf('\r\n\r\n') ?? -1;
+  if (rawPacket === undefined || end === -1) return undefined;
+  return rawPacket.subarray(0, end).toString('latin1').split('\r\n').slice(1);
+}
+
 /**
  * Go's textproto reads a header name with a space before its colon (golang/go#34540) and its server
  * then refuses it as an invalid name; any other broken line is a plain 400. Node's parser stops at
  * either with HPE_INVALID_HEADER_TOKEN: the bytes it was reading tell them apart.
  */
 function invalidHeaderRefusal(rawPacket: Buffer | undefined): Refusal {
-  if (rawPacket === undefined) return BAD_REQUEST;
-  const end = rawPacket.indexOf('\r\n\r\n');
-  if (end === -1) return BAD_REQUEST;
-  const lines = rawPacket.subarray(0, end).toString('latin1').split('\r\n').slice(1);
+  const lines = headerLines(rawPacket);
+  if (lines === undefined) return BAD_REQUEST;
   let spaceInName = false;
   for (const line of lines) {
     const colon = line.indexOf(':');
@@ -40,6 +45,18 @@ function invalidHeaderRefusal(rawPacket: Buffer | undefined): Refusal {
     if (name.includes(' ')) spaceInName = true;
   }
   return spaceInName ? badRequestBecause('invalid header name') : BAD_REQUEST;
+}
+
+/**
+ * Transfer-Encoding with Content-Length, or a coding llhttp will not take: Go looks at the coding
+ * first (anything but one `chunked` is a 501) and only then refuses the pair with a plain 400.
+ */
+function framingRefusal(rawPacket: Buffer | undefined): Refusal {
+  const codings = (headerLines(rawPacket) ?? [])
+    .filter((line) => /^transfer-encoding:/i.test(line))
+    .map((line) => line.slice(line.indexOf(':') + 1).trim().toLowerCase());
+  if (codings.length === 0) return BAD_REQUEST;
+  return codings.length === 1 && codings[0] === 'chunked' ? BAD_REQUEST : UNSUPPORTED_TRANSFER_ENCODING;
 }
 
 /**
@@ -58,7 +75,9 @@ export function refusalForParseError(code: string | undefined, rawPacket?: Buffe
     case 'HPE_HEADER_OVERFLOW':
       return { statusLine: '431 Request Header Fields Too Large', body: '431 Request Header Fields Too Large' };
     case 'HPE_INVALID_TRANSFER_ENCODING':
-      return UNSUPPORTED_TRANSFER_ENCODING;
+    case 'HPE_INVALID_CONTENT_LENGTH':
+    case 'HPE_UNEXPECTED_CONTENT_LENGTH':
+      return framingRefusal(rawPacket);
     case 'HPE_INVALID_HEADER_TOKEN':
       return invalidHeaderRefusal(rawPacket);
     default:

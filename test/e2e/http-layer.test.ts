@@ -50,7 +50,13 @@ const CASES: readonly Case[] = [
   { name: 'Transfer-Encoding: gzip', raw: POST('Transfer-Encoding: gzip\r\n') },
   { name: 'Transfer-Encoding: gzip, chunked', raw: POST('Transfer-Encoding: gzip, chunked\r\n', '0\r\n\r\n') },
   { name: 'Transfer-Encoding: chunked twice', raw: POST('Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n', '0\r\n\r\n') },
+  // Go drops the Content-Length and reads the chunks; Node refuses the pair (a smuggling vector).
   { name: 'Transfer-Encoding and Content-Length', raw: POST('Transfer-Encoding: chunked\r\nContent-Length: 5\r\n', '0\r\n\r\n'), difference: 'node-parser-stricter' },
+  { name: 'Content-Length and Transfer-Encoding', raw: POST('Content-Length: 5\r\nTransfer-Encoding: chunked\r\n', '0\r\n\r\n'), difference: 'node-parser-stricter' },
+  { name: 'Transfer-Encoding: gzip and Content-Length', raw: POST('Transfer-Encoding: gzip\r\nContent-Length: 5\r\n', '0\r\n\r\n') },
+  { name: 'Transfer-Encoding: chunked, identity', raw: POST('Transfer-Encoding: chunked, identity\r\n', '0\r\n\r\n') },
+  { name: 'Transfer-Encoding: xchunked', raw: POST('Transfer-Encoding: xchunked\r\n', '0\r\n\r\n') },
+  { name: 'a signed Content-Length', raw: POST('Content-Length: +2\r\n', '{}') },
   { name: 'obs-fold continuation line', raw: GET('/api', 'X-Foo: a\r\n b\r\n'), difference: 'node-parser-stricter' },
   { name: 'bare LF line ends', raw: 'GET /api HTTP/1.1\nHost: localhost\nConnection: close\n\n', difference: 'node-parser-stricter' },
   { name: 'no Host on HTTP/1.1', raw: 'GET /api HTTP/1.1\r\nUser-Agent: layer/1.0\r\n\r\n' },

@@ -40,7 +40,7 @@ const POST = (extra: string, body = ''): string =>
 const CASES: readonly Case[] = [
   { name: 'garbage request line', raw: 'GARBAGE\r\n\r\n' },
   { name: 'request line without a version', raw: 'GET /api\r\nHost: localhost\r\n\r\n' },
-  { name: 'request line with a tab', raw: 'GET\t/api HTTP/1.1\r\nHost: localhost\r\n\r\n', difference: 'node-parser-stricter' },
+  { name: 'request line with a tab', raw: 'GET\t/api HTTP/1.1\r\nHost: localhost\r\n\r\n' },
   { name: 'header line without a colon', raw: 'GET /api HTTP/1.1\r\nHost: localhost\r\nNoColonHere\r\n\r\n' },
   { name: 'space before the colon', raw: 'GET /api HTTP/1.1\r\nHost: localhost\r\nX-Foo : bar\r\n\r\n' },
   { name: 'bad method token', raw: 'G(T /api HTTP/1.1\r\nHost: localhost\r\n\r\n' },

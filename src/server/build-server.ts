@@ -16,6 +16,7 @@ import { answerOnSocket, answerRequest } from './answer.js';
 import { ConnectionTracker } from './connection-tracker.js';
 import { decideRequest, requestFacts, type Decision, type DecisionContext } from './decide.js';
 import { createHttpApp } from './http-app.js';
+import { refuseOnSocket } from './refusal.js';
 import { serveStatic } from './static.js';
 
 /** What the server needs of the command's options, and nothing more (as kubectl's NewServer). */
@@ -84,7 +85,8 @@ export function buildServer(options: ServerOptions, dependencies: ServerDependen
   const tunnels = createTunnelHandler({ restConfig, credentials, target, keepaliveMs: options.keepaliveMs, logger, userAgent, metrics });
   const parts: ServerParts = { options, logger, forward, tunnels, connections: new ConnectionTracker(), decidedEarly: new WeakMap() };
 
-  const app = createHttpApp();
+  // What fastify's router will not route (`/%FF`) takes the same path as everything else.
+  const app = createHttpApp((request, response) => handleRequest(parts, request, response));
   listenForRequests(app, parts);
   app.addHook('onClose', async () => {
     await agent.close().catch(() => agent.destroy());
@@ -103,8 +105,20 @@ function listenForRequests(app: FastifyInstance, parts: ServerParts): void {
   app.server.on('checkContinue', (request: IncomingMessage, response: ServerResponse) => {
     const decision = decide(parts, request);
     parts.decidedEarly.set(request, decision);
-    if (decision.kind !== 'reply') response.writeContinue();
+    if (decision.kind === 'api' || decision.kind === 'static') response.writeContinue();
     app.server.emit('request', request, response);
+  });
+  // An Expect other than 100-continue: Go answers 417 and closes, once the request has passed its
+  // own checks (Node's default 417 has no Content-Length).
+  app.server.on('checkExpectation', (request: IncomingMessage, response: ServerResponse) => {
+    const decision = decide(parts, request);
+    if (decision.kind === 'refuse') {
+      parts.decidedEarly.set(request, decision);
+      handleRequest(parts, request, response);
+      return;
+    }
+    response.writeHead(417, { connection: 'close', 'content-length': 0 });
+    response.end();
   });
   app.server.on('upgrade', (request: IncomingMessage, socket: Socket, head: Buffer) => handleUpgrade(parts, request, socket, head));
   app.route({
@@ -137,6 +151,14 @@ function handleRequest(parts: ServerParts, request: IncomingMessage, response: S
   if (parts.connections.isClosing(request.socket)) return;
   const decision = parts.decidedEarly.get(request) ?? decide(parts, request);
   switch (decision.kind) {
+    case 'refuse': {
+      // Go never reads past a request it refuses: nothing pipelined behind it is served.
+      const socket = request.socket;
+      parts.connections.markClosing(socket);
+      request.pause();
+      void parts.connections.whenEarlierWritten(socket, response).then(() => refuseOnSocket(socket, decision));
+      return;
+    }
     case 'reply':
       answerRequest(parts.connections, request, response, decision);
       return;
@@ -179,6 +201,9 @@ function handleUpgrade(parts: ServerParts, request: IncomingMessage, socket: Soc
     if (socket.destroyed) return;
     const decision = decide(parts, request);
     switch (decision.kind) {
+      case 'refuse':
+        refuseOnSocket(socket, decision);
+        return;
       case 'reply':
         answerOnSocket(socket, decision, request.method === 'HEAD');
         return;

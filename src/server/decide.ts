@@ -4,11 +4,14 @@ import type { IncomingMessage } from 'node:http';
 import { checkBrowserRequest, type BrowserPolicy } from './browser-policy.js';
 import { acceptRequest, hostForFilter, type CompiledFilter } from './filter.js';
 import { checkPolicy, type CompiledPolicy, type PolicyVerdict } from './policy.js';
+import { BAD_REQUEST, badRequestBecause, refusalForVersion, UNSUPPORTED_TRANSFER_ENCODING, type Refusal } from './refusal.js';
 import { readRequestInfo, type RequestInfo } from './request-info.js';
-import { resolveRoute, type RouteOptions } from './route.js';
+import { resolveRoute, type Route, type RouteOptions } from './route.js';
 import { errorAnswer, statusBody, wantsPlainTextError } from '../status.js';
 
 export type Decision =
+  /** Refused before routing, as Go's server refuses a request it will not read (written raw, then closed). */
+  | ({ readonly kind: 'refuse' } & Refusal)
   | { readonly kind: 'reply'; readonly status: number; readonly headers: Readonly<Record<string, string>>; readonly body: string; readonly rejectedBy?: string }
   | { readonly kind: 'static'; readonly path: string }
   | {
@@ -29,18 +32,29 @@ export interface RequestFacts {
   readonly host?: string;
   /** How many Host headers came (Node keeps only the first; Go rejects more than one). */
   readonly hostCount?: number;
+  /** `1.1` or `1.0` (Go requires a Host from HTTP/1.1 on). */
+  readonly httpVersion?: string;
+  /** Each Transfer-Encoding header line's value, as sent. */
+  readonly transferEncodings?: readonly string[];
   readonly origin?: string;
   readonly preflightMethod?: string;
   readonly preflightHeaders?: string;
 }
 
-export function requestFacts(request: Pick<IncomingMessage, 'headers' | 'rawHeaders'>): RequestFacts {
+export function requestFacts(request: Pick<IncomingMessage, 'headers' | 'rawHeaders' | 'httpVersion'>): RequestFacts {
   let hostCount = 0;
-  for (let i = 0; i < request.rawHeaders.length; i += 2) if (request.rawHeaders[i]?.toLowerCase() === 'host') hostCount++;
+  const transferEncodings: string[] = [];
+  for (let i = 0; i < request.rawHeaders.length; i += 2) {
+    const name = request.rawHeaders[i]?.toLowerCase();
+    if (name === 'host') hostCount++;
+    else if (name === 'transfer-encoding') transferEncodings.push(request.rawHeaders[i + 1] ?? '');
+  }
   const headers = request.headers;
   return {
     ...(headers.host !== undefined ? { host: headers.host } : {}),
     hostCount,
+    httpVersion: request.httpVersion,
+    transferEncodings,
     ...(headers.origin !== undefined ? { origin: headers.origin } : {}),
     ...(typeof headers['access-control-request-method'] === 'string' ? { preflightMethod: headers['access-control-request-method'] } : {}),
     ...(typeof headers['access-control-request-headers'] === 'string' ? { preflightHeaders: headers['access-control-request-headers'] } : {}),
@@ -117,25 +131,57 @@ export function absoluteTargetHost(target: string): string | undefined {
   return at === -1 ? authority : authority.slice(at + 1);
 }
 
+/** httpguts.ValidHostHeader: only the bytes a host, an IP literal and a port can hold (and `%`). */
+const VALID_HOST = /^[A-Za-z0-9!$%&'()*+,\-.:;=[\]_~]*$/;
+
+/**
+ * What Go's server refuses before any handler, in its order (request.go readRequest, then
+ * server.go): a request line without a version, a target it cannot parse, a second Host, a transfer coding other than one `chunked`
+ * (HTTP/1.1; Go ignores Transfer-Encoding on HTTP/1.0), an HTTP major version other than 1, no
+ * Host from HTTP/1.1 on, a Host with a byte no host can hold. Node's parser lets each of these through.
+ */
+function refusalBeforeRouting(method: string, route: Route, facts: RequestFacts): Refusal | undefined {
+  const version = facts.httpVersion === undefined ? undefined : refusalForVersion(facts.httpVersion);
+  if (version === BAD_REQUEST || route.kind === 'bad-request') return BAD_REQUEST;
+  const hostCount = facts.hostCount ?? (facts.host === undefined ? 0 : 1);
+  if (hostCount > 1) return BAD_REQUEST;
+  const http11 = facts.httpVersion === undefined || facts.httpVersion !== '1.0';
+  const codings = facts.transferEncodings ?? [];
+  if (http11 && codings.length > 0 && (codings.length > 1 || (codings[0] as string).trim().toLowerCase() !== 'chunked')) {
+    return UNSUPPORTED_TRANSFER_ENCODING;
+  }
+  if (version !== undefined) return version;
+  if (http11 && hostCount === 0 && method !== 'CONNECT') return badRequestBecause('missing required Host header');
+  if (hostCount === 1 && !VALID_HOST.test(facts.host ?? '')) return badRequestBecause('malformed Host header');
+  return undefined;
+}
+
+/**
+ * The `*` target: Go's server answers `OPTIONS *` itself (200, empty); its ServeMux answers any
+ * other method with an empty 400 and closes.
+ */
+function serverWide(method: string): Reply {
+  if (method === 'OPTIONS') return { kind: 'reply', status: 200, headers: {}, body: '' };
+  return { kind: 'reply', status: 400, headers: { connection: 'close' }, body: '' };
+}
+
 /**
  * kubectl's order: the mux (clean-path 301, prefix 301, 404, static vs API) runs first, then the
  * filter on the decoded, prefix-stripped path, then the proxy. Upgrades take the same path.
  */
 export function decideRequest(method: string, target: string, facts: RequestFacts, context: DecisionContext): Decision {
-  // Go's server answers this (400, no reason given) before any handler: which Host would the filter check?
-  if ((facts.hostCount ?? 0) > 1) {
-    const bad = goError(400, '400 Bad Request');
-    // and, as Go does after a malformed request, closes the connection
-    return { ...bad, headers: { ...bad.headers, connection: 'close' } };
-  }
   const route = resolveRoute(target, context.route);
+  const refusal = refusalBeforeRouting(method, route, facts);
+  if (refusal !== undefined) return { kind: 'refuse', ...refusal };
+  if (target === '*') return serverWide(method);
   switch (route.kind) {
     case 'redirect':
       return redirect(method, route.location);
     case 'not-found':
       return goError(404, '404 page not found\n');
     case 'bad-request':
-      return goError(400, '400 Bad Request');
+      // refused above: Go's server cannot parse such a target
+      return { kind: 'refuse', ...BAD_REQUEST };
     case 'static':
       return { kind: 'static', path: route.path };
     case 'api': {

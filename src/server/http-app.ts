@@ -1,32 +1,38 @@
 // The fastify instance kubegate serves on, set up to read requests the way Go's net/http server does.
 
-import { METHODS } from 'node:http';
+import { METHODS, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import { fastify, type FastifyInstance } from 'fastify';
-import { closeAfterAnswer } from '../status.js';
+import { fastify, type ConnectionError, type FastifyInstance } from 'fastify';
+import { refusalForParseError, refuseOnSocket } from './refusal.js';
 
 /** Go's http.DefaultMaxHeaderBytes: the request line and headers together. */
 export const MAX_HEADER_BYTES = 1 << 20;
+/** Go reads that much plus 4096 bytes of "bufio slop" (initialReadLimitSize) before a 431. */
+const GO_READ_LIMIT = MAX_HEADER_BYTES + 4096;
+
+/** Handles a request on Node's own objects (kubegate's one route does all its routing itself). */
+export type RawHandler = (request: IncomingMessage, response: ServerResponse) => void;
 
 /**
  * Builds the app with no routes: timeouts off (kubectl's server has none: uploads and watches take
  * as long as they take), Go's header limits, every method token Node parses, bodies never parsed.
+ * `unrouted` gets what fastify's router will not route (a path whose escapes decode to invalid
+ * UTF-8, `/%FF`): kubectl routes, filters and forwards those like any other request.
  */
-export function createHttpApp(): FastifyInstance {
+export function createHttpApp(unrouted: RawHandler): FastifyInstance {
   const app = fastify({
     logger: false,
     requestTimeout: 0,
     connectionTimeout: 0,
     keepAliveTimeout: 120_000,
     forceCloseConnections: 'idle',
-    // Go's server reads up to 1 MB of request head; a larger one is a 431.
-    http: { maxHeaderSize: MAX_HEADER_BYTES },
+    // Go's server reads up to 1 MB of request head; a larger one is a 431. Go checks a request's
+    // Host itself, before routing, and answers in its own words (decide.ts), so Node must not.
+    http: { maxHeaderSize: GO_READ_LIMIT, requireHostHeader: false },
     routerOptions: { maxParamLength: MAX_HEADER_BYTES },
-    // Malformed percent-escapes: Go's server answers a bare 400.
-    frameworkErrors: (_error, _request, reply) => {
+    frameworkErrors: (_error, request, reply) => {
       reply.hijack();
-      reply.raw.writeHead(400, { 'content-type': 'text/plain; charset=utf-8', connection: 'close' });
-      reply.raw.end('400 Bad Request');
+      unrouted(request.raw, reply.raw);
     },
     clientErrorHandler: answerClientError,
   });
@@ -43,13 +49,10 @@ export function createHttpApp(): FastifyInstance {
   return app;
 }
 
-/**
- * What Go's server answers to a request it cannot parse: plain text, then it closes the connection
- * (net/http server.go: "431 Request Header Fields Too Large", otherwise "400 Bad Request").
- */
-function answerClientError(error: Error & { code?: string }, socket: Socket): void {
+/** A request Node's parser cannot read: answered as Go's server answers what its own parser refuses. */
+function answerClientError(error: ConnectionError, socket: Socket): void {
   if (error.code === 'ECONNRESET' || socket.destroyed) return;
-  const status = error.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : '400 Bad Request';
-  if (socket.writable) socket.write(`HTTP/1.1 ${status}\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\n\r\n${status}`);
-  closeAfterAnswer(socket);
+  // Node hands over the bytes it was parsing as a Buffer (fastify's type says otherwise).
+  const packet: unknown = error.rawPacket;
+  refuseOnSocket(socket, refusalForParseError(error.code, Buffer.isBuffer(packet) ? packet : undefined));
 }

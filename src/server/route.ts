@@ -168,7 +168,8 @@ function splitTarget(target: string): { path: string; query: string | undefined 
   const question = rest.indexOf('?');
   const path = question === -1 ? rest : rest.slice(0, question);
   const query = question === -1 ? undefined : rest.slice(question + 1);
-  return { path: path === '' ? '/' : path, query };
+  // Only an absolute-form target (`http://host`, `http://host?x`) can have an empty path.
+  return { path, query };
 }
 
 /**
@@ -180,6 +181,8 @@ export function resolveRoute(target: string, options: RouteOptions): Route {
     return { kind: 'not-found' };
   }
   const { path: rawPathText, query } = splitTarget(target);
+  // Go's mux cleans the empty path to `/` and, the two differing, redirects there.
+  if (rawPathText === '') return { kind: 'redirect', location: locationFor('/', query) };
   const rawPath = Buffer.from(rawPathText, 'latin1');
   const decoded = unescapePath(rawPath);
   if (decoded === undefined) return { kind: 'bad-request', reason: `invalid URL escape in ${JSON.stringify(rawPathText)}` };

@@ -5,6 +5,7 @@ import { lstat, open, readdir, readlink, realpath, type FileHandle } from 'node:
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { posix, sep } from 'node:path';
 import send from '@fastify/send';
+import { detectContentType, SNIFF_LENGTH } from './sniff.js';
 
 export interface StaticOptions {
   /** Absolute directory given with --www. */
@@ -173,21 +174,38 @@ async function serveDirectory(request: IncomingMessage, response: ServerResponse
   response.end(request.method === 'HEAD' ? undefined : body);
 }
 
-/** @fastify/send's own rule for a charset on the Content-Type. */
-function contentTypeFor(name: string): string {
-  const type = send.mime.getType(name) ?? 'application/octet-stream';
-  return /^(?:text\/|application\/json|application\/javascript)/.test(type) ? `${type}; charset=utf-8` : type;
+/** Go's filepath.Ext: from the last dot of the last element, or nothing. */
+function extensionOf(name: string): string {
+  const base = posix.basename(name);
+  const dot = base.lastIndexOf('.');
+  return dot === -1 ? '' : base.slice(dot);
+}
+
+/**
+ * Go's serveContent: the type the extension names (with @fastify/send's rule for a charset), else
+ * the type sniffed from the first 512 bytes, as http.DetectContentType does.
+ */
+async function contentTypeFor(name: string, handle: FileHandle): Promise<string> {
+  const extension = extensionOf(name);
+  const type = extension === '' ? null : send.mime.getType(extension);
+  if (type !== null) return /^(?:text\/|application\/json|application\/javascript)/.test(type) ? `${type}; charset=utf-8` : type;
+  const head = Buffer.alloc(SNIFF_LENGTH);
+  const { bytesRead } = await handle.read(head, 0, SNIFF_LENGTH, 0);
+  return detectContentType(head.subarray(0, bytesRead));
 }
 
 /** send() reads the descriptor's path (Range, ETag, conditionals); the Content-Type comes from the real name. */
 async function sendFile(request: IncomingMessage, response: ServerResponse, entry: OpenedEntry, name: string): Promise<void> {
   const descriptor = posix.basename(entry.path);
+  // Sniffed before send() opens its stream, so a failed read leaves nothing open.
+  const contentType = await contentTypeFor(name, entry.handle);
   const result = await send(request, descriptor, { root: posix.dirname(entry.path), dotfiles: 'allow', index: false, cacheControl: false, etag: true, contentType: false });
   if (result.type === 'error') {
     writeText(response, result.statusCode === 404 ? 404 : result.statusCode, result.statusCode === 404 ? '404 page not found\n' : `${result.statusCode}\n`);
     return;
   }
-  const headers = result.type === 'file' && (result.statusCode === 200 || result.statusCode === 206) ? { ...result.headers, 'Content-Type': contentTypeFor(name) } : result.headers;
+  const sendsContent = result.type === 'file' && (result.statusCode === 200 || result.statusCode === 206);
+  const headers = sendsContent ? { ...result.headers, 'Content-Type': contentType } : result.headers;
   response.writeHead(result.statusCode, headers);
   result.stream.on('error', () => response.destroy());
   result.stream.pipe(response);

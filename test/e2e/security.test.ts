@@ -33,9 +33,10 @@ t.test('request smuggling: ambiguous framing is a 400 and nothing reaches the AP
     ['two Host headers', `GET /api HTTP/1.1\r\nHost: localhost\r\nHost: evil.com\r\n\r\n`],
   ];
   const before = cluster.api.requests.received;
+  const goAnswers501 = new Set(['Transfer-Encoding that is not chunked last', 'an unknown Transfer-Encoding']);
   for (const [name, request] of cases) {
     const answer = await rawRequest(proxy.port, request);
-    t.equal(answer.status, 400, `${name}: 400`);
+    t.equal(answer.status, goAnswers501.has(name) ? 501 : 400, `${name}: ${goAnswers501.has(name) ? 501 : 400} (Go's answer)`);
   }
   t.equal(cluster.api.requests.received, before, 'none of them reached the API server');
   t.equal((await fetch(`${proxy.url}${CONFIGMAPS}`)).status, 200, 'and kubegate still serves');

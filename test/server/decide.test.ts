@@ -8,7 +8,7 @@ const context: DecisionContext = { route: { apiPrefix: '/', wwwPrefix: '/static/
 t.test('mux replies come first, with Go bodies', async (t) => {
   t.match(decideRequest('GET', '/api//v1', { host: 'localhost' }, context), { kind: 'reply', status: 301, headers: { location: '/api/v1' }, body: '<a href="/api/v1">Moved Permanently</a>.\n\n' });
   t.match(decideRequest('DELETE', '/api//v1', { host: 'localhost' }, context), { kind: 'reply', status: 301, body: '' });
-  t.match(decideRequest('GET', '/api/x%zz', { host: 'localhost' }, context), { kind: 'reply', status: 400 });
+  t.match(decideRequest('GET', '/api/x%zz', { host: 'localhost' }, context), { kind: 'refuse', statusLine: '400 Bad Request', body: '400 Bad Request' });
   t.match(decideRequest('GET', '/static/a.txt', { host: 'evil' }, context), { kind: 'static', path: '/a.txt' }, 'static files are not filtered');
 });
 
@@ -55,4 +55,35 @@ t.test('watches and follows are recognised as streams', async (t) => {
   t.ok(isStreamingRequest('/api/v1/namespaces/d/pods/p/log', 'follow=true'));
   t.notOk(isStreamingRequest('/api/v1/pods', 'watch=false'));
   t.notOk(isStreamingRequest('/api/v1/pods', 'nowatch=true'));
+});
+
+t.test("what Go's server refuses before routing is refused in its words, in its order", async (t) => {
+  const host = { host: 'localhost', hostCount: 1, httpVersion: '1.1' };
+  const refuse = (statusLine: string, body = statusLine) => ({ kind: 'refuse', statusLine, body });
+  const rows: [string, string, Parameters<typeof decideRequest>[2], ReturnType<typeof refuse>][] = [
+    ['no Host on HTTP/1.1', '/api', { hostCount: 0, httpVersion: '1.1' }, refuse('400 Bad Request: missing required Host header')],
+    ['a Host with a space', '/api', { ...host, host: 'local host' }, refuse('400 Bad Request: malformed Host header')],
+    ['a Host with user info', '/api', { ...host, host: 'user@localhost' }, refuse('400 Bad Request: malformed Host header')],
+    ['a Host with a non-ASCII byte', '/api', { ...host, host: 'caf\xe9' }, refuse('400 Bad Request: malformed Host header')],
+    ['two Hosts', '/api', { ...host, hostCount: 2 }, refuse('400 Bad Request')],
+    ['gzip coding', '/api', { ...host, transferEncodings: ['gzip'] }, refuse('501 Not Implemented', 'Unsupported transfer encoding')],
+    ['gzip before chunked', '/api', { ...host, transferEncodings: ['gzip, chunked'] }, refuse('501 Not Implemented', 'Unsupported transfer encoding')],
+    ['chunked twice', '/api', { ...host, transferEncodings: ['chunked', 'chunked'] }, refuse('501 Not Implemented', 'Unsupported transfer encoding')],
+    ['a bad escape comes before everything', '/api/%zz', { hostCount: 0, httpVersion: '1.1' }, refuse('400 Bad Request')],
+    ['two Hosts come before the coding', '/api', { ...host, hostCount: 2, transferEncodings: ['gzip'] }, refuse('400 Bad Request')],
+    ['the coding comes before the missing Host', '/api', { hostCount: 0, httpVersion: '1.1', transferEncodings: ['gzip'] }, refuse('501 Not Implemented', 'Unsupported transfer encoding')],
+  ];
+  for (const [name, target, facts, expected] of rows) t.same(decideRequest('GET', target, facts, context), expected, name);
+
+  t.match(decideRequest('GET', '/api', { hostCount: 0, httpVersion: '1.0' }, context), { kind: 'reply', status: 403 }, 'HTTP/1.0 needs no Host (the filter then sees none)');
+  t.match(decideRequest('GET', '/api', { ...host, transferEncodings: [' Chunked '] }, context), { kind: 'api' }, 'one chunked, any case');
+  t.match(decideRequest('GET', '/api', { hostCount: 0, httpVersion: '1.0', transferEncodings: ['gzip'] }, context), { kind: 'reply' }, 'Go ignores Transfer-Encoding on HTTP/1.0');
+  t.match(decideRequest('GET', '/api', { ...host, host: "[::1]:8001" }, context), { kind: 'api' }, 'IPv6 literals are well formed');
+  t.match(decideRequest('GET', '/api', { ...host, host: 'localhost:abc' }, context), { kind: 'reply', status: 403 }, 'a bad port is the filter’s business');
+});
+
+t.test('the * target: OPTIONS is a 200 with nothing; any other method an empty 400 that closes', async (t) => {
+  t.same(decideRequest('OPTIONS', '*', { host: 'localhost' }, context), { kind: 'reply', status: 200, headers: {}, body: '' });
+  t.same(decideRequest('GET', '*', { host: 'localhost' }, context), { kind: 'reply', status: 400, headers: { connection: 'close' }, body: '' });
+  t.match(decideRequest('OPTIONS', '*', { hostCount: 0, httpVersion: '1.1' }, context), { kind: 'refuse' }, 'a Host is still required');
 });

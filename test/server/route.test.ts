@@ -80,9 +80,11 @@ t.test('static and API prefixes: the longest wins', async (t) => {
   t.same(resolveRoute('/api', both), api('/api'));
 });
 
-t.test('absolute-form targets route on their path; OPTIONS * is not found', async (t) => {
+t.test('absolute-form targets route on their path; with no path they redirect to / as Go’s mux does; * is not a path', async (t) => {
   t.same(resolveRoute('http://localhost:8001/api/v1?x=1', ROOT), api('/api/v1', '/api/v1', 'x=1', true));
-  t.same(resolveRoute('http://localhost:8001', ROOT), api('/', ''));
+  t.same(resolveRoute('http://localhost:8001', ROOT), { kind: 'redirect', location: '/' });
+  t.same(resolveRoute('http://localhost:8001?x=1', ROOT), { kind: 'redirect', location: '/?x=1' });
+  t.same(resolveRoute('http://localhost:8001', { apiPrefix: '/custom/' }), { kind: 'redirect', location: '/' }, 'whatever the prefix');
   t.same(resolveRoute('*', ROOT), { kind: 'not-found' });
 });
 

@@ -161,9 +161,17 @@ t.test('a FIFO in --www is not found, and does not hang the server', async (t) =
 });
 
 t.test('files are served with the Content-Type of their own name, not of the descriptor', async (t) => {
-  const dir = t.testdir({ www: { 'app.js': 'x', 'data.json': '{}', 'plain': 'p' } });
+  const dir = t.testdir({ www: { 'app.js': 'x', 'data.json': '{}', 'plain': 'p', json: '<html>', 'page.nosuchext': '\x00\x01', '.hidden': 'h' } });
   const port = await start(t, join(dir, 'www'));
   t.equal((await get(port, '/app.js')).headers['content-type'], 'application/javascript; charset=utf-8');
   t.equal((await get(port, '/data.json')).headers['content-type'], 'application/json; charset=utf-8');
-  t.equal((await get(port, '/plain')).headers['content-type'], 'application/octet-stream');
+  // No extension, or one no type is known for: sniffed from the content, as Go's serveContent does.
+  t.equal((await get(port, '/plain')).headers['content-type'], 'text/plain; charset=utf-8', 'text without an extension');
+  t.equal((await get(port, '/json')).headers['content-type'], 'text/html; charset=utf-8', 'a name is not an extension');
+  t.equal((await get(port, '/page.nosuchext')).headers['content-type'], 'application/octet-stream', 'an unknown extension: binary content');
+  t.equal((await get(port, '/.hidden')).headers['content-type'], 'text/plain; charset=utf-8', 'a dot file');
+  const ranged = await get(port, '/json', { Range: 'bytes=1-2' });
+  t.equal(ranged.status, 206);
+  t.equal(ranged.headers['content-type'], 'text/html; charset=utf-8', 'a range is typed by the start of the file');
+  t.equal(ranged.body, 'ht');
 });

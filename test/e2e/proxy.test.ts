@@ -98,11 +98,11 @@ t.test('a proxy that answers 407 gives the client a Status naming the proxy, not
   const proxy = await startWithProxyUrl(t, s, `http://${USER}:${PASSWORD}@127.0.0.1:${recording.port}`, 'refused');
   const answer = await fetch(`${proxy.url}/api/v1/namespaces/default/pods`);
   const status = (await answer.json()) as { kind?: string; code?: number; message?: string };
-  t.equal(answer.status, 503);
+  t.equal(answer.status, 502);
   t.equal(status.kind, 'Status');
   t.match(status.message, `through the proxy http://127.0.0.1:${recording.port} (from proxy-url): the proxy answered 407 Proxy Authentication Required`);
   const tunnel = await openSpdyTunnel(proxy.port, `/api/v1/namespaces/default/pods/${s.podName}/portforward`);
-  t.equal(tunnel.status, 503, 'a tunnel gets the same answer');
+  t.equal(tunnel.status, 502, 'a tunnel gets the same answer');
   const tunnelBody = await restOf(tunnel.socket, tunnel.rest);
   t.match(tunnelBody, /the proxy answered 407/);
   t.equal(s.cluster.api.requests.all.length, 0, 'nothing reached the API server');
@@ -135,7 +135,7 @@ t.test('HTTPS_PROXY carries a non-loopback server; NO_PROXY matching it sends it
   t.match(proxied.stderr(), `through the http proxy http://127.0.0.1:${recording.port} (from https_proxy)`);
 
   const bypassed = await startKubegate(t, args, { env: { ...s.env, HTTPS_PROXY: `http://127.0.0.1:${recording.port}`, NO_PROXY: 'example.com,.proxy-test.invalid' } });
-  t.equal((await fetch(`${bypassed.url}/api/v1/namespaces/default/pods`)).status, 503, 'direct: the made-up name does not resolve');
+  t.equal((await fetch(`${bypassed.url}/api/v1/namespaces/default/pods`)).status, 502, 'direct: the made-up name does not resolve');
   t.equal(recording.records.length, 1, 'the proxy saw nothing more');
   t.match(bypassed.stderr(), /NO_PROXY entry \\?".proxy-test.invalid\\?" matches kube-api.proxy-test.invalid/);
 });

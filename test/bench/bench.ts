@@ -301,7 +301,7 @@ async function scenarioWatch1k(proxy: RunningProxy, upstream: Upstream): Promise
   const watches = await openWatches(proxy.port, watchPath(), count, 250);
   const held = await waitForWatchers(upstream, count, 30_000);
   // The upstream changes an object every 100 ms, on its own timer, and writes each change to every watch.
-  await upstream.send({ type: 'update', times: updates, everyMs: 100 });
+  const update = await upstream.send({ type: 'update', times: updates, everyMs: 100 });
   const deadline = Date.now() + 10_000;
   while (watches.events() < count * updates && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
   const peakRssMiB = memoryOf(proxy.child.pid ?? 0).peakMiB;
@@ -312,6 +312,7 @@ async function scenarioWatch1k(proxy: RunningProxy, upstream: Upstream): Promise
     p50Ms: percentile(watches.latencies, 50),
     p99Ms: percentile(watches.latencies, 99),
     peakRssMiB,
+    upstreamTickMs: update.type === 'updated' ? update.busiestTickMs : NaN,
   };
 }
 

@@ -32,7 +32,7 @@ export const UPSTREAM_MODES: readonly UpstreamMode[] = ['precomputed', 'apiserve
 export type UpstreamMessage = { readonly type: 'update'; readonly times: number; readonly everyMs: number } | { readonly type: 'count' };
 export type UpstreamReply =
   | { readonly type: 'listening'; readonly port: number; readonly openPort: number }
-  | { readonly type: 'updated'; readonly watchers: number; readonly events: number }
+  | { readonly type: 'updated'; readonly watchers: number; readonly events: number; readonly busiestTickMs: number }
   | { readonly type: 'count'; readonly watchers: number };
 
 /** Wall-clock milliseconds with sub-millisecond precision, comparable across processes on one machine. */
@@ -197,18 +197,25 @@ function handler(answers: Answers, watchers: Set<Http2ServerResponse>) {
   };
 }
 
-/** Modifies an object every `everyMs`, `times` times; resolves with the number of events written. */
-function changeOnTimer(answers: Answers, watchers: Set<Http2ServerResponse>, times: number, everyMs: number, firstVersion: number): Promise<number> {
+/**
+ * Modifies an object every `everyMs`, `times` times; resolves with the number of events written and
+ * the longest time one change took to encode and write to every watcher: when that nears `everyMs`,
+ * the upstream, not the proxy, is what the watch latencies measure.
+ */
+function changeOnTimer(answers: Answers, watchers: Set<Http2ServerResponse>, times: number, everyMs: number, firstVersion: number): Promise<{ events: number; busiestTickMs: number }> {
   let events = 0;
   let done = 0;
+  let busiestTickMs = 0;
   return new Promise((resolve) => {
     const tick = (): void => {
+      const started = performance.now();
       const encode = answers.change(firstVersion + done);
       for (const watcher of watchers) {
         watcher.write(encode());
         events++;
       }
-      if (++done >= times) resolve(events);
+      busiestTickMs = Math.max(busiestTickMs, performance.now() - started);
+      if (++done >= times) resolve({ events, busiestTickMs });
       else setTimeout(tick, everyMs);
     };
     tick();
@@ -232,7 +239,7 @@ function main(): void {
       send({ type: 'count', watchers: watchers.size });
       return;
     }
-    void changeOnTimer(answers, watchers, message.times, message.everyMs, resourceVersion).then((events) => send({ type: 'updated', watchers: watchers.size, events }));
+    void changeOnTimer(answers, watchers, message.times, message.everyMs, resourceVersion).then((result) => send({ type: 'updated', watchers: watchers.size, ...result }));
     resourceVersion += message.times;
   });
   process.on('disconnect', () => process.exit(0));

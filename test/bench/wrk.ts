@@ -10,6 +10,8 @@ export const WRK_HINT = 'wrk is not on PATH: its figures are skipped (Debian/Ubu
 
 export interface WrkResult {
   readonly requestsPerSec: number;
+  /** Requests completed in the run; when 0 (a run shorter than one answer), the percentiles are NaN, not wrk's 0. */
+  readonly requests: number;
   /** Bytes per second of response (headers and body), as wrk's Transfer/sec. */
   readonly bytesPerSec: number;
   readonly p50Ms: number;
@@ -43,12 +45,15 @@ function scaled(text: string, pattern: RegExp, units: Record<string, number>): n
 
 /** Reads wrk's report (the `--latency` form). Pure: text in, numbers out; NaN for what is missing. */
 export function parseWrkOutput(text: string): WrkResult {
-  const percentile = (p: number): number => scaled(text, new RegExp(`^\\s+${p}%\\s+([\\d.]+)(us|ms|s|m|h)\\s*$`, 'm'), TIME_UNITS);
+  const latency = (p: number): number => scaled(text, new RegExp(`^\\s+${p}%\\s+([\\d.]+)(us|ms|s|m|h)\\s*$`, 'm'), TIME_UNITS);
   const socket = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(text);
   const socketErrors = socket ? socket.slice(1).reduce((sum, count) => sum + Number(count), 0) : 0;
   const non2xx = /Non-2xx or 3xx responses: (\d+)/.exec(text);
+  const requests = number(text, /^\s*(\d+) requests in /m);
+  const percentile = (p: number): number => (requests > 0 ? latency(p) : NaN);
   return {
     requestsPerSec: number(text, /^Requests\/sec:\s+([\d.]+)/m),
+    requests,
     bytesPerSec: scaled(text, /^Transfer\/sec:\s+([\d.]+)(B|KB|MB|GB|TB)/m, BYTE_UNITS),
     p50Ms: percentile(50),
     p75Ms: percentile(75),

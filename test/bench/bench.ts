@@ -1,7 +1,10 @@
 // `npm run bench`: kubegate and the real `kubectl proxy`, side by side in one run, against the same
-// upstream and kubeconfig, interleaved round by round (kubectl, kubegate, kubectl, kubegate, ...).
-// The proxy under test runs alone on core 0; this driver, the load generator and the upstream on
-// core 1. Prints medians, kubegate/kubectl ratios and the issue's targets, and writes them as JSON.
+// upstream and kubeconfig, interleaved round by round. kubectl runs twice per round (kubectl and
+// kubectl-again, two "proxies" of one program), so the table shows the machine's own noise next to
+// every kubegate/kubectl ratio; the order rotates each round so no proxy always goes first.
+// The proxy under test runs alone on core 0 (taskset); this driver, the load generators (autocannon,
+// and wrk when it is on PATH), the upstream and the WAN link emulator on core 1. Prints medians with
+// their spread over rounds, the ratios and the issue's targets, and writes them as JSON.
 
 import autocannon from 'autocannon';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -14,12 +17,26 @@ import { join, resolve as resolvePath } from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { createPki } from '../../src/demo-cluster/pki.js';
-import { LIST_PATH, POD_PATH, WATCH_PATH, preciseNow, type UpstreamMessage, type UpstreamReply } from './upstream.js';
+import { DEFAULT_LINK } from './link-emulator.js';
+import { PROXIES, buildRows, formatTable, percentile, type ProxyName, type Sample, type Target } from './report.js';
+import {
+  LIST_PATH,
+  POD_COUNT,
+  POD_PATH,
+  POD_WATCH_PATH,
+  PODS_PATH,
+  UPSTREAM_MODES,
+  WATCH_PATH,
+  preciseNow,
+  type UpstreamMessage,
+  type UpstreamMode,
+  type UpstreamReply,
+} from './upstream.js';
+import { WRK_HINT, runWrk, wrkAvailable } from './wrk.js';
 import { KUBEGATE_BIN } from '../fixtures/processes.js';
 
-type ProxyName = 'kubectl' | 'kubegate';
-const PROXIES: readonly ProxyName[] = ['kubectl', 'kubegate'];
 const UPSTREAM_JS = fileURLToPath(new URL('./upstream.js', import.meta.url));
+const LINK_JS = fileURLToPath(new URL('./link-emulator.js', import.meta.url));
 const PROXY_CORE = '0';
 const DRIVER_CORE = '1';
 
@@ -29,13 +46,22 @@ const { values: flags } = parseArgs({
     duration: { type: 'string', default: '10' },
     hold: { type: 'string', default: '30' },
     watches: { type: 'string', default: '10000' },
-    only: { type: 'string', default: 'startup,get,list,watch1k,watch10k' },
+    only: { type: 'string', default: 'startup,get,get-wrk,list,list-wrk,watch1k,watch10k,wan' },
     out: { type: 'string', default: 'bench-results.json' },
     'kubegate-args': { type: 'string', default: '' },
     /** The kubegate entry point to measure (default: the shipped bundle; `dist/src/bin.js` is the tsc output). */
     'kubegate-bin': { type: 'string', default: KUBEGATE_BIN },
     /** Write a V8 CPU profile of every kubegate run into this directory (for finding where time goes). */
     profile: { type: 'string' },
+    /** `precomputed` (answers built once: never the limit) or `apiserver` (JSON encoded per request, real pods, real watch changes). */
+    upstream: { type: 'string', default: 'precomputed' },
+    /** `off` skips the second kubectl run of each round (and the noise column). */
+    'kubectl-again': { type: 'string', default: 'on' },
+    /** The WAN scenario's link, each direction: rate and one-way delay. */
+    'wan-rate-mbit': { type: 'string', default: String(DEFAULT_LINK.rateMbit) },
+    'wan-delay-ms': { type: 'string', default: String(DEFAULT_LINK.delayMs) },
+    /** LISTs fetched per round and encoding in the WAN scenario (the round's figure is their median). */
+    'wan-fetches': { type: 'string', default: '3' },
   },
 });
 const ROUNDS = Number(flags.rounds);
@@ -43,6 +69,9 @@ const DURATION_S = Number(flags.duration);
 const HOLD_S = Number(flags.hold);
 const MANY_WATCHES = Number(flags.watches);
 const ONLY = new Set(flags.only.split(','));
+const MODE = UPSTREAM_MODES.find((mode) => mode === flags.upstream);
+const RUN_PROXIES: readonly ProxyName[] = flags['kubectl-again'] === 'off' ? PROXIES.filter((name) => name !== 'kubectl-again') : PROXIES;
+const HAS_WRK = wrkAvailable();
 
 // ---------------------------------------------------------------- processes
 
@@ -66,18 +95,25 @@ async function freePort(): Promise<number> {
 
 interface Upstream {
   readonly port: number;
+  /** The same upstream without client-certificate verification (for wrk, which cannot present one). */
+  readonly openPort: number;
   send(message: UpstreamMessage): Promise<UpstreamReply>;
   stop(): void;
 }
 
-async function startUpstream(dir: string): Promise<Upstream> {
-  const child = spawn('taskset', ['-c', DRIVER_CORE, process.execPath, UPSTREAM_JS, join(dir, 'server.crt'), join(dir, 'server.key'), join(dir, 'ca.crt')], {
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
-  const [first] = (await once(child, 'message')) as [UpstreamReply];
+/** Forks a bench helper pinned to the driver core and waits for its first IPC message. */
+async function forkPinned<T>(script: string, args: readonly string[]): Promise<{ child: ChildProcess; first: T }> {
+  const child = spawn('taskset', ['-c', DRIVER_CORE, process.execPath, script, ...args], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const [first] = (await once(child, 'message')) as [T];
+  return { child, first };
+}
+
+async function startUpstream(dir: string, mode: UpstreamMode): Promise<Upstream> {
+  const { child, first } = await forkPinned<UpstreamReply>(UPSTREAM_JS, [join(dir, 'server.crt'), join(dir, 'server.key'), join(dir, 'ca.crt'), mode]);
   if (first.type !== 'listening') throw new Error('the bench upstream did not start');
   return {
     port: first.port,
+    openPort: first.openPort,
     send: async (message) => {
       child.send(message);
       const [reply] = (await once(child, 'message')) as [UpstreamReply];
@@ -85,6 +121,13 @@ async function startUpstream(dir: string): Promise<Upstream> {
     },
     stop: () => child.kill(),
   };
+}
+
+/** The WAN link emulator in front of the upstream: the port to point a kubeconfig at. */
+async function startLink(upstreamPort: number): Promise<{ port: number; stop: () => void }> {
+  const args = [`--target=127.0.0.1:${upstreamPort}`, `--rate-mbit=${flags['wan-rate-mbit']}`, `--delay-ms=${flags['wan-delay-ms']}`];
+  const { child, first } = await forkPinned<{ port: number }>(LINK_JS, args);
+  return { port: first.port, stop: () => child.kill() };
 }
 
 interface RunningProxy {
@@ -96,7 +139,7 @@ interface RunningProxy {
 }
 
 function proxyCommand(name: ProxyName, kubeconfig: string, port: number): string[] {
-  if (name === 'kubectl') return ['kubectl', 'proxy', `--kubeconfig=${kubeconfig}`, `--port=${port}`];
+  if (name !== 'kubegate') return ['kubectl', 'proxy', `--kubeconfig=${kubeconfig}`, `--port=${port}`];
   const extra = flags['kubegate-args'] ? flags['kubegate-args'].split(' ') : [];
   const profile = flags.profile ? ['--cpu-prof', `--cpu-prof-dir=${flags.profile}`] : [];
   return [process.execPath, ...profile, resolvePath(flags['kubegate-bin']), `--kubeconfig=${kubeconfig}`, `--port=${port}`, ...extra];
@@ -152,11 +195,12 @@ async function firstOk(proxy: RunningProxy): Promise<number> {
 
 // ---------------------------------------------------------------- scenarios
 
-type Sample = Record<string, number>;
-
 async function load(port: number, path: string, connections: number, seconds: number): Promise<autocannon.Result> {
   return autocannon({ url: `http://127.0.0.1:${port}${path}`, connections, duration: seconds, pipelining: 1 });
 }
+
+const wrkAt = (port: number, path: string, connections: number, seconds: number, scheme = 'http') =>
+  runWrk({ url: `${scheme}://127.0.0.1:${port}${path}`, connections, seconds, core: DRIVER_CORE });
 
 async function scenarioStartup(proxy: RunningProxy): Promise<Sample> {
   const startupMs = await firstOk(proxy);
@@ -171,11 +215,25 @@ async function scenarioGet(proxy: RunningProxy): Promise<Sample> {
   return { requestsPerSec: result.requests.average, p50Ms: result.latency.p50, p99Ms: result.latency.p99, errors: result.errors + result.non2xx };
 }
 
+async function scenarioGetWrk(proxy: RunningProxy): Promise<Sample> {
+  await firstOk(proxy);
+  await wrkAt(proxy.port, POD_PATH, 64, 2);
+  const result = await wrkAt(proxy.port, POD_PATH, 64, DURATION_S);
+  return { requestsPerSec: result.requestsPerSec, p50Ms: result.p50Ms, p90Ms: result.p90Ms, p99Ms: result.p99Ms, errors: result.errors };
+}
+
 async function scenarioList(proxy: RunningProxy): Promise<Sample> {
   await firstOk(proxy);
   await load(proxy.port, LIST_PATH, 8, 2);
   const result = await load(proxy.port, LIST_PATH, 8, DURATION_S);
   return { mbPerSec: result.throughput.average / 1e6, p99Ms: result.latency.p99, errors: result.errors + result.non2xx };
+}
+
+async function scenarioListWrk(proxy: RunningProxy): Promise<Sample> {
+  await firstOk(proxy);
+  await wrkAt(proxy.port, LIST_PATH, 8, 2);
+  const result = await wrkAt(proxy.port, LIST_PATH, 8, DURATION_S);
+  return { mbPerSec: result.bytesPerSec / 1e6, p99Ms: result.p99Ms, errors: result.errors };
 }
 
 interface OpenWatches {
@@ -186,40 +244,38 @@ interface OpenWatches {
 }
 
 /** Opens `count` watches through the proxy, `batch` at a time; each records every event's delivery latency. */
-async function openWatches(port: number, count: number, batch: number): Promise<OpenWatches> {
+async function openWatches(port: number, path: string, count: number, batch: number): Promise<OpenWatches> {
   const latencies: number[] = [];
   const responses: IncomingMessage[] = [];
   let failed = 0;
-  for (let opened = 0; opened < count; opened += batch) {
-    const wave = Array.from({ length: Math.min(batch, count - opened) }, async () => {
-      try {
-        const response = await httpGet(port, WATCH_PATH);
-        if (response.statusCode !== 200) {
-          failed++;
-          response.resume();
-          return;
-        }
-        responses.push(response);
-        let buffered = '';
-        response.setEncoding('utf8');
-        response.on('data', (chunk: string) => {
-          const now = preciseNow();
-          buffered += chunk;
-          let newline: number;
-          while ((newline = buffered.indexOf('\n')) >= 0) {
-            const sentAt = /"sentAt":"([\d.]+)"/.exec(buffered.slice(0, newline))?.[1];
-            if (sentAt) latencies.push(now - Number(sentAt));
-            buffered = buffered.slice(newline + 1);
-          }
-        });
-        response.on('error', () => failed++);
-        response.on('end', () => failed++);
-      } catch {
+  const openOne = async (): Promise<void> => {
+    try {
+      const response = await httpGet(port, path);
+      if (response.statusCode !== 200) {
         failed++;
+        response.resume();
+        return;
       }
-    });
-    await Promise.all(wave);
-  }
+      responses.push(response);
+      let buffered = '';
+      response.setEncoding('utf8');
+      response.on('data', (chunk: string) => {
+        const now = preciseNow();
+        buffered += chunk;
+        let newline: number;
+        while ((newline = buffered.indexOf('\n')) >= 0) {
+          const sentAt = /"sentAt":"([\d.]+)"/.exec(buffered.slice(0, newline))?.[1];
+          if (sentAt) latencies.push(now - Number(sentAt));
+          buffered = buffered.slice(newline + 1);
+        }
+      });
+      response.on('error', () => failed++);
+      response.on('end', () => failed++);
+    } catch {
+      failed++;
+    }
+  };
+  for (let opened = 0; opened < count; opened += batch) await Promise.all(Array.from({ length: Math.min(batch, count - opened) }, openOne));
   return { latencies, events: () => latencies.length, failed: () => failed, close: () => responses.forEach((response) => response.destroy()) };
 }
 
@@ -235,22 +291,17 @@ async function waitForWatchers(upstream: Upstream, count: number, timeoutMs: num
   return watchers;
 }
 
-function percentile(values: readonly number[], p: number): number {
-  if (values.length === 0) return NaN;
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
-}
+/** The watched collection: pods (real objects, real changes) against the apiserver-like upstream. */
+const watchPath = (): string => (MODE === 'apiserver' ? POD_WATCH_PATH : WATCH_PATH);
 
 async function scenarioWatch1k(proxy: RunningProxy, upstream: Upstream): Promise<Sample> {
   await firstOk(proxy);
   const count = 1_000;
   const updates = 20;
-  const watches = await openWatches(proxy.port, count, 250);
+  const watches = await openWatches(proxy.port, watchPath(), count, 250);
   const held = await waitForWatchers(upstream, count, 30_000);
-  for (let i = 0; i < updates; i++) {
-    await upstream.send({ type: 'update' });
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+  // The upstream changes an object every 100 ms, on its own timer, and writes each change to every watch.
+  const update = await upstream.send({ type: 'update', times: updates, everyMs: 100 });
   const deadline = Date.now() + 10_000;
   while (watches.events() < count * updates && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
   const peakRssMiB = memoryOf(proxy.child.pid ?? 0).peakMiB;
@@ -261,12 +312,13 @@ async function scenarioWatch1k(proxy: RunningProxy, upstream: Upstream): Promise
     p50Ms: percentile(watches.latencies, 50),
     p99Ms: percentile(watches.latencies, 99),
     peakRssMiB,
+    upstreamTickMs: update.type === 'updated' ? update.busiestTickMs : NaN,
   };
 }
 
 async function scenarioWatchMany(proxy: RunningProxy, upstream: Upstream): Promise<Sample> {
   await firstOk(proxy);
-  const watches = await openWatches(proxy.port, MANY_WATCHES, 500);
+  const watches = await openWatches(proxy.port, watchPath(), MANY_WATCHES, 500);
   const heldAtUpstream = await waitForWatchers(upstream, MANY_WATCHES, 60_000);
   await new Promise((resolve) => setTimeout(resolve, HOLD_S * 1_000));
   const stillHeld = MANY_WATCHES - watches.failed();
@@ -276,20 +328,48 @@ async function scenarioWatchMany(proxy: RunningProxy, upstream: Upstream): Promi
   return { opened: heldAtUpstream, heldAfterHold: Math.min(stillHeld, atUpstreamAfter), peakRssMiB };
 }
 
-// ---------------------------------------------------------------- report
-
-interface Target {
-  readonly scenario: string;
-  readonly metric: string;
-  /** kubegate/kubectl must be at least (>=) or at most (<=) this; `all` means kubegate's own value must equal `want`. */
-  readonly kind: '>=' | '<=' | 'all';
-  readonly want: number;
+/** One LIST through the proxy, read to its last byte: milliseconds from the request to then, and bytes received. */
+async function timedList(port: number, headers: Record<string, string>): Promise<{ ms: number; bytes: number; ok: boolean }> {
+  const started = preciseNow();
+  const response = await httpGet(port, PODS_PATH, headers);
+  let bytes = 0;
+  response.on('data', (chunk: Buffer) => (bytes += chunk.length));
+  await once(response, 'end');
+  return { ms: preciseNow() - started, bytes, ok: response.statusCode === 200 };
 }
+
+/**
+ * The WAN scenario (issue 15): the proxy reaches the upstream through the link emulator; the client
+ * (this driver, on loopback) lists 2,000 pods, once as a plain client and once asking for gzip.
+ */
+async function scenarioWan(proxy: RunningProxy): Promise<Sample> {
+  await firstOk(proxy);
+  const plain: number[] = [];
+  const gzip: number[] = [];
+  let errors = 0;
+  const bytes = { plain: 0, gzip: 0 };
+  // One of each to warm the connection to the upstream (its window opens) and the JIT, then the measured ones.
+  for (let fetch = 0; fetch <= Number(flags['wan-fetches']); fetch++) {
+    for (const [kind, headers] of [['plain', {}], ['gzip', { 'accept-encoding': 'gzip' }]] as const) {
+      const result = await timedList(proxy.port, headers);
+      if (!result.ok) errors++;
+      if (fetch === 0) continue;
+      (kind === 'plain' ? plain : gzip).push(result.ms);
+      bytes[kind] = result.bytes;
+    }
+  }
+  return { plainMs: percentile(plain, 50), gzipMs: percentile(gzip, 50), plainMB: bytes.plain / 1e6, gzipMB: bytes.gzip / 1e6, errors };
+}
+
+// ---------------------------------------------------------------- report
 
 const TARGETS: readonly Target[] = [
   { scenario: 'get', metric: 'requestsPerSec', kind: '>=', want: 1.25 },
   { scenario: 'get', metric: 'p99Ms', kind: '<=', want: 0.8 },
+  { scenario: 'get-wrk', metric: 'requestsPerSec', kind: '>=', want: 1.25 },
+  { scenario: 'get-wrk', metric: 'p99Ms', kind: '<=', want: 0.8 },
   { scenario: 'list', metric: 'mbPerSec', kind: '>=', want: 1.1 },
+  { scenario: 'list-wrk', metric: 'mbPerSec', kind: '>=', want: 1.1 },
   { scenario: 'watch1k', metric: 'deliveredPercent', kind: 'all', want: 100 },
   { scenario: 'watch1k', metric: 'p99Ms', kind: '<=', want: 1.0 },
   { scenario: 'watch1k', metric: 'peakRssMiB', kind: '<=', want: 1.0 },
@@ -297,13 +377,14 @@ const TARGETS: readonly Target[] = [
   { scenario: 'watch10k', metric: 'peakRssMiB', kind: '<=', want: 1.0 },
   { scenario: 'startup', metric: 'startupMs', kind: '<=', want: 2.0 },
   { scenario: 'startup', metric: 'idleRssMiB', kind: '<=', want: 1.0 },
+  { scenario: 'wan', metric: 'plainMs', kind: '<=', want: 1.0 },
+  { scenario: 'wan', metric: 'gzipMs', kind: '<=', want: 1.0 },
 ];
-
-const median = (values: readonly number[]): number => percentile(values, 50);
 
 function machine(): Record<string, string | number> {
   const kubectl = spawnSync('kubectl', ['version', '--client', '-o', 'json'], { encoding: 'utf8' });
   const kubectlVersion = (JSON.parse(kubectl.stdout || '{}') as { clientVersion?: { gitVersion?: string } }).clientVersion?.gitVersion ?? 'unknown';
+  const wrk = HAS_WRK ? (spawnSync('wrk', ['--version'], { encoding: 'utf8' }).stdout.split(/ Copyright|\n/)[0] ?? 'wrk').trim() : 'not on PATH';
   return {
     cpu: cpus()[0]?.model ?? 'unknown',
     cores: cpus().length,
@@ -311,14 +392,24 @@ function machine(): Record<string, string | number> {
     kernel: release(),
     node: process.version,
     kubectl: kubectlVersion,
-    pinning: `proxy on core ${PROXY_CORE}; driver, autocannon and upstream on core ${DRIVER_CORE}`,
+    wrk,
+    upstream: MODE ?? 'unknown',
+    pinning: `proxy on core ${PROXY_CORE}; driver, load generators, upstream and link emulator on core ${DRIVER_CORE}`,
+    wan: `${flags['wan-rate-mbit']} Mbit/s and ${flags['wan-delay-ms']} ms each way`,
   };
 }
 
-async function main(): Promise<void> {
-  if (spawnSync('taskset', ['--version']).error) throw new Error('taskset (util-linux) is required to pin processes to cores');
-  if (spawnSync('kubectl', ['version', '--client']).error) throw new Error('kubectl is required on PATH: the benchmark compares against the real kubectl proxy');
-  pinSelf(DRIVER_CORE);
+// ---------------------------------------------------------------- run
+
+interface Setup {
+  readonly dir: string;
+  readonly upstream: Upstream;
+  readonly client: { readonly certPem: string; readonly keyPem: string };
+  readonly kubeconfig: string;
+  writeKubeconfig(name: string, port: number): string;
+}
+
+async function setUp(mode: UpstreamMode): Promise<Setup> {
   const dir = mkdtempSync(join(tmpdir(), 'kubegate-bench-'));
   const pki = await createPki();
   const client = await pki.ca.issueClientCertificate('bench-admin', ['system:masters']);
@@ -327,103 +418,143 @@ async function main(): Promise<void> {
   writeFileSync(join(dir, 'server.key'), pki.server.keyPem);
   writeFileSync(join(dir, 'client.crt'), client.certPem);
   writeFileSync(join(dir, 'client.key'), client.keyPem);
-  const upstream = await startUpstream(dir);
-  const kubeconfig = join(dir, 'kubeconfig');
-  writeFileSync(
-    kubeconfig,
-    [
-      'apiVersion: v1',
-      'kind: Config',
-      `clusters: [{name: bench, cluster: {server: "https://127.0.0.1:${upstream.port}", certificate-authority: ${join(dir, 'ca.crt')}}}]`,
-      `users: [{name: bench, user: {client-certificate: ${join(dir, 'client.crt')}, client-key: ${join(dir, 'client.key')}}}]`,
-      'contexts: [{name: bench, context: {cluster: bench, user: bench}}]',
-      'current-context: bench',
-      '',
-    ].join('\n'),
-  );
-
-  const scenarios: Record<string, { rounds: number; run: (proxy: RunningProxy) => Promise<Sample> }> = {
-    startup: { rounds: Math.max(ROUNDS, 5), run: scenarioStartup },
-    get: { rounds: ROUNDS, run: scenarioGet },
-    list: { rounds: ROUNDS, run: scenarioList },
-    watch1k: { rounds: ROUNDS, run: (proxy) => scenarioWatch1k(proxy, upstream) },
-    watch10k: { rounds: 1, run: (proxy) => scenarioWatchMany(proxy, upstream) },
+  const upstream = await startUpstream(dir, mode);
+  // The server's certificate names 127.0.0.1, so a kubeconfig may point at any loopback port: the
+  // link emulator's relays the TLS bytes untouched and the proxies verify the upstream through it.
+  const writeKubeconfig = (name: string, port: number): string => {
+    const file = join(dir, name);
+    writeFileSync(
+      file,
+      [
+        'apiVersion: v1',
+        'kind: Config',
+        `clusters: [{name: bench, cluster: {server: "https://127.0.0.1:${port}", certificate-authority: ${join(dir, 'ca.crt')}}}]`,
+        `users: [{name: bench, user: {client-certificate: ${join(dir, 'client.crt')}, client-key: ${join(dir, 'client.key')}}}]`,
+        'contexts: [{name: bench, context: {cluster: bench, user: bench}}]',
+        'current-context: bench',
+        '',
+      ].join('\n'),
+    );
+    return file;
   };
+  return { dir, upstream, client, kubeconfig: writeKubeconfig('kubeconfig', upstream.port), writeKubeconfig };
+}
+
+/**
+ * Headroom: the same GET straight at the upstream (over TLS) must be faster than either proxy, or
+ * the upstream would be what the GET numbers measure. autocannon presents the client certificate;
+ * wrk cannot, so it uses the upstream's second port, which asks for none (keep-alive makes the
+ * handshake a one-off either way).
+ */
+async function measureUpstreamAlone(setup: Setup): Promise<Record<string, number>> {
+  const direct = await autocannon({
+    url: `https://127.0.0.1:${setup.upstream.port}${POD_PATH}`,
+    connections: 64,
+    duration: DURATION_S,
+    tlsOptions: { cert: setup.client.certPem, key: setup.client.keyPem },
+  } as autocannon.Options);
+  const figures: Record<string, number> = { autocannon: direct.requests.average };
+  process.stderr.write(`upstream direct GET (${MODE}, autocannon): ${direct.requests.average.toFixed(0)} requests/s (${direct.non2xx + direct.errors} errors)\n`);
+  if (HAS_WRK) {
+    const wrk = await wrkAt(setup.upstream.openPort, POD_PATH, 64, DURATION_S, 'https');
+    figures.wrk = wrk.requestsPerSec;
+    process.stderr.write(`upstream direct GET (${MODE}, wrk): ${wrk.requestsPerSec.toFixed(0)} requests/s (${wrk.errors} errors)\n`);
+  }
+  return figures;
+}
+
+interface Scenario {
+  readonly rounds: number;
+  /** Who generates the load: named in the table next to every figure. */
+  readonly generator: string;
+  readonly needsWrk?: boolean;
+  /** `wan`: the proxies use the kubeconfig that points at the link emulator. */
+  readonly link?: boolean;
+  run(proxy: RunningProxy): Promise<Sample>;
+}
+
+function scenarios(upstream: Upstream): Record<string, Scenario> {
+  return {
+    startup: { rounds: Math.max(ROUNDS, 5), generator: 'bench client', run: scenarioStartup },
+    get: { rounds: ROUNDS, generator: 'autocannon', run: scenarioGet },
+    'get-wrk': { rounds: ROUNDS, generator: 'wrk', needsWrk: true, run: scenarioGetWrk },
+    list: { rounds: ROUNDS, generator: 'autocannon', run: scenarioList },
+    'list-wrk': { rounds: ROUNDS, generator: 'wrk', needsWrk: true, run: scenarioListWrk },
+    watch1k: { rounds: ROUNDS, generator: 'bench client', run: (proxy) => scenarioWatch1k(proxy, upstream) },
+    watch10k: { rounds: 1, generator: 'bench client', run: (proxy) => scenarioWatchMany(proxy, upstream) },
+    wan: { rounds: ROUNDS, generator: 'bench client', link: true, run: scenarioWan },
+  };
+}
+
+/** Round r runs the proxies in the list's order rotated by r - 1: each is first, middle and last in turn. */
+const roundOrder = (round: number): ProxyName[] => RUN_PROXIES.map((_, index) => RUN_PROXIES[(index + round - 1) % RUN_PROXIES.length] as ProxyName);
+
+async function runScenario(name: string, scenario: Scenario, kubeconfig: string): Promise<Record<ProxyName, Sample[]>> {
+  const byProxy: Record<ProxyName, Sample[]> = { kubectl: [], kubegate: [], 'kubectl-again': [] };
+  for (let round = 1; round <= scenario.rounds; round++) {
+    for (const proxyName of roundOrder(round)) {
+      const proxy = await startProxy(proxyName, kubeconfig);
+      try {
+        const sample = await scenario.run(proxy);
+        byProxy[proxyName].push(sample);
+        process.stderr.write(`${name} round ${round} ${proxyName}: ${JSON.stringify(sample)}\n`);
+      } finally {
+        await proxy.stop();
+      }
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+  }
+  return byProxy;
+}
+
+async function runAll(setup: Setup): Promise<{ samples: Record<string, Record<ProxyName, Sample[]>>; generators: Record<string, string> }> {
   const samples: Record<string, Record<ProxyName, Sample[]>> = {};
-  let upstreamDirectRps = NaN;
-  try {
-    // Headroom: the same GET straight at the upstream (over TLS, with the client certificate) must
-    // be faster than either proxy, or the upstream would be what the GET numbers measure.
-    if (ONLY.has('get')) {
-      const direct = await autocannon({
-        url: `https://127.0.0.1:${upstream.port}${POD_PATH}`,
-        connections: 64,
-        duration: DURATION_S,
-        tlsOptions: { cert: client.certPem, key: client.keyPem },
-      } as autocannon.Options);
-      upstreamDirectRps = direct.requests.average;
-      process.stderr.write(`upstream direct GET: ${upstreamDirectRps.toFixed(0)} requests/s (${direct.non2xx + direct.errors} errors)\n`);
+  const generators: Record<string, string> = {};
+  for (const [name, scenario] of Object.entries(scenarios(setup.upstream))) {
+    if (!ONLY.has(name)) continue;
+    if (scenario.needsWrk && !HAS_WRK) {
+      process.stderr.write(`${name}: ${WRK_HINT}\n`);
+      continue;
     }
-    for (const [name, scenario] of Object.entries(scenarios)) {
-      if (!ONLY.has(name)) continue;
-      samples[name] = { kubectl: [], kubegate: [] };
-      for (let round = 1; round <= scenario.rounds; round++) {
-        for (const proxyName of PROXIES) {
-          const proxy = await startProxy(proxyName, kubeconfig);
-          try {
-            const sample = await scenario.run(proxy);
-            (samples[name] as Record<ProxyName, Sample[]>)[proxyName].push(sample);
-            process.stderr.write(`${name} round ${round} ${proxyName}: ${JSON.stringify(sample)}\n`);
-          } finally {
-            await proxy.stop();
-          }
-          await new Promise((resolve) => setTimeout(resolve, 500));
-        }
-      }
+    generators[name] = scenario.generator;
+    if (!scenario.link) {
+      samples[name] = await runScenario(name, scenario, setup.kubeconfig);
+      continue;
     }
-  } finally {
-    upstream.stop();
-    rmSync(dir, { recursive: true, force: true });
+    const link = await startLink(setup.upstream.port);
+    try {
+      samples[name] = await runScenario(name, scenario, setup.writeKubeconfig('kubeconfig-wan', link.port));
+    } finally {
+      link.stop();
+    }
   }
+  return { samples, generators };
+}
 
-  const report = {
-    machine: machine(),
-    settings: { rounds: ROUNDS, durationSeconds: DURATION_S, holdSeconds: HOLD_S, manyWatches: MANY_WATCHES },
-    upstreamDirectRps,
-    results: [] as { scenario: string; metric: string; kubectl: number; kubegate: number; ratio: number; target: string; holds: boolean | null }[],
-    samples,
-  };
-  for (const [scenario, byProxy] of Object.entries(samples)) {
-    const metrics = Object.keys(byProxy.kubegate[0] ?? {});
-    for (const metric of metrics) {
-      const kubectl = median(byProxy.kubectl.map((sample) => sample[metric] ?? NaN));
-      const kubegate = median(byProxy.kubegate.map((sample) => sample[metric] ?? NaN));
-      // Two zero counts (errors) are equal, not NaN.
-      const ratio = kubegate === 0 && kubectl === 0 ? 1 : kubegate / kubectl;
-      const target = TARGETS.find((entry) => entry.scenario === scenario && entry.metric === metric);
-      let holds: boolean | null = null;
-      let targetText = '';
-      if (target?.kind === 'all') {
-        const want = Number.isNaN(target.want) ? MANY_WATCHES : target.want;
-        holds = kubegate >= want;
-        targetText = `= ${want}`;
-      } else if (target) {
-        holds = target.kind === '>=' ? ratio >= target.want : ratio <= target.want;
-        targetText = `${target.kind} ${target.want}`;
-      }
-      report.results.push({ scenario, metric, kubectl, kubegate, ratio, target: targetText, holds });
+async function main(): Promise<void> {
+  if (spawnSync('taskset', ['--version']).error) throw new Error('taskset (util-linux) is required to pin processes to cores');
+  if (spawnSync('kubectl', ['version', '--client']).error) throw new Error('kubectl is required on PATH: the benchmark compares against the real kubectl proxy');
+  if (!MODE) throw new Error(`--upstream must be one of ${UPSTREAM_MODES.join(', ')}`);
+  if (!HAS_WRK) process.stderr.write(`bench: ${WRK_HINT}\n`);
+  pinSelf(DRIVER_CORE);
+  const setup = await setUp(MODE);
+  const { upstreamDirectRps, run } = await (async () => {
+    try {
+      const direct = ONLY.has('get') || ONLY.has('get-wrk') ? await measureUpstreamAlone(setup) : {};
+      return { upstreamDirectRps: direct, run: await runAll(setup) };
+    } finally {
+      setup.upstream.stop();
+      rmSync(setup.dir, { recursive: true, force: true });
     }
-  }
-
-  const format = (value: number): string => (Number.isFinite(value) ? (Math.abs(value) >= 100 ? value.toFixed(0) : value.toFixed(2)) : String(value));
-  const rows = [['scenario', 'metric', 'kubectl proxy', 'kubegate', 'ratio', 'target', 'holds']];
-  for (const row of report.results) {
-    rows.push([row.scenario, row.metric, format(row.kubectl), format(row.kubegate), format(row.ratio), row.target, row.holds === null ? '' : row.holds ? 'yes' : 'NO']);
-  }
-  const widths = rows[0]?.map((_, column) => Math.max(...rows.map((row) => (row[column] ?? '').length))) ?? [];
-  const lines = rows.map((row) => row.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join('  ').trimEnd());
-  const headroom = Number.isFinite(upstreamDirectRps) ? `upstream alone (GET, 64 connections): ${upstreamDirectRps.toFixed(0)} requests/s\n` : '';
-  process.stdout.write(`\n${Object.entries(report.machine).map(([key, value]) => `${key}: ${value}`).join('\n')}\n${headroom}\n${lines.join('\n')}\n\nJSON: ${flags.out}\n`);
+  })();
+  const results = buildRows(run.samples, run.generators, TARGETS, MANY_WATCHES);
+  const settings = { rounds: ROUNDS, durationSeconds: DURATION_S, holdSeconds: HOLD_S, manyWatches: MANY_WATCHES, upstream: MODE, proxies: RUN_PROXIES, podsInWanList: POD_COUNT };
+  const report = { machine: machine(), settings, upstreamDirectRps, results, samples: run.samples };
+  const headroom = Object.entries(upstreamDirectRps)
+    .map(([generator, rps]) => `upstream alone (${MODE}, GET, 64 connections, ${generator}): ${rps.toFixed(0)} requests/s\n`)
+    .join('');
+  const legend = 'each figure: median over rounds (min–max); ratio = kubegate/kubectl; noise = kubectl-again/kubectl (two runs of kubectl)';
+  process.stdout.write(`\n${Object.entries(report.machine).map(([key, value]) => `${key}: ${value}`).join('\n')}\n${headroom}\n${legend}\n${formatTable(results)}\n\nJSON: ${flags.out}\n`);
   writeFileSync(flags.out, `${JSON.stringify(report, null, 2)}\n`);
 }
 

@@ -1,0 +1,123 @@
+// The bench's table: for each scenario and metric, every proxy's median over rounds with its spread
+// (min–max), kubegate/kubectl against its target, and kubectl-again/kubectl next to it: the same
+// program measured twice, so a reader sees how much of a ratio is the machine's noise.
+
+export const PROXIES = ['kubectl', 'kubegate', 'kubectl-again'] as const;
+export type ProxyName = (typeof PROXIES)[number];
+export type Sample = Record<string, number>;
+
+export interface Target {
+  readonly scenario: string;
+  readonly metric: string;
+  /** kubegate/kubectl must be at least (>=) or at most (<=) this; `all` means kubegate's own value must equal `want`. */
+  readonly kind: '>=' | '<=' | 'all';
+  readonly want: number;
+}
+
+export interface Spread {
+  readonly median: number;
+  readonly min: number;
+  readonly max: number;
+  readonly rounds: number;
+}
+
+export interface ResultRow {
+  readonly scenario: string;
+  /** Which load generator produced the figure: autocannon, wrk, or the bench's own client. */
+  readonly generator: string;
+  readonly metric: string;
+  readonly kubectl: Spread;
+  readonly kubegate: Spread;
+  readonly kubectlAgain: Spread | null;
+  readonly ratio: number;
+  /** kubectl-again/kubectl: the ratio two runs of one program give on this machine. */
+  readonly noise: number;
+  readonly target: string;
+  readonly holds: boolean | null;
+}
+
+export function percentile(values: readonly number[], p: number): number {
+  const finite = values.filter((value) => !Number.isNaN(value));
+  if (finite.length === 0) return NaN;
+  const sorted = [...finite].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? NaN;
+}
+
+export function spreadOf(values: readonly number[]): Spread {
+  const finite = values.filter((value) => !Number.isNaN(value));
+  return { median: percentile(finite, 50), min: Math.min(...finite), max: Math.max(...finite), rounds: finite.length };
+}
+
+/** Two zero counts (errors) are equal, not NaN. */
+export const ratioOf = (value: number, base: number): number => (value === 0 && base === 0 ? 1 : value / base);
+
+function judge(target: Target | undefined, kubegate: number, ratio: number, allWant: number): { text: string; holds: boolean | null } {
+  if (!target) return { text: '', holds: null };
+  if (target.kind === 'all') {
+    const want = Number.isNaN(target.want) ? allWant : target.want;
+    return { text: `= ${want}`, holds: kubegate >= want };
+  }
+  return { text: `${target.kind} ${target.want}`, holds: target.kind === '>=' ? ratio >= target.want : ratio <= target.want };
+}
+
+export function buildRows(
+  samples: Record<string, Record<ProxyName, Sample[]>>,
+  generators: Record<string, string>,
+  targets: readonly Target[],
+  allWant: number,
+): ResultRow[] {
+  const rows: ResultRow[] = [];
+  for (const [scenario, byProxy] of Object.entries(samples)) {
+    for (const metric of Object.keys(byProxy.kubegate[0] ?? byProxy.kubectl[0] ?? {})) {
+      const spread = (name: ProxyName): Spread => spreadOf(byProxy[name].map((sample) => sample[metric] ?? NaN));
+      const kubectl = spread('kubectl');
+      const kubegate = spread('kubegate');
+      const kubectlAgain = byProxy['kubectl-again'].length > 0 ? spread('kubectl-again') : null;
+      const ratio = ratioOf(kubegate.median, kubectl.median);
+      const verdict = judge(targets.find((entry) => entry.scenario === scenario && entry.metric === metric), kubegate.median, ratio, allWant);
+      rows.push({
+        scenario,
+        generator: generators[scenario] ?? '',
+        metric,
+        kubectl,
+        kubegate,
+        kubectlAgain,
+        ratio,
+        noise: kubectlAgain ? ratioOf(kubectlAgain.median, kubectl.median) : NaN,
+        target: verdict.text,
+        holds: verdict.holds,
+      });
+    }
+  }
+  return rows;
+}
+
+export const formatNumber = (value: number): string => (Number.isFinite(value) ? (Math.abs(value) >= 100 ? value.toFixed(0) : value.toFixed(2)) : String(value));
+
+/** `median (min–max)`; a figure measured once is just the figure. */
+export function formatSpread(spread: Spread | null): string {
+  if (!spread) return '-';
+  if (spread.rounds <= 1 || spread.min === spread.max) return formatNumber(spread.median);
+  return `${formatNumber(spread.median)} (${formatNumber(spread.min)}–${formatNumber(spread.max)})`;
+}
+
+export function formatTable(rows: readonly ResultRow[]): string {
+  const header = ['scenario', 'generator', 'metric', 'kubectl proxy', 'kubegate', 'ratio', 'kubectl again', 'noise', 'target', 'holds'];
+  const cells = [header];
+  for (const row of rows) {
+    cells.push([
+      row.scenario,
+      row.generator,
+      row.metric,
+      formatSpread(row.kubectl),
+      formatSpread(row.kubegate),
+      formatNumber(row.ratio),
+      formatSpread(row.kubectlAgain),
+      row.kubectlAgain ? formatNumber(row.noise) : '-',
+      row.target,
+      row.holds === null ? '' : row.holds ? 'yes' : 'NO',
+    ]);
+  }
+  const widths = header.map((_, column) => Math.max(...cells.map((line) => (line[column] ?? '').length)));
+  return cells.map((line) => line.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join('  ').trimEnd()).join('\n');
+}

@@ -44,10 +44,12 @@ export interface RequestFacts {
 export function requestFacts(request: Pick<IncomingMessage, 'headers' | 'rawHeaders' | 'httpVersion'>): RequestFacts {
   let hostCount = 0;
   const transferEncodings: string[] = [];
-  for (let i = 0; i < request.rawHeaders.length; i += 2) {
-    const name = request.rawHeaders[i]?.toLowerCase();
-    if (name === 'host') hostCount++;
-    else if (name === 'transfer-encoding') transferEncodings.push(request.rawHeaders[i + 1] ?? '');
+  const raw = request.rawHeaders;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i] as string;
+    // Compared by length first: this runs for every header of every request.
+    if (name.length === 4 && name.toLowerCase() === 'host') hostCount++;
+    else if (name.length === 17 && name.toLowerCase() === 'transfer-encoding') transferEncodings.push(raw[i + 1] ?? '');
   }
   const headers = request.headers;
   return {

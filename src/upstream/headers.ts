@@ -136,6 +136,17 @@ const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
  * with a byte outside the token set (a space, say) is left exactly as it is, as Go leaves it.
  */
 export function canonicalHeaderName(name: string): string {
+  const known = CANONICAL_NAMES.get(name);
+  if (known !== undefined) return known;
+  const canonical = computeCanonicalName(name);
+  // The API server sends the same few dozen names again and again: remember them (bounded).
+  if (CANONICAL_NAMES.size < 512) CANONICAL_NAMES.set(name, canonical);
+  return canonical;
+}
+
+const CANONICAL_NAMES = new Map<string, string>();
+
+function computeCanonicalName(name: string): string {
   if (!TOKEN.test(name)) return name;
   let upper = true;
   let out = '';

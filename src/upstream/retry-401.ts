@@ -67,37 +67,45 @@ class RefreshOn401Request {
   ) {}
 
   start(options: Dispatcher.DispatchOptions = this.options): void {
-    const attempt = ++this.#attempt;
-    const current = (): boolean => attempt === this.#attempt;
-    this.dispatch(options, {
-      onRequestStart: (controller, context) => {
-        if (!current()) return controller.abort(new Error('superseded by a retry'));
-        this.#controller.current = controller;
-        if (this.#controller.aborted) return controller.abort(this.#controller.reason ?? new Error('aborted'));
-        if (this.#started) return;
-        this.#started = true;
-        this.handler.onRequestStart?.(this.#controller, context);
-      },
-      onResponseStart: (controller, statusCode, headers, statusMessage) => {
-        if (!current()) return;
-        if (statusCode === 401 && this.refresh.used !== undefined) {
-          this.refresh.credentials.invalidate();
-          this.refresh.onRejected();
-          // The second attempt is the last: a 401 to it goes to the client.
-          if (this.refresh.retryable && attempt === 1 && this.#retry(controller)) return;
-        }
-        this.handler.onResponseStart?.(this.#controller, statusCode, headers, statusMessage);
-      },
-      onResponseData: (_controller, chunk) => {
-        if (current()) this.handler.onResponseData?.(this.#controller, chunk);
-      },
-      onResponseEnd: (_controller, trailers) => {
-        if (current()) this.handler.onResponseEnd?.(this.#controller, trailers);
-      },
-      onResponseError: (_controller, error) => {
-        if (current()) this.handler.onResponseError?.(this.#controller, error);
-      },
-    });
+    this.dispatch(options, new Attempt(this, ++this.#attempt));
+  }
+
+  /** The current attempt's number: callbacks of any other attempt are stale. */
+  get current(): number {
+    return this.#attempt;
+  }
+
+  requestStarted(controller: Dispatcher.DispatchController, context: unknown): void {
+    this.#controller.current = controller;
+    if (this.#controller.aborted) {
+      controller.abort(this.#controller.reason ?? new Error('aborted'));
+      return;
+    }
+    if (this.#started) return;
+    this.#started = true;
+    this.handler.onRequestStart?.(this.#controller, context);
+  }
+
+  responseStarted(attempt: number, controller: Dispatcher.DispatchController, statusCode: number, headers: UpstreamHeaders, statusMessage?: string): void {
+    if (statusCode === 401 && this.refresh.used !== undefined) {
+      this.refresh.credentials.invalidate();
+      this.refresh.onRejected();
+      // The second attempt is the last: a 401 to it goes to the client.
+      if (this.refresh.retryable && attempt === 1 && this.#retry(controller)) return;
+    }
+    this.handler.onResponseStart?.(this.#controller, statusCode, headers, statusMessage);
+  }
+
+  data(chunk: Buffer): void {
+    this.handler.onResponseData?.(this.#controller, chunk);
+  }
+
+  end(trailers: UpstreamHeaders): void {
+    this.handler.onResponseEnd?.(this.#controller, trailers);
+  }
+
+  error(error: Error): void {
+    this.handler.onResponseError?.(this.#controller, error);
   }
 
   /** Starts the second attempt if a fresh credential is (or will be) at hand; false to let the 401 through. */
@@ -135,6 +143,35 @@ class RefreshOn401Request {
     if (authorization === undefined) delete headers.authorization;
     else headers.authorization = authorization;
     this.start({ ...this.options, headers });
+  }
+}
+
+/** One attempt's handler (a class, not closures: this is on every request's path). */
+class Attempt implements Dispatcher.DispatchHandler {
+  constructor(
+    private readonly request: RefreshOn401Request,
+    private readonly number: number,
+  ) {}
+
+  onRequestStart(controller: Dispatcher.DispatchController, context: unknown): void {
+    if (this.number !== this.request.current) controller.abort(new Error('superseded by a retry'));
+    else this.request.requestStarted(controller, context);
+  }
+
+  onResponseStart(controller: Dispatcher.DispatchController, statusCode: number, headers: UpstreamHeaders, statusMessage?: string): void {
+    if (this.number === this.request.current) this.request.responseStarted(this.number, controller, statusCode, headers, statusMessage);
+  }
+
+  onResponseData(_controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    if (this.number === this.request.current) this.request.data(chunk);
+  }
+
+  onResponseEnd(_controller: Dispatcher.DispatchController, trailers: UpstreamHeaders): void {
+    if (this.number === this.request.current) this.request.end(trailers);
+  }
+
+  onResponseError(_controller: Dispatcher.DispatchController, error: Error): void {
+    if (this.number === this.request.current) this.request.error(error);
   }
 }
 

@@ -6,7 +6,7 @@ import type { Duplex } from 'node:stream';
 import type { Dispatcher } from 'undici';
 import type { ProxyRoute } from '../kubeconfig/proxy.js';
 import { CONNECT_TIMEOUT_MS, dialUpstream, tlsConnectOptions } from './dial.js';
-import { isReplayable } from './retry-stale-connection.js';
+import { isReplayable, ReplayOnceHandler } from './retry-stale-connection.js';
 import type { UpstreamTlsOptions } from './dial.js';
 
 /**
@@ -27,7 +27,7 @@ export function isRefusedAnswer(error: Error): boolean {
 export function replayRefusedAnswer(origin: string, tls: () => UpstreamTlsOptions, route?: ProxyRoute): Dispatcher.DispatcherComposeInterceptor {
   return (dispatch) => (options, handler) => {
     if (!isReplayable(options)) return dispatch(options, handler);
-    return dispatch(options, new FallbackHandler(handler, () => sendThroughNode(origin, tls(), route, options, handler)));
+    return dispatch(options, new ReplayOnceHandler(handler, isRefusedAnswer, () => sendThroughNode(origin, tls(), route, options, handler)));
   };
 }
 
@@ -43,42 +43,6 @@ function replayConnection(url: URL, tls: UpstreamTlsOptions, route: ProxyRoute |
     });
     return undefined;
   };
-}
-
-/** Passes events through; on a refused answer before any final response, replays once instead. */
-class FallbackHandler implements Dispatcher.DispatchHandler {
-  readonly #handler: Dispatcher.DispatchHandler;
-  readonly #replay: () => void;
-  #responded = false;
-
-  constructor(handler: Dispatcher.DispatchHandler, replay: () => void) {
-    this.#handler = handler;
-    this.#replay = replay;
-  }
-  onRequestStart(controller: Dispatcher.DispatchController, context: unknown): void {
-    this.#handler.onRequestStart?.(controller, context);
-  }
-  onRequestUpgrade(controller: Dispatcher.DispatchController, statusCode: number, headers: IncomingHttpHeaders, socket: Duplex): void {
-    this.#handler.onRequestUpgrade?.(controller, statusCode, headers, socket);
-  }
-  onResponseStart(controller: Dispatcher.DispatchController, statusCode: number, headers: IncomingHttpHeaders, statusMessage?: string): void {
-    if (statusCode >= 200) this.#responded = true;
-    this.#handler.onResponseStart?.(controller, statusCode, headers, statusMessage);
-  }
-  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
-    this.#handler.onResponseData?.(controller, chunk);
-  }
-  onResponseEnd(controller: Dispatcher.DispatchController, trailers: IncomingHttpHeaders): void {
-    this.#handler.onResponseEnd?.(controller, trailers);
-  }
-  onResponseError(controller: Dispatcher.DispatchController, error: Error): void {
-    // undici passes no controller when the connection failed before the request started (hence `?.`).
-    if (!this.#responded && controller?.aborted !== true && isRefusedAnswer(error)) {
-      this.#replay();
-      return;
-    }
-    this.#handler.onResponseError?.(controller, error);
-  }
 }
 
 /** The undici controller interface over one node:http request, so the caller's handler needs no second code path. */

@@ -52,18 +52,23 @@ export function isConnectionLost(error: Error): boolean {
 export function retryStaleConnection(): Dispatcher.DispatcherComposeInterceptor {
   return (dispatch) => (options, handler) => {
     if (!isReplayable(options)) return dispatch(options, handler);
-    return dispatch(options, new RetryOnceHandler(handler, () => dispatch(options, handler)));
+    return dispatch(options, new ReplayOnceHandler(handler, isConnectionLost, () => dispatch(options, handler)));
   };
 }
 
-/** Passes every event through; swallows the first lost-connection error before a response and replays instead. */
-class RetryOnceHandler implements Dispatcher.DispatchHandler {
+/**
+ * Passes every event through, except a failure `shouldReplay` recognises before any final answer
+ * started (and not an abort): then it replays once instead. Both retry interceptors use it.
+ */
+export class ReplayOnceHandler implements Dispatcher.DispatchHandler {
   readonly #handler: Dispatcher.DispatchHandler;
+  readonly #shouldReplay: (error: Error) => boolean;
   readonly #replay: () => void;
   #responded = false;
 
-  constructor(handler: Dispatcher.DispatchHandler, replay: () => void) {
+  constructor(handler: Dispatcher.DispatchHandler, shouldReplay: (error: Error) => boolean, replay: () => void) {
     this.#handler = handler;
+    this.#shouldReplay = shouldReplay;
     this.#replay = replay;
   }
 
@@ -76,7 +81,6 @@ class RetryOnceHandler implements Dispatcher.DispatchHandler {
   }
 
   onResponseStart(controller: Dispatcher.DispatchController, statusCode: number, headers: IncomingHttpHeaders, statusMessage?: string): void {
-    // Informational answers (103) are not the response: a loss after one is still before any final answer byte reached the client.
     if (statusCode >= 200) this.#responded = true;
     this.#handler.onResponseStart?.(controller, statusCode, headers, statusMessage);
   }
@@ -91,9 +95,7 @@ class RetryOnceHandler implements Dispatcher.DispatchHandler {
 
   onResponseError(controller: Dispatcher.DispatchController, error: Error): void {
     // undici passes no controller when the connection failed before the request started (hence `?.`).
-    // An abort (the client went away) is the caller's decision, never a reason to send again.
-    if (!this.#responded && controller?.aborted !== true && isConnectionLost(error)) {
-      // The replay goes to the caller's own handler: a second loss reaches it as an error.
+    if (!this.#responded && controller?.aborted !== true && this.#shouldReplay(error)) {
       this.#replay();
       return;
     }

@@ -75,5 +75,8 @@ t.test('the whole e2e suite at -v=9 writes no credential to any log line', async
   const forms = secretForms();
   const leaks = lines.flatMap((line) => forms.filter((form) => line.includes(form)).map((form) => `${form} in: ${line.slice(0, 300)}`));
   t.same(leaks.slice(0, 5), [], `zero credentials in ${lines.length} log lines (${leaks.length} hits)`);
+  // One line per problem: a stack trace only for kubegate's own bugs (issue 16), never for a user's mistake or a network failure.
+  const stacks = lines.filter((line) => /\\n\s+at /.test(line) && !line.includes('internal error'));
+  t.same(stacks.slice(0, 3).map((line) => line.slice(0, 300)), [], `no stack trace in ${lines.length} log lines (${stacks.length} with one)`);
   t.comment(`redaction: ${suites.length} suites, ${files.length} kubegate processes, ${lines.length} log lines at -v=9, ${leaks.length} credential hits`);
 });

@@ -3,15 +3,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { writeRawResponse } from '../status.js';
+import { hasRequestBody } from '../upstream/headers.js';
 import type { ConnectionTracker } from './connection-tracker.js';
 import type { Decision } from './decide.js';
 
 export type Reply = Extract<Decision, { kind: 'reply' }>;
-
-function hasRequestBody(request: IncomingMessage): boolean {
-  const length = request.headers['content-length'];
-  return request.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
-}
 
 /**
  * A request with a body is answered without reading the body, and its connection closed, as Go's

@@ -9,6 +9,7 @@ import { connect as h2connect, constants, type ClientHttp2Session, type ClientHt
 import type { IncomingHttpHeaders } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import type { Dispatcher } from 'undici';
+import { HandlerController } from './handler-controller.js';
 import type { ProxyRoute } from '../kubeconfig/proxy.js';
 import { CONNECT_TIMEOUT_MS, TCP_KEEPALIVE_MS, dialUpstream, tlsConnectOptions } from './dial.js';
 import type { UpstreamTlsOptions } from './dial.js';
@@ -29,52 +30,25 @@ function capacity(pooled: PooledSession): number {
 }
 
 /** One in-flight stream, driven through undici's handler interface so forward.ts needs no second code path. */
-class StreamController implements Dispatcher.DispatchController {
-  #aborted = false;
-  #paused = false;
-  #reason: Error | null = null;
+class StreamController extends HandlerController {
   stream: ClientHttp2Stream | undefined;
-  readonly #handler: Dispatcher.DispatchHandler;
-
-  constructor(handler: Dispatcher.DispatchHandler) {
-    this.#handler = handler;
-  }
-
-  get aborted(): boolean {
-    return this.#aborted;
-  }
-  get paused(): boolean {
-    return this.#paused;
-  }
-  get reason(): Error | null {
-    return this.#reason;
-  }
+  /** Set once the response has started and body data is being read. */
+  reading = false;
 
   abort(reason: Error): void {
-    if (this.#aborted) return;
-    this.#aborted = true;
-    this.#reason = reason;
+    if (this.aborted) return;
+    // Marked aborted before the stream closes, so the close's own error is not reported instead of `reason`.
+    this.fail(reason);
     if (this.stream && !this.stream.destroyed) this.stream.close(constants.NGHTTP2_CANCEL);
-    // As undici does: an abort is reported to the handler as the request's error.
-    this.#handler.onResponseError?.(this, reason);
   }
   pause(): void {
-    this.#paused = true;
+    this.isPaused = true;
     if (this.reading) this.stream?.pause();
   }
   resume(): void {
-    this.#paused = false;
+    this.isPaused = false;
     // Before the response starts nobody listens for data yet: resuming then would let body bytes flow away.
     if (this.reading) this.stream?.resume();
-  }
-  /** Set once the response has started and body data is being read. */
-  reading = false;
-  /** A failure from the stream or session, reported once unless the request was already aborted. */
-  fail(error: Error): void {
-    if (this.#aborted) return;
-    this.#aborted = true;
-    this.#reason = error;
-    this.#handler.onResponseError?.(this, error);
   }
 }
 

@@ -118,25 +118,6 @@ function addImpersonation(out: IdentityHeaders, lines: ReadonlyMap<string, strin
 }
 
 /**
- * The same decision applied to a header map that already holds the client's headers (repeated
- * lines as arrays, first line first): kept for src/upgrade.ts until its tunnel head calls
- * decideIdentity on the raw headers. User-Agent is left to the caller.
- */
-export function applyCredentials(headers: HeaderMap, authorization: string | undefined, impersonate: ImpersonationConfig | undefined): void {
-  const raw: string[] = [];
-  for (const [name, value] of Object.entries(headers)) {
-    if (!isIdentityHeader(name) || name === 'user-agent') continue;
-    for (const one of Array.isArray(value) ? value : [value]) raw.push(name, one);
-    delete headers[name];
-  }
-  const decided = decideIdentity(raw, { impersonate, userAgent: '', dropConnectionListed: false }).headers(authorization);
-  for (const [name, values] of Object.entries(decided)) {
-    if (name === 'user-agent') continue;
-    headers[name] = SINGLE_VALUED.has(name) && values.length === 1 ? (values[0] as string) : values;
-  }
-}
-
-/**
  * client-go escapes extra keys for use in a header name (transport/round_trippers.go headerKeyEscape):
  * bytes outside the legal header-name set are percent-encoded.
  */

@@ -4,6 +4,7 @@ import { request as httpRequest, type ClientRequest, type IncomingHttpHeaders, t
 import { request as httpsRequest } from 'node:https';
 import type { Duplex } from 'node:stream';
 import type { Dispatcher } from 'undici';
+import { HandlerController } from './handler-controller.js';
 import type { ProxyRoute } from '../kubeconfig/proxy.js';
 import { CONNECT_TIMEOUT_MS, dialUpstream, tlsConnectOptions } from './dial.js';
 import { isReplayable, ReplayOnceHandler } from './retry-stale-connection.js';
@@ -46,44 +47,21 @@ function replayConnection(url: URL, tls: UpstreamTlsOptions, route: ProxyRoute |
 }
 
 /** The undici controller interface over one node:http request, so the caller's handler needs no second code path. */
-class NodeRequestController implements Dispatcher.DispatchController {
-  #aborted = false;
-  #paused = false;
-  #reason: Error | null = null;
+class NodeRequestController extends HandlerController {
   request: ClientRequest | undefined;
   response: IncomingMessage | undefined;
-  readonly #handler: Dispatcher.DispatchHandler;
 
-  constructor(handler: Dispatcher.DispatchHandler) {
-    this.#handler = handler;
-  }
-  get aborted(): boolean {
-    return this.#aborted;
-  }
-  get paused(): boolean {
-    return this.#paused;
-  }
-  get reason(): Error | null {
-    return this.#reason;
-  }
   abort(reason: Error): void {
     this.fail(reason);
     this.request?.destroy();
   }
   pause(): void {
-    this.#paused = true;
+    this.isPaused = true;
     this.response?.pause();
   }
   resume(): void {
-    this.#paused = false;
+    this.isPaused = false;
     this.response?.resume();
-  }
-  /** Reported once: as undici does, an abort reaches the handler as the request's error. */
-  fail(error: Error): void {
-    if (this.#aborted) return;
-    this.#aborted = true;
-    this.#reason = error;
-    this.#handler.onResponseError?.(this, error);
   }
 }
 

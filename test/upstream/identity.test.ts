@@ -1,36 +1,36 @@
 import t from 'tap';
-import { applyCredentials, decideIdentity, escapeExtraKey, type HeaderMap } from '../../src/upstream/identity.js';
+import { decideIdentity, escapeExtraKey, type HeaderMap, type IdentityHeaders } from '../../src/upstream/identity.js';
 import type { ImpersonationConfig } from '../../src/kubeconfig/rest-config.js';
+
+/** The identity lines kubegate sends for a client that sent `headers` (single-valued names, lists for repeats). */
+function identityFor(headers: HeaderMap, authorization: string | undefined, impersonation: ImpersonationConfig | undefined): IdentityHeaders {
+  const raw = Object.entries(headers).flatMap(([name, value]) => (Array.isArray(value) ? value : [value]).flatMap((one) => [name, one]));
+  return decideIdentity(raw, { impersonate: impersonation, userAgent: 'kubegate/test', dropConnectionListed: false }).headers(authorization);
+}
 
 const impersonate = { user: 'bob', uid: 'u-1', groups: ['g1', 'g2'], extra: { scopes: ['view'] } };
 
 t.test('adds Authorization when the client sent none', async (t) => {
-  const headers: HeaderMap = {};
-  applyCredentials(headers, 'Bearer cfg', undefined);
-  t.equal(headers.authorization, 'Bearer cfg');
+  t.same(identityFor({}, 'Bearer cfg', undefined).authorization, ['Bearer cfg']);
 });
 
 t.test("a client's own Authorization wins, as in kubectl", async (t) => {
-  const headers: HeaderMap = { authorization: 'Bearer mine' };
-  applyCredentials(headers, 'Bearer cfg', undefined);
-  t.equal(headers.authorization, 'Bearer mine');
+  t.same(identityFor({ authorization: 'Bearer mine' }, 'Bearer cfg', undefined).authorization, ['Bearer mine']);
 });
 
 t.test('impersonation sets user and uid and adds groups after the client ones', async (t) => {
-  const headers: HeaderMap = { 'impersonate-group': 'x' };
-  applyCredentials(headers, undefined, impersonate);
-  t.equal(headers['impersonate-user'], 'bob');
-  t.equal(headers['impersonate-uid'], 'u-1');
+  const headers = identityFor({ 'impersonate-group': 'x' }, undefined, impersonate);
+  t.same(headers['impersonate-user'], ['bob']);
+  t.same(headers['impersonate-uid'], ['u-1']);
   t.same(headers['impersonate-group'], ['x', 'g1', 'g2']);
   t.same(headers['impersonate-extra-scopes'], ['view']);
 });
 
 t.test("a client's own Impersonate-User disables injected impersonation", async (t) => {
-  const headers: HeaderMap = { 'impersonate-user': 'carol' };
-  applyCredentials(headers, 'Bearer cfg', impersonate);
-  t.equal(headers['impersonate-user'], 'carol');
+  const headers = identityFor({ 'impersonate-user': 'carol' }, 'Bearer cfg', impersonate);
+  t.same(headers['impersonate-user'], ['carol']);
   t.equal(headers['impersonate-group'], undefined);
-  t.equal(headers.authorization, 'Bearer cfg', 'Authorization is still added');
+  t.same(headers.authorization, ['Bearer cfg'], 'Authorization is still added');
 });
 
 t.test('extra keys are escaped for header names', async (t) => {
@@ -123,9 +123,8 @@ t.test('decideIdentity: identity headers named in Connection are hop-by-hop on t
   t.same(tunnelled['impersonate-user'], ['mallory'], 'upgrade heads are forwarded verbatim, as kubectl does (spec 3.6)');
 });
 
-t.test('applyCredentials: an empty Impersonate-User in a tunnel head does not cancel `as:`', async (t) => {
-  const headers: HeaderMap = { 'impersonate-user': '', authorization: '' };
-  applyCredentials(headers, 'Bearer cfg', alice);
-  t.equal(headers['impersonate-user'], 'alice');
-  t.equal(headers.authorization, 'Bearer cfg');
+t.test('an empty Impersonate-User in a tunnel head does not cancel `as:`', async (t) => {
+  const headers = identityFor({ 'impersonate-user': '', authorization: '' }, 'Bearer cfg', alice);
+  t.same(headers['impersonate-user'], ['alice']);
+  t.same(headers.authorization, ['Bearer cfg']);
 });

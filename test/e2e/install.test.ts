@@ -1,6 +1,6 @@
 import t, { type Test } from 'tap';
 import { once } from 'node:events';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, lstatSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Teardown } from '../fixtures/teardown.js';
@@ -118,6 +118,19 @@ t.test('the git URL: npm pack git+file://<clone> prepares it (devDependencies, b
   const tarball = await pack(scratchDir(t, 'from-git'), [`git+file://${clone}`]);
   await checkTarballContents(t, tarball);
   const prefix = await installGlobally(t, tarball);
+  await checkInstalledCommands(t, prefix);
+  await checkInstalledDemo(t, prefix);
+});
+
+// npm 12 fixed the git path under -g (npm 10 and 11 prepare the clone without its devDependencies and then
+// link the global install to a temporary directory: npm/cli#8440). npm 12 fetches git packages only when told
+// to (--allow-git). The npm the machine has is not touched: npx runs npm 12 for this one command.
+t.test('the git URL with npm 12: npm install -g --allow-git=all git+file://<clone> gives working commands', { timeout: 900_000, skip: inRedactionRerun && 'not re-run at -v=9' }, async (t) => {
+  const clone = await cloneHead(t);
+  const prefix = scratchDir(t, 'prefix-npm12');
+  await mustRun('npx', ['--yes', 'npm@12', 'install', '--global', '--allow-git=all', '--no-audit', '--no-fund', '--prefix', prefix, `git+file://${clone}`], prefix);
+  const installed = join(prefix, 'lib', 'node_modules', 'kubegate');
+  t.notOk(lstatSync(installed).isSymbolicLink(), 'a copy of its own in the prefix, not a link into npm\'s temporary clone');
   await checkInstalledCommands(t, prefix);
   await checkInstalledDemo(t, prefix);
 });

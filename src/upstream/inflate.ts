@@ -24,8 +24,14 @@ export interface InflateSource {
   resume(): void;
 }
 
+/**
+ * zlib's output chunk. Its default, 16 KiB, makes a 7 MB LIST some 450 chunked writes to the client;
+ * 64 KiB makes it about 110, for one 64 KiB buffer per answer being inflated.
+ */
+const INFLATED_CHUNK_BYTES = 64 * 1024;
+
 export class GzipInflater {
-  readonly #gunzip: Gunzip = createGunzip();
+  readonly #gunzip: Gunzip = createGunzip({ chunkSize: INFLATED_CHUNK_BYTES });
   #done = false;
   /** The source was told to pause and waits for the inflater's drain (one wait at a time). */
   #sourcePaused = false;

@@ -1,5 +1,5 @@
 // The --ui page: bundles src/ui/page/main.ts with esbuild and writes it, its HTML and its CSS as
-// strings into dist/src/ui/page-assets.js (declared by src/ui/page-assets.d.ts), so the page ships
+// strings into dist/src/ui/page-assets.js (over the output of its stand-in, src/ui/page-assets.ts), so the page ships
 // inside kubegate's bundle and is served from memory: nothing read from disk, nothing from elsewhere.
 
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';

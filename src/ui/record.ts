@@ -43,7 +43,7 @@ export interface UiRecord {
   readonly responseBody: BodyHead;
 }
 
-/** The targets's path, decoded when it can be, for requests the filter never read. */
+/** The target's path, decoded when it can be, for requests the filter never read. */
 function pathOf(target: string): string {
   const question = target.indexOf('?');
   const raw = question === -1 ? target : target.slice(0, question);
@@ -184,8 +184,9 @@ function bodyText(head: BodyHead, headers: Readonly<Record<string, string | stri
     } catch {
       return describeBody([bytes], head.total, type, encoding);
     }
-    const text = describeBody([bytes], bytes.length, type, undefined);
-    return `${text}${head.total > bytes.length || head.total > head.bytes().length ? ` [gzip: ${head.total} bytes on the wire, the first shown inflated]` : ''}`;
+    const kept = head.bytes().length;
+    const cut = head.total > kept ? ` [gzip: the first ${kept} of ${head.total} bytes on the wire, inflated]` : '';
+    return `${describeBody([bytes], bytes.length, type, undefined)}${cut}`;
   }
   return describeBody([bytes], head.total, type, encoding);
 }

@@ -5,6 +5,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Decision } from '../server/decide.js';
 import type { RequestRecorder } from '../server/request-recorder.js';
+import { isUiTarget } from '../server/ui-route.js';
 import { captureRequestBody, captureResponse, captureTunnel } from './capture.js';
 import { EventHub } from './event-hub.js';
 import { APP_CSS, APP_JS, ICON_SVG, INDEX_HTML } from './page-assets.js';
@@ -55,11 +56,14 @@ export function createUiRecorder(options: UiOptions): RequestRecorder & { readon
   return {
     buffer,
     record(request, response, decision) {
+      // The page's own requests (a refused Host, a redirect, a wrong method included) are not the API's.
+      if (isUiTarget(request.url ?? '/')) return;
       const record = start(request, decision, decision.kind === 'api' && decision.streaming ? 'watch' : undefined);
       captureRequestBody(request, record);
       captureResponse(response, record, changed);
     },
     recordUpgrade(request, socket, decision) {
+      if (isUiTarget(request.url ?? '/')) return;
       captureTunnel(socket, start(request, decision, 'tunnel'), changed);
     },
     serve(request, response, path) {

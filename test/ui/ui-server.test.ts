@@ -13,8 +13,9 @@ async function serve(t: Teardown, history = 10) {
   const recorder = createUiRecorder({ history, apiPrefix: '/' });
   const server: Server = createServer((request, response) => {
     const url = request.url ?? '/';
-    if (url.startsWith('/-/ui/')) return recorder.serve(request, response, url.slice('/-/ui/'.length));
+    // As build-server.ts: every decided request is offered to the recorder, the page's own included.
     recorder.record(request, response, api(url, url.includes('watch=true')));
+    if (url.startsWith('/-/ui/')) return recorder.serve(request, response, url.slice('/-/ui/'.length));
     request.resume();
     request.on('end', () => {
       if (url.includes('watch=true')) {
@@ -58,7 +59,7 @@ function get(port: number, path: string, method = 'GET', body?: string): Promise
 }
 
 t.test('the page and its assets, each with the strict headers', async (t) => {
-  const { port } = await serve(t);
+  const { recorder, port } = await serve(t);
   const page = await get(port, '/-/ui/');
   t.equal(page.status, 200);
   t.match(page.headers['content-type'], /^text\/html/);
@@ -71,7 +72,7 @@ t.test('the page and its assets, each with the strict headers', async (t) => {
   t.same(JSON.parse((await get(port, '/-/ui/config')).body), { apiPrefix: '/' });
   t.equal((await get(port, '/-/ui/nothing-here')).status, 404);
   t.equal((await get(port, '/-/ui/requests/99')).status, 404);
-  t.equal(createUiRecorder({ history: 1, apiPrefix: '/' }).buffer.size, 0, "the page's own requests are never recorded");
+  t.equal(recorder.buffer.size, 0, "the page's own requests are never recorded");
 });
 
 t.test('a request is recorded from what the client sent and got: status, headers, bytes, duration', async (t) => {

@@ -69,7 +69,8 @@ export function createRecord(id: number, method: string, target: string, headers
     stream,
     refusedBy: decision.kind === 'reply' ? decision.rejectedBy : undefined,
     info: api?.info,
-    status: 0,
+    // A reply kubegate wrote itself may go out on the raw socket (a refused upload): its status is known now.
+    status: decision.kind === 'reply' ? decision.status : 0,
     durationMs: undefined,
     bytesIn: 0,
     bytesOut: 0,

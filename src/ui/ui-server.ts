@@ -67,7 +67,7 @@ export function createUiRecorder(options: UiOptions): RequestRecorder & { readon
       captureTunnel(socket, start(request, decision, 'tunnel'), changed);
     },
     serve(request, response, path) {
-      if (path === 'config') return send(response, 200, 'application/json', JSON.stringify({ apiPrefix: explorerPrefix(options.apiPrefix) }), request.method === 'HEAD');
+      if (path === 'config' && !fromAnotherSite(request)) return send(response, 200, 'application/json', JSON.stringify({ apiPrefix: explorerPrefix(options.apiPrefix) }), request.method === 'HEAD');
       servePage(request, response, path, buffer, hub);
     },
     close: () => hub.close(),
@@ -84,10 +84,21 @@ function send(response: ServerResponse, status: number, type: string, body: stri
   response.end(head ? '' : body);
 }
 
+/**
+ * The page's data is for the page: a browser says when another site asks for it (Sec-Fetch-Site), and
+ * is refused, on top of the Host rule and CORP. Navigating to the page from a link stays possible.
+ */
+function fromAnotherSite(request: IncomingMessage): boolean {
+  const site = request.headers['sec-fetch-site'];
+  return site === 'cross-site' || site === 'same-site';
+}
+
 function servePage(request: IncomingMessage, response: ServerResponse, path: string, buffer: RingBuffer<UiRecord>, hub: EventHub): void {
   const head = request.method === 'HEAD';
   const asset = ASSETS[path];
   if (asset !== undefined) return send(response, 200, asset.type, asset.body, head);
+  if (fromAnotherSite(request)) return send(response, 403, 'text/plain; charset=utf-8', 'the page\'s data is served to the page only\n', head);
+  if (path === 'events' && head) return send(response, 200, 'text/event-stream; charset=utf-8', '', true);
   if (path === 'events') {
     for (const [name, value] of Object.entries(PAGE_HEADERS)) response.setHeader(name, value);
     return hub.attach(response, buffer.items());

@@ -20,7 +20,7 @@ t.test('the Kubernetes reading of a request, computed when the page first asks',
 t.test('a refusal says which rule, and is read from the target when the filter never read it', async (t) => {
   const decision: Decision = { kind: 'reply', status: 403, headers: {}, body: '', rejectedBy: '--reject-paths' };
   const summary = summarize(createRecord(2, 'POST', '/api/v1/namespaces/a/pods/b/exec?command=ls', {}, decision, undefined));
-  t.match(summary, { refusedBy: '--reject-paths', verb: 'create', resource: 'pods', subresource: 'exec', name: 'b', namespace: 'a' });
+  t.match(summary, { status: 403, refusedBy: '--reject-paths', verb: 'create', resource: 'pods', subresource: 'exec', name: 'b', namespace: 'a' });
   const policy: Decision = { kind: 'reply', status: 403, headers: {}, body: '', rejectedBy: 'deny-secrets' };
   t.equal(summarize(createRecord(3, 'GET', '/api/v1/secrets', {}, policy, undefined)).refusedBy, 'deny-secrets');
 });

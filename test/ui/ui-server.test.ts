@@ -46,9 +46,9 @@ async function serve(t: Teardown, history = 10) {
   return { recorder, port: (server.address() as AddressInfo).port };
 }
 
-function get(port: number, path: string, method = 'GET', body?: string): Promise<{ status: number; headers: IncomingMessage['headers']; body: string }> {
+function get(port: number, path: string, method = 'GET', body?: string, headers: Record<string, string> = {}): Promise<{ status: number; headers: IncomingMessage['headers']; body: string }> {
   return new Promise((resolve, reject) => {
-    const request = httpRequest({ host: '127.0.0.1', port, path, method, headers: { authorization: 'Bearer client-token-x' } }, (response) => {
+    const request = httpRequest({ host: '127.0.0.1', port, path, method, headers: { authorization: 'Bearer client-token-x', ...headers } }, (response) => {
       let text = '';
       response.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
       response.on('end', () => resolve({ status: response.statusCode ?? 0, headers: response.headers, body: text }));
@@ -72,6 +72,12 @@ t.test('the page and its assets, each with the strict headers', async (t) => {
   t.same(JSON.parse((await get(port, '/-/ui/config')).body), { apiPrefix: '/' });
   t.equal((await get(port, '/-/ui/nothing-here')).status, 404);
   t.equal((await get(port, '/-/ui/requests/99')).status, 404);
+  t.equal((await get(port, '/-/ui/events', 'HEAD')).status, 200, 'HEAD of the event stream: headers only');
+  for (const site of ['cross-site', 'same-site']) {
+    for (const data of ['events', 'requests/1', 'config']) t.equal((await get(port, `/-/ui/${data}`, 'GET', undefined, { 'sec-fetch-site': site })).status, 403, `${data} asked for by a ${site} page`);
+    t.equal((await get(port, '/-/ui/', 'GET', undefined, { 'sec-fetch-site': site })).status, 200, 'a link from elsewhere still opens the page');
+  }
+  t.equal((await get(port, '/-/ui/config', 'GET', undefined, { 'sec-fetch-site': 'same-origin' })).status, 200);
   t.equal(recorder.buffer.size, 0, "the page's own requests are never recorded");
 });
 

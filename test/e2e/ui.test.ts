@@ -12,7 +12,7 @@ import { seedDemoCluster } from '../../src/demo-cluster/seed.js';
 import { launchChromium, requireChromium } from '../fixtures/browser.js';
 import { SECRETS, startTestCluster } from '../fixtures/cluster.js';
 import { repoRoot } from '../fixtures/paths.js';
-import { requireKubectl, runCommand, startKubegate } from '../fixtures/processes.js';
+import { requireKubectl, runCommand, startCommand, startKubegate } from '../fixtures/processes.js';
 
 t.setTimeout(240_000);
 requireChromium();
@@ -121,6 +121,8 @@ t.test('the live list, the explorer and the redaction, in Chromium', async (t) =
     await page.locator('#schema details[data-field="spec"]').waitFor({ timeout: 15_000 });
     await page.locator('#schema details[data-field="metadata"] summary').click();
     await page.locator('#schema details[data-field="metadata"] details[data-field="name"]').waitFor();
+    t.saveFixture = true;
+    writeFileSync(join(t.testdir({}), 'ui-explorer.png'), await page.screenshot());
 
     await page.click('#run-watch');
     const watchRow = page.locator('#requests tbody tr:has(td[title="/api/v1/namespaces/default/pods?watch=true"])').first();
@@ -130,9 +132,18 @@ t.test('the live list, the explorer and the redaction, in Chromium', async (t) =
     t.match(await page.locator('#run-result').innerText(), /watch events\s+[1-9]/, 'the watch ended with its events counted');
   });
 
-  await t.test('a screenshot is kept', async (t) => {
+  await t.test('a screenshot is kept: a refused exec, an open watch, kubectl get pods opened', async (t) => {
     await page.click('#tab-live');
-    await openRow(page, kubectlUrl);
+    const exec = await runCommand('curl', ['-s', '-X', 'POST', `${proxy.url}/api/v1/namespaces/default/pods/nginx-7c5ddbdf54-x8k2p/exec?command=sh&stdin=true&tty=true`]);
+    t.match(exec.stdout, /--reject-paths/);
+    const refused = rowFor(page, '/api/v1/namespaces/default/pods/nginx-7c5ddbdf54-x8k2p/exec?command=sh&stdin=true&tty=true');
+    await refused.waitFor({ timeout: 15_000 });
+    t.match(await refused.innerText(), /403[\s\S]*refused: --reject-paths/, 'a refusal names its rule');
+    const watch = startCommand(t, kubectl, ['-s', proxy.url, 'get', 'pods', '-w'], { env });
+    const watchRow = page.locator('#requests tbody tr', { hasText: 'watch=true' }).filter({ hasText: 'open' }).first();
+    await watchRow.waitFor({ timeout: 15_000 });
+    t.match(await watchRow.innerText(), /200 open/, "kubectl's watch is an open stream");
+    await openRow(page, kubectlUrl, 0);
     const image = await page.screenshot({ fullPage: false });
     // Kept after the run (.tap/fixtures/...), as the test's artifact.
     t.saveFixture = true;
@@ -143,6 +154,7 @@ t.test('the live list, the explorer and the redaction, in Chromium', async (t) =
       writeFileSync(join(repoRoot, 'docs', 'ui.png'), image);
     }
     t.ok(image.length > 10_000, `a screenshot in ${dir}`);
+    watch.stop();
   });
 
   t.same(outside, [], 'the page fetched nothing from outside the listener');

@@ -60,10 +60,11 @@ export class Explorer {
       el('dl', { class: 'facts' }, ...facts(gv, resource, subresources)),
       el('h3', {}, 'verbs'),
       el('div', { class: 'chips' }, ...resource.verbs.map((verb) => el('span', { class: 'chip' }, verb))),
-      this.#runForm(gv, resource),
-      el('div', { id: 'run-result', class: 'result' }),
       el('h3', {}, 'schema (OpenAPI v3)'),
       this.#schemaButton(gv, resource),
+      el('h3', {}, 'send a request through kubegate'),
+      this.#runForm(gv, resource),
+      el('div', { id: 'run-result', class: 'result' }),
     );
   }
 

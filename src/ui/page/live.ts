@@ -145,13 +145,14 @@ function row(s: Summary, selected: boolean): HTMLTableRowElement {
     el('td', { class: 'mono' }, clock(s.time)),
     el('td', {}, s.method),
     el('td', { 'data-col': 'verb' }, s.verb),
-    el('td', {}, resourceText(s)),
+    // A non-resource request (discovery, /version, /healthz) is named by its path.
+    resourceText(s) === '' ? el('td', { class: 'mono plain' }, s.url.split('?')[0] ?? '') : el('td', {}, resourceText(s)),
     el('td', {}, where),
-    el('td', { class: 'mono', title: s.url }, s.url),
     el('td', { class: statusClass(s), 'data-col': 'status' }, statusText(s)),
+    el('td', { class: s.refusedBy !== null ? 'refused' : '', 'data-col': 'note' }, note(s)),
     el('td', {}, s.durationMs === null ? '' : String(s.durationMs)),
     el('td', {}, `${bytes(s.bytesIn)} / ${bytes(s.bytesOut)}`),
-    el('td', { class: s.refusedBy !== null ? 'refused' : '' }, note(s)),
+    el('td', { class: 'mono', title: s.url }, s.url),
   );
   return tr;
 }

@@ -157,6 +157,35 @@ t.test('the live list, the explorer and the redaction, in Chromium', async (t) =
     watch.stop();
   });
 
+  await t.test('filter by verb, resource and status; pause; clear', async (t) => {
+    const rows = page.locator('#requests tbody tr');
+    await page.selectOption('#filter-verb', 'create');
+    t.same(new Set(await rows.locator('[data-col=verb]').allInnerTexts()), new Set(['create']), 'only creates');
+    await page.selectOption('#filter-verb', '');
+    await page.selectOption('#filter-status', '4xx');
+    t.ok((await rows.locator('[data-col=status]').allInnerTexts()).every((status) => status.startsWith('4')), 'only 4xx');
+    await page.selectOption('#filter-status', 'refused');
+    t.match(await rows.locator('[data-col=note]').allInnerTexts(), [/refused: --reject-paths/]);
+    await page.selectOption('#filter-status', '');
+    await page.fill('#filter-resource', 'secrets');
+    t.ok((await rows.count()) >= 3 && (await rows.allInnerTexts()).every((row) => row.includes('secrets')), 'only secrets');
+    await page.fill('#filter-resource', '');
+
+    await page.click('#pause');
+    await runCommand('curl', ['-s', `${proxy.url}/api/v1/namespaces/default/configmaps?paused=1`]);
+    await page.locator('#count', { hasText: '1 waiting' }).waitFor({ timeout: 15_000 });
+    t.equal(await rowFor(page, '/api/v1/namespaces/default/configmaps?paused=1').count(), 0, 'paused: the new request waits');
+    await page.click('#pause');
+    await rowFor(page, '/api/v1/namespaces/default/configmaps?paused=1').waitFor({ timeout: 15_000 });
+    t.pass('resumed: it appears');
+
+    await page.click('#clear');
+    t.equal(await rows.count(), 0, 'cleared');
+    await runCommand('curl', ['-s', `${proxy.url}/api/v1/namespaces/default/configmaps?after=clear`]);
+    await rowFor(page, '/api/v1/namespaces/default/configmaps?after=clear').waitFor({ timeout: 15_000 });
+    t.equal(await rows.count(), 1, 'only what came after the clear');
+  });
+
   t.same(outside, [], 'the page fetched nothing from outside the listener');
   const html = await pageHtml(page);
   t.notMatch(html, SECRETS.userToken, "the upstream token kubegate adds never reaches the page");

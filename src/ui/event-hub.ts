@@ -7,6 +7,11 @@ import { summarize, type UiRecord } from './record.js';
 const FLUSH_MS = 100;
 /** A comment line now and then keeps idle connections (and proxies in between) from timing out. */
 const HEARTBEAT_MS = 15_000;
+/**
+ * A page that stops reading (a suspended tab) is let go once this much waits for it, rather than held
+ * in memory: EventSource reconnects and starts again from a fresh snapshot.
+ */
+const MAX_BACKLOG = 1024 * 1024;
 
 export class EventHub {
   readonly #clients = new Set<ServerResponse>();
@@ -34,7 +39,16 @@ export class EventHub {
     let text = '';
     for (const record of this.#dirty) text += `event: request\ndata: ${JSON.stringify(summarize(record))}\n\n`;
     this.#dirty.clear();
-    for (const client of this.#clients) client.write(text);
+    for (const client of this.#clients) this.#send(client, text);
+  }
+
+  #send(client: ServerResponse, text: string): void {
+    if (client.writableLength > MAX_BACKLOG) {
+      this.#clients.delete(client);
+      client.destroy();
+      return;
+    }
+    client.write(text);
   }
 
   /** A page connected: what the buffer holds now, then every change. */
@@ -48,7 +62,7 @@ export class EventHub {
     });
     if (this.#heartbeat === undefined) {
       this.#heartbeat = setInterval(() => {
-        for (const client of this.#clients) client.write(': keep-alive\n\n');
+        for (const client of this.#clients) this.#send(client, ': keep-alive\n\n');
       }, HEARTBEAT_MS);
       this.#heartbeat.unref();
     }

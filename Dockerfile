@@ -7,7 +7,8 @@ FROM node:20-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --ignore-scripts --no-audit --no-fund
-COPY tsconfig.json ./
+COPY tsconfig.json tsconfig.page.json ./
+COPY scripts ./scripts
 COPY src ./src
 COPY test ./test
 RUN npm run build

@@ -13,6 +13,7 @@ import { FLAG_TABLE, flagsToOptions } from '../options/flag-table.js';
 import { proxyNotice, startupWarnings } from '../options/startup-warnings.js';
 import { buildServer, type KubegateServer } from '../server/build-server.js';
 import { listen, type Listening } from '../server/listen.js';
+import { uiAnnouncement } from '../ui/ui-url.js';
 import { helpText } from './help.js';
 import { parseFlags, type ParsedFlags } from './parse-flags.js';
 import { packageVersion } from './version.js';
@@ -119,7 +120,9 @@ async function run(options: ResolvedOptions, io: CliIo, logger: Logger, cleanups
     ...(metrics ? { onRefresh: (source: 'exec' | 'token-file', outcome: 'success' | 'failure') => metrics.credentialRefresh(source, outcome) } : {}),
   });
   const userAgent = `kubegate/v${packageVersion()} (${process.platform}/${process.arch})`;
-  const server = buildServer(options.server, { restConfig: target.restConfig, credentials, logger, userAgent, ...(metrics ? { metrics } : {}) });
+  // The page and its recorder load only with --ui (or --demo).
+  const recorder = options.ui ? (await import('../ui/ui-server.js')).createUiRecorder({ ...options.ui, apiPrefix: options.apiPrefix }) : undefined;
+  const server = buildServer(options.server, { restConfig: target.restConfig, credentials, logger, userAgent, ...(metrics ? { metrics } : {}), ...(recorder ? { recorder } : {}) });
   let stopped = false;
   cleanups.push(async () => {
     if (!stopped) await server.shutdown(0);
@@ -187,7 +190,8 @@ function announce(options: ResolvedOptions, io: CliIo, listening: Listening, tar
     ? `${JSON.stringify({ address: listening.display, port: listening.port ?? null, pid: process.pid, context: target.restConfig.names.context, server: redactUrlUserinfo(target.restConfig.server) })}\n`
     : '';
   const adminLine = admin ? `Serving /healthz, /readyz and /metrics on ${admin.display}\n` : '';
-  io.stdout.write(`Starting to serve on ${listening.display}\n${ready}${adminLine}${target.afterListening?.(listening.display) ?? ''}`);
+  const uiLine = options.ui ? uiAnnouncement(listening.display) : '';
+  io.stdout.write(`Starting to serve on ${listening.display}\n${ready}${adminLine}${uiLine}${target.afterListening?.(listening.display) ?? ''}`);
   io.onListening?.({ display: listening.display, port: listening.port });
 }
 

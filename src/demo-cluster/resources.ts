@@ -1,5 +1,7 @@
 // The API resources the demo server knows, and the discovery documents kubectl reads to find them.
 
+import { openApiSchemas } from './openapi-schemas.js';
+
 export interface ResourceType {
   readonly group: string;
   readonly version: string;
@@ -154,5 +156,5 @@ export function openApiV3Document(groupVersionPath: string): unknown | undefined
       },
     };
   }
-  return { openapi: '3.0.0', info: { title: 'Kubernetes (kubegate demo)', version: KUBERNETES_VERSION.gitVersion }, paths, components: { schemas: {} } };
+  return { openapi: '3.0.0', info: { title: 'Kubernetes (kubegate demo)', version: KUBERNETES_VERSION.gitVersion }, paths, components: { schemas: openApiSchemas(types) } };
 }

@@ -39,6 +39,8 @@ export interface ResolvedOptions {
   readonly execPluginTimeoutMs: number;
   /** The in-cluster service-account directory: the flag, else KUBEGATE_SERVICE_ACCOUNT_DIR, else the pod default. */
   readonly serviceAccountDir: string;
+  /** --ui (on by default with --demo): the page's history size; undefined when off. */
+  readonly ui: { readonly history: number } | undefined;
   /** Only what the server uses, the filter and browser policy compiled (start-up errors surface here). */
   readonly server: ServerOptions;
 }
@@ -75,8 +77,10 @@ export function completeOptions(flags: ProxyFlags, kubeconfig: KubeconfigFlags, 
   const keepaliveMs = flags.keepaliveMs ?? D.DEFAULT_KEEPALIVE_MS;
   const appendServerPath = flags.appendServerPath ?? false;
   const verbosity = flags.verbosity ?? D.DEFAULT_VERBOSITY;
+  const ui = uiOptions(flags);
   const server: ServerOptions = {
     decision: {
+      ...(ui ? { ui: true } : {}),
       route: { apiPrefix, ...(www ? { wwwPrefix: www.prefix } : {}) },
       filter: filter ? compileFilter(filter) : undefined,
       browser: compileBrowserPolicy(browser),
@@ -109,7 +113,18 @@ export function completeOptions(flags: ProxyFlags, kubeconfig: KubeconfigFlags, 
     execPluginTimeoutMs: flags.execPluginTimeoutMs ?? D.DEFAULT_EXEC_PLUGIN_TIMEOUT_MS,
     serviceAccountDir: serviceAccountDir(flags.serviceAccountDir, env, cwd),
     server: Object.freeze(server),
+    ui,
   });
+}
+
+/** --ui is off unless asked for, and on with --demo unless --ui=false; --ui-history is checked only then. */
+function uiOptions(flags: ProxyFlags): { readonly history: number } | undefined {
+  if (!(flags.ui ?? flags.demo ?? false)) return undefined;
+  const history = flags.uiHistory ?? D.DEFAULT_UI_HISTORY;
+  if (!Number.isInteger(history) || history < 1 || history > 100_000) {
+    throw usageError(`invalid --ui-history ${history}: give how many requests the page keeps, from 1 to 100000`);
+  }
+  return Object.freeze({ history });
 }
 
 /** kubectl's checks that need no I/O: combinations and ranges. */

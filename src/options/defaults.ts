@@ -26,3 +26,5 @@ export const DEFAULT_EXEC_PLUGIN_TIMEOUT_MS = 60_000;
 export const SHUTDOWN_GRACE_MS = 10_000;
 /** The identity --demo presents to the demo API server. */
 export const DEFAULT_DEMO_USER = 'kubernetes-admin';
+/** --ui-history: how many requests the page can look back on. */
+export const DEFAULT_UI_HISTORY = 500;

@@ -72,6 +72,8 @@ export const FLAG_TABLE = [
   { name: 'service-account-dir', kind: 'string', bag: 'proxy', key: 'serviceAccountDir', defaultText: D.DEFAULT_SERVICE_ACCOUNT_DIR, help: "Where the pod's service-account token and ca.crt are, for in-cluster mode (also KUBEGATE_SERVICE_ACCOUNT_DIR)." },
   { name: 'demo', kind: 'bool', bag: 'proxy', key: 'demo', defaultText: 'false', help: 'Start a built-in, in-memory demo API server and proxy to it (no cluster needed). A demo: never for real use.' },
   { name: 'demo-user', kind: 'string', bag: 'proxy', key: 'demoUser', defaultText: D.DEFAULT_DEMO_USER, help: 'With --demo: the identity kubegate presents, e.g. system:serviceaccount:default:default (no rights) or system:serviceaccount:default:demo-sa (may list pods).' },
+  { name: 'ui', kind: 'bool', bag: 'proxy', key: 'ui', defaultText: 'false', help: 'Serve a live request inspector and API explorer at /-/ui/ on the proxy\'s own listener (on by default with --demo).' },
+  { name: 'ui-history', kind: 'int', bag: 'proxy', key: 'uiHistory', defaultText: String(D.DEFAULT_UI_HISTORY), help: 'With --ui: how many of the latest requests the page keeps.' },
   { name: 'help', short: 'h', kind: 'bool', bag: 'command', key: 'help', help: 'Help for kubegate.' },
   { name: 'version', kind: 'bool', bag: 'command', key: 'version', help: 'Print the kubegate version and exit.' },
   // kubectl's other global flags: accepted so existing command lines keep working; no effect here.

@@ -17,6 +17,7 @@ import { ConnectionTracker } from './connection-tracker.js';
 import { decideRequest, requestFacts, type Decision, type DecisionContext } from './decide.js';
 import { createHttpApp } from './http-app.js';
 import { refuseOnSocket } from './refusal.js';
+import type { RequestRecorder } from './request-recorder.js';
 import { serveStatic } from './static.js';
 
 /** What the server needs of the command's options, and nothing more (as kubectl's NewServer). */
@@ -40,6 +41,8 @@ export interface ServerDependencies {
   readonly metrics?: ProxyMetrics;
   /** Sent upstream when a client sends no User-Agent. */
   readonly userAgent?: string;
+  /** --ui: records requests for the page and serves it; absent otherwise (nothing recorded at all). */
+  readonly recorder?: RequestRecorder;
 }
 
 export interface KubegateServer {
@@ -60,6 +63,7 @@ interface ServerParts {
   readonly connections: ConnectionTracker;
   /** Decisions taken before the request reached the router (Expect: 100-continue). */
   readonly decidedEarly: WeakMap<IncomingMessage, Decision>;
+  readonly recorder: RequestRecorder | undefined;
 }
 
 export function buildServer(options: ServerOptions, dependencies: ServerDependencies): KubegateServer {
@@ -83,7 +87,7 @@ export function buildServer(options: ServerOptions, dependencies: ServerDependen
     disableCompression: restConfig.disableCompression,
   };
   const tunnels = createTunnelHandler({ restConfig, credentials, target, keepaliveMs: options.keepaliveMs, logger, userAgent, metrics });
-  const parts: ServerParts = { options, logger, forward, tunnels, connections: new ConnectionTracker(), decidedEarly: new WeakMap() };
+  const parts: ServerParts = { options, logger, forward, tunnels, connections: new ConnectionTracker(), decidedEarly: new WeakMap(), recorder: dependencies.recorder };
 
   // What fastify's router will not route (`/%FF`) takes the same path as everything else.
   const app = createHttpApp((request, response) => handleRequest(parts, request, response));
@@ -150,6 +154,7 @@ function handleRequest(parts: ServerParts, request: IncomingMessage, response: S
   // A connection kubegate is closing serves nothing more, whatever was pipelined behind.
   if (parts.connections.isClosing(request.socket)) return;
   const decision = parts.decidedEarly.get(request) ?? decide(parts, request);
+  if (parts.recorder !== undefined && decision.kind !== 'ui' && decision.kind !== 'refuse') parts.recorder.record(request, response, decision);
   switch (decision.kind) {
     case 'refuse': {
       // Go never reads past a request it refuses: nothing pipelined behind it is served.
@@ -168,6 +173,10 @@ function handleRequest(parts: ServerParts, request: IncomingMessage, response: S
     case 'api':
       if (decision.responseHeaders) for (const [name, value] of Object.entries(decision.responseHeaders)) response.setHeader(name, value);
       forwardRequest(parts.forward, { request, response, upstreamPath: decision.upstreamPath, query: decision.query, streaming: decision.streaming });
+      return;
+    case 'ui':
+      if (parts.recorder !== undefined) parts.recorder.serve(request, response, decision.path);
+      else writeStatus(response, 404, 'not found');
       return;
     default: {
       const unreachable: never = decision;
@@ -200,9 +209,13 @@ function handleUpgrade(parts: ServerParts, request: IncomingMessage, socket: Soc
   void parts.connections.whenEarlierWritten(socket, undefined).then(() => {
     if (socket.destroyed) return;
     const decision = decide(parts, request);
+    if (parts.recorder !== undefined && decision.kind !== 'ui' && decision.kind !== 'refuse') parts.recorder.recordUpgrade(request, socket, decision);
     switch (decision.kind) {
       case 'refuse':
         refuseOnSocket(socket, decision);
+        return;
+      case 'ui':
+        answerOnSocket(socket, { kind: 'reply', status: 400, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: 'the page cannot be upgraded\n' });
         return;
       case 'reply':
         answerOnSocket(socket, decision, request.method === 'HEAD');
@@ -226,6 +239,7 @@ function handleUpgrade(parts: ServerParts, request: IncomingMessage, socket: Soc
 async function shutdown(app: FastifyInstance, parts: ServerParts, agent: UpstreamAgent, graceMs: number): Promise<void> {
   // Streams never finish by themselves: end them cleanly (the client sees the end of a chunked body).
   for (const stop of parts.forward.streams) stop();
+  parts.recorder?.close();
   parts.tunnels.closeAll();
   const timer = setTimeout(() => {
     app.server.closeAllConnections();

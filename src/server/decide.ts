@@ -7,6 +7,7 @@ import { checkPolicy, type CompiledPolicy, type PolicyVerdict } from './policy.j
 import { BAD_REQUEST, badRequestBecause, refusalForVersion, UNSUPPORTED_TRANSFER_ENCODING, type Refusal } from './refusal.js';
 import { readRequestInfo, type RequestInfo } from './request-info.js';
 import { resolveRoute, type Route, type RouteOptions } from './route.js';
+import { isUiTarget, resolveUiRoute } from './ui-route.js';
 import { errorAnswer, statusBody, wantsPlainTextError } from '../status.js';
 
 export type Decision =
@@ -25,7 +26,9 @@ export type Decision =
       readonly info?: RequestInfo;
       /** CORS headers to add to the API server's response (--cors-allow-origins). */
       readonly responseHeaders?: Readonly<Record<string, string>>;
-    };
+    }
+  /** --ui: the page, its assets and its event stream, under /-/ui/ (path after the prefix). */
+  | { readonly kind: 'ui'; readonly path: string };
 
 /** The parts of a request's headers the decision looks at. */
 export interface RequestFacts {
@@ -71,6 +74,8 @@ export interface DecisionContext {
   readonly browser?: BrowserPolicy | undefined;
   /** Undefined unless --read-only, --deny-secrets or --namespaces is set. */
   readonly policy?: CompiledPolicy | undefined;
+  /** --ui: /-/ui/ is the page's (src/server/ui-route.ts). */
+  readonly ui?: boolean;
 }
 
 type Reply = Extract<Decision, { kind: 'reply' }>;
@@ -176,6 +181,10 @@ export function decideRequest(method: string, target: string, facts: RequestFact
   const refusal = refusalBeforeRouting(method, route, facts);
   if (refusal !== undefined) return { kind: 'refuse', ...refusal };
   if (target === '*') return serverWide(method);
+  if (context.ui === true && isUiTarget(target)) {
+    const ui = decideUi(method, target, facts, context.filter);
+    if (ui !== undefined) return ui;
+  }
   switch (route.kind) {
     case 'redirect':
       return redirect(method, route.location);
@@ -216,6 +225,16 @@ export function decideRequest(method: string, target: string, facts: RequestFact
       throw new Error(`unhandled route ${JSON.stringify(unreachable)}`);
     }
   }
+}
+
+/** The page's route (--ui), answered with the same redirect and filter rejection as the API's. */
+function decideUi(method: string, target: string, facts: RequestFacts, filter: CompiledFilter | undefined): Decision | undefined {
+  const ui = resolveUiRoute(method, target, hostForFilter(facts.host, undefined), filter);
+  if (ui === undefined) return undefined;
+  if (ui.kind === 'redirect') return redirect(method, ui.location);
+  if (ui.kind === 'reject') return rejection(ui.message, '--accept-hosts', method, target);
+  if (ui.kind === 'method-not-allowed') return { ...goError(405, 'Method Not Allowed\n'), headers: { 'content-type': 'text/plain; charset=utf-8', 'x-content-type-options': 'nosniff', allow: 'GET, HEAD' } };
+  return { kind: 'ui', path: ui.path };
 }
 
 /** Watches and `logs?follow=true` never end on their own (the path form `/watch/` is kube-apiserver's legacy one). */

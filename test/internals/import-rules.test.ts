@@ -69,6 +69,18 @@ export const IMPORT_RULES: readonly ImportRule[] = [
     exceptFrom: ['src/cli/', 'src/bin.ts'],
     mustNotImport: ['src/cli/', 'src/bin.ts'],
   },
+  {
+    name: 'src/ui/page/ (the browser code, bundled on its own) imports nothing from outside it (its tsconfig has no Node types either)',
+    from: ['src/ui/page/'],
+    mustNotImport: ['src/'],
+    exceptImport: ['src/ui/page/'],
+  },
+  {
+    name: 'outside src/ui/page/, nothing imports the browser code',
+    from: ['src/'],
+    exceptFrom: ['src/ui/page/'],
+    mustNotImport: ['src/ui/page/'],
+  },
 ];
 
 /** No import cycle among src/ files, type imports included. */

@@ -73,3 +73,15 @@ t.test('completing compiles the filter once and hands the server only what it us
   t.equal(completeOptions({ disableFilter: true }, {}, '/work').server.decision.filter, undefined, 'none with --disable-filter');
   t.throws(() => completeOptions({ rejectPaths: '(' }, {}, '/work'), { code: 'KG_ERR_REGEX' }, 'a bad regex fails completion, before anything starts');
 });
+
+t.test('--ui: off by default, on with --demo unless --ui=false, --ui-history checked', async (t) => {
+  t.equal(completeOptions({}, {}, '/work').ui, undefined);
+  t.equal(completeOptions({}, {}, '/work').server.decision.ui, undefined, 'the decision knows nothing of a page');
+  t.same(completeOptions({ ui: true }, {}, '/work').ui, { history: 500 });
+  t.equal(completeOptions({ ui: true }, {}, '/work').server.decision.ui, true);
+  t.same(completeOptions({ demo: true }, {}, '/work').ui, { history: 500 }, 'on with --demo');
+  t.equal(completeOptions({ demo: true, ui: false }, {}, '/work').ui, undefined, '--demo --ui=false turns it off');
+  t.same(completeOptions({ ui: true, uiHistory: 20 }, {}, '/work').ui, { history: 20 });
+  t.throws(() => completeOptions({ ui: true, uiHistory: 0 }, {}, '/work'), { message: /invalid --ui-history 0/ });
+  t.throws(() => completeOptions({ ui: true, uiHistory: 200_000 }, {}, '/work'), { message: /from 1 to 100000/ });
+});

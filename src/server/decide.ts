@@ -25,6 +25,8 @@ export type Decision =
       readonly info?: RequestInfo;
       /** CORS headers to add to the API server's response (--cors-allow-origins). */
       readonly responseHeaders?: Readonly<Record<string, string>>;
+      /** With --contexts: the served context whose upstream carries it (server/context-route.ts). */
+      readonly context?: string;
     };
 
 /** The parts of a request's headers the decision looks at. */
@@ -90,7 +92,7 @@ function escapeHtml(text: string): string {
 }
 
 /** Go's http.Redirect with 301: an HTML body for GET and HEAD (HEAD sends no body), nothing for other methods. */
-function redirect(method: string, location: string): Decision {
+export function redirect(method: string, location: string): Decision {
   if (method === 'GET' || method === 'HEAD') {
     return {
       kind: 'reply',
@@ -106,7 +108,7 @@ function redirect(method: string, location: string): Decision {
  * A filter rejection naming the rule (deliberate difference 2; kubectl sends plain `Forbidden`): a
  * Kubernetes Status, or the message as text for the discovery documents client-go reads raw.
  */
-function rejection(message: string, flag: string, method: string, path: string): Reply {
+export function rejection(message: string, flag: string, method: string, path: string): Reply {
   const { headers, body } = errorAnswer({ code: 403, reason: 'Forbidden', message }, wantsPlainTextError(method, path));
   return { kind: 'reply', status: 403, headers, body, rejectedBy: flag };
 }

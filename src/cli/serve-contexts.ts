@@ -21,7 +21,7 @@ export async function prepareContexts(options: ResolvedOptions, context: Prepare
   const { logger, metrics, userAgent } = context;
   const configs = options.demo ? await startDemos(options, context) : loadConfigs(options, context);
   const sources = configs.map((config) => contextSource(options, context, config));
-  const server = buildContextServer(options.server, { contexts: sources, logger, userAgent, ...(metrics ? { metrics } : {}) });
+  const server = buildContextServer(options.server, { contexts: sources, logger, userAgent, ...(metrics ? { metrics, metricsFor: (name: string) => metrics.forContext(name) } : {}) });
   return {
     server,
     readiness: (create) => contextReadiness(server, create),
@@ -60,7 +60,8 @@ function contextSource(options: ResolvedOptions, context: PrepareContext, config
   }
   const viaProxy = proxyNotice(config.restConfig);
   if (viaProxy !== undefined) log.info(`context ${JSON.stringify(config.name)}: ${viaProxy}`);
-  return { name: config.name, restConfig: config.restConfig, credentials: createCredentials(config.restConfig, credentialOptions(options, context, log)) };
+  const metrics = context.metrics?.forContext(config.name);
+  return { name: config.name, restConfig: config.restConfig, credentials: createCredentials(config.restConfig, credentialOptions(options, context, log, metrics)) };
 }
 
 /**

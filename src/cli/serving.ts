@@ -4,6 +4,7 @@ import type { CredentialOptions } from '../auth/create-credentials.js';
 import type { Logger } from '../log.js';
 import type { AdminOptions, createReadinessCheck } from '../observe/admin.js';
 import type { Metrics } from '../observe/metrics.js';
+import type { ProxyMetrics } from '../observe/observer.js';
 import type { ResolvedOptions } from '../options/complete.js';
 import type { BoundAddresses } from '../options/startup-warnings.js';
 import type { KubegateServer } from '../server/build-server.js';
@@ -47,8 +48,8 @@ export interface Serving {
 }
 
 /** How every credential source is made: the same for one context or many. */
-export function credentialOptions(options: ResolvedOptions, context: PrepareContext, log: Logger = context.logger): CredentialOptions {
-  const { io, metrics } = context;
+export function credentialOptions(options: ResolvedOptions, context: PrepareContext, log: Logger = context.logger, metrics: ProxyMetrics | undefined = context.metrics): CredentialOptions {
+  const { io } = context;
   return {
     execTimeoutMs: options.execPluginTimeoutMs,
     stdinIsTerminal: io.stdinIsTerminal === true,

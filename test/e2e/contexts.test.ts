@@ -8,7 +8,8 @@ import { RequestLog } from '../../src/demo-cluster/request-log.js';
 import { seedDemoCluster } from '../../src/demo-cluster/seed.js';
 import { startTestCluster, SECRETS, type TestCluster } from '../fixtures/cluster.js';
 import { writeTestPlugin, type PluginBehaviour, type TestPlugin } from '../fixtures/exec-plugins.js';
-import { freePort, requireKubectl, runCommand, startCommand, startKubegate, waitUntil, type RunningProxy } from '../fixtures/processes.js';
+import { pastRecheckInterval } from '../fixtures/credentials.js';
+import { freePort, KUBEGATE_BIN, requireKubectl, runCommand, startCommand, startKubegate, waitUntil, type RunningProxy } from '../fixtures/processes.js';
 import type { Teardown } from '../fixtures/teardown.js';
 
 // Several clusters on one port: two test API servers with their own CAs, one reached with a client
@@ -42,7 +43,7 @@ function writeKubeconfig(dir: string, certCluster: TestCluster, execCluster: Tes
 kind: Config
 current-context: cert
 clusters:
-${cluster('cert', certCluster.api.url, certCluster.caFile)}${cluster('exec', execCluster.api.url, execCluster.caFile)}${extras.map((extra) => cluster(extra.name, extra.server, extra.ca)).join('')}users:
+${cluster('cert', certCluster.api.url, certCluster.caFile)}${cluster('exec', execCluster.api.url, execCluster.caFile)}${extras.map((extra) => cluster(extra.name, extra.server || certCluster.api.url, extra.ca)).join('')}users:
   - name: cert-user
     user:
       client-certificate: ${q(certCluster.admin.certFile)}
@@ -284,4 +285,48 @@ t.test('--admin-address: /readyz per context and overall; the metrics name the c
   t.match(metrics, /kubegate_requests_total\{method="GET",resource="pods",code="200",context="cert"\} 1/);
   t.match(metrics, /kubegate_requests_total\{method="GET",resource="pods",code="200",context="team\/exec"\} 1/);
   t.match(metrics, /kubegate_credential_refreshes_total\{source="exec",outcome="success",context="team\/exec"\} 1/);
+});
+
+t.test('per context: token rotation, --api-prefix, and log lines naming the context', async (t) => {
+  const s = await setup(t, ['--all-contexts', '--api-prefix=/k8s/', '-v=6'], {
+    extras: (dir) => [{ name: 'rotating', server: '', ca: join(dir, 'ca.crt'), user: `tokenFile: ${JSON.stringify(join(dir, 'client-token'))}` }],
+  });
+  const rotating = `${s.proxy.url}/clusters/rotating/k8s/api/v1/namespaces/default/pods`;
+  t.equal((await fetch(rotating)).status, 200);
+  t.equal(RequestLog.header(s.certCluster.api.requests.last()!, 'authorization'), `Bearer ${SECRETS.userToken}`);
+  writeFileSync(s.certCluster.clientTokenFile, `${SECRETS.rotatedToken}\n`);
+  await pastRecheckInterval();
+  t.equal((await fetch(rotating)).status, 200);
+  t.equal(RequestLog.header(s.certCluster.api.requests.last()!, 'authorization'), `Bearer ${SECRETS.rotatedToken}`, "the rotated token, in that context's requests");
+
+  const pods = await s.k(`${CERT_PATH}/k8s`, 'get', 'pods');
+  t.equal(pods.status, 0, pods.stderr);
+  t.equal(s.certCluster.api.requests.last()?.user?.name, 'alice-admin', 'the cert context, under its --api-prefix');
+  t.equal((await fetch(`${s.proxy.url}${CERT_PATH}/api/v1/pods`)).status, 404, 'outside the API prefix: Go\'s 404, as without --contexts');
+  const lines = s.proxy.stderr().split('\n').filter((line) => line.includes('"path":"/api/v1/namespaces/default/pods"') && line.includes('"status":200'));
+  t.ok(lines.some((line) => line.includes('"context":"rotating"')), 'the access line names its context');
+  t.notMatch(s.proxy.stderr(), SECRETS.rotatedToken, 'no token in the log');
+});
+
+t.test('--demo --contexts=a,b: two demo clusters, each with its own server', async (t) => {
+  const proxy = await startKubegate(t, ['--demo', '--contexts=one,two', '--port=0']);
+  t.match(proxy.stdout(), /serving 2 contexts:\n {2}"one": http:\/\/127\.0\.0\.1:\d+\/clusters\/one\/\n {2}"two": /);
+  const listing = (await getJson(`${proxy.url}/clusters/`)).body as { clusters: { name: string; server: string }[] };
+  t.same(listing.clusters.map((c) => c.name), ['one', 'two']);
+  t.not(listing.clusters[0]?.server, listing.clusters[1]?.server, 'two API servers');
+  for (const name of ['one', 'two']) {
+    const pods = await runCommand(kubectl, ['-s', `${proxy.url}/clusters/${name}`, 'get', 'pods'], { env: { KUBECONFIG: '/dev/null' } });
+    t.match(pods.stdout, /nginx-7c5ddbdf54-x8k2p\s+1\/1\s+Running/, name);
+  }
+});
+
+t.test('start-up: a context the kubeconfig lacks, or --server with --contexts, stops kubegate with a clear error', async (t) => {
+  const cluster = await startTestCluster(t);
+  const kubeconfig = cluster.kubeconfig('token');
+  const missing = await runCommand(process.execPath, [KUBEGATE_BIN, '--kubeconfig', kubeconfig, '--contexts=test,tset', '--port=0']);
+  t.equal(missing.status, 1);
+  t.match(missing.stderr, /^error: context "tset" does not exist \(in .*\); it defines: "test"\n$/);
+  const server = await runCommand(process.execPath, [KUBEGATE_BIN, '--kubeconfig', kubeconfig, '--contexts=test', '--server=https://x', '--port=0']);
+  t.equal(server.status, 1);
+  t.match(server.stderr, /--server cannot be combined with --contexts/);
 });

@@ -3,7 +3,7 @@
 import { writeFileSync } from 'node:fs';
 import { createCredentials } from '../auth/create-credentials.js';
 import type { Credentials } from '../auth/credentials.js';
-import { fileError } from '../errors.js';
+import { fileError, usageError } from '../errors.js';
 import { loadContextConfigs, type ContextConfig } from '../kubeconfig/load-contexts.js';
 import { formatProxyKubeconfig } from '../kubeconfig/proxy-kubeconfig.js';
 import type { Logger } from '../log.js';
@@ -12,7 +12,7 @@ import { combineReadiness, unusableReadiness } from '../observe/context-readines
 import type { ResolvedOptions } from '../options/complete.js';
 import { proxyNotice, startupWarnings, type BoundAddresses } from '../options/startup-warnings.js';
 import { buildContextServer, type ContextServer, type ContextSource, type LiveContext } from '../server/build-context-server.js';
-import { CLUSTERS_PATH, contextPath, contextSegment } from '../server/context-path.js';
+import { CLUSTERS_PATH, contextPath, contextSegment, unservableName } from '../server/context-path.js';
 import type { Listening } from '../server/listen.js';
 import { credentialOptions, type PrepareContext, type Serving } from './serving.js';
 
@@ -20,6 +20,10 @@ import { credentialOptions, type PrepareContext, type Serving } from './serving.
 export async function prepareContexts(options: ResolvedOptions, context: PrepareContext): Promise<Serving> {
   const { logger, metrics, userAgent } = context;
   const configs = options.demo ? await startDemos(options, context) : loadConfigs(options, context);
+  for (const config of configs) {
+    const why = unservableName(config.name);
+    if (why !== undefined) throw usageError(why);
+  }
   const sources = configs.map((config) => contextSource(options, context, config));
   const server = buildContextServer(options.server, { contexts: sources, logger, userAgent, ...(metrics ? { metrics, metricsFor: (name: string) => metrics.forContext(name) } : {}) });
   return {

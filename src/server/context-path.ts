@@ -33,6 +33,15 @@ export function contextSegment(name: string): string {
   return out;
 }
 
+/**
+ * Why a name cannot live under /clusters/, or undefined: a segment of dots (`.`, `..`) is removed by
+ * every client's path cleaning (client-go's path.Join, Go's mux), whatever its escaping.
+ */
+export function unservableName(name: string): string | undefined {
+  if (name === '.' || name === '..') return `context ${JSON.stringify(name)} cannot be served under ${CLUSTERS_PATH}: HTTP clients remove a path segment "${name}"; rename the context`;
+  return undefined;
+}
+
 /** `/clusters/NAME` for a name, as written in URLs and the printed kubeconfig (no trailing slash). */
 export function contextPath(name: string): string {
   return `${CLUSTERS_PATH}${contextSegment(name)}`;

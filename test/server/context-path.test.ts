@@ -1,5 +1,5 @@
 import t from 'tap';
-import { contextPath, contextSegment, matchContextPath } from '../../src/server/context-path.js';
+import { contextPath, contextSegment, matchContextPath, unservableName } from '../../src/server/context-path.js';
 
 /** What client-go does to a server URL's path before each request: decode, then Go's EscapedPath (no RawPath kept). */
 function throughClientGo(segment: string): string {
@@ -55,4 +55,10 @@ t.test('matching is byte for byte on the raw path', async (t) => {
   for (const other of ['d%65v', 'DEV', 'dev%20', 'a%2Fb', 'a%252fb', 'a', 'a/b']) {
     t.equal(matchContextPath(`/clusters/${other}/api`, served).kind, 'unknown', `${other} is not a served form`);
   }
+});
+
+t.test('a name of dots cannot be served: every client cleans it away', async (t) => {
+  t.match(unservableName('..'), /cannot be served under \/clusters\/.*rename the context/);
+  t.match(unservableName('.'), /cannot be served/);
+  for (const name of ['...', '.a', 'a..', 'dev']) t.equal(unservableName(name), undefined, name);
 });

@@ -309,7 +309,9 @@ t.test('per context: token rotation, --api-prefix, and log lines naming the cont
 });
 
 t.test('--demo --contexts=a,b: two demo clusters, each with its own server', async (t) => {
-  const proxy = await startKubegate(t, ['--demo', '--contexts=one,two', '--port=0']);
+  const proxy = await startKubegate(t, ['--demo', '--contexts=one,two', '--port=0', '--ready-json']);
+  await waitUntil(() => proxy.stdout().includes('"contexts"'), 'the --ready-json line');
+  t.match(JSON.parse(proxy.stdout().split('\n')[1] ?? '') as unknown, { address: `127.0.0.1:${proxy.port}`, port: proxy.port, contexts: ['one', 'two'] }, '--ready-json names the served contexts');
   t.match(proxy.stdout(), /serving 2 contexts:\n {2}"one": http:\/\/127\.0\.0\.1:\d+\/clusters\/one\/\n {2}"two": /);
   const listing = (await getJson(`${proxy.url}/clusters/`)).body as { clusters: { name: string; server: string }[] };
   t.same(listing.clusters.map((c) => c.name), ['one', 'two']);

@@ -198,7 +198,8 @@ t.test("exec and port-forward through /clusters/NAME (with --reject-paths='^$');
 
 t.test('a broken context never breaks another: server down, failing plugin, invalid entry; 0 errors for the good one', async (t) => {
   const downPort = await freePort();
-  const s = await setup(t, ['--all-contexts'], {
+  const adminPort = await freePort();
+  const s = await setup(t, ['--all-contexts', `--admin-address=127.0.0.1:${adminPort}`], {
     plugin: { exitCode: 3, stderr: 'error: not logged in\n' },
     extras: (dir) => [
       { name: 'down', server: `https://127.0.0.1:${downPort}`, ca: join(dir, 'ca.crt'), user: 'token: "tok-down"' },
@@ -235,6 +236,16 @@ t.test('a broken context never breaks another: server down, failing plugin, inva
   const listing = (await getJson(`${s.proxy.url}/clusters/`)).body as { clusters: { name: string; credentialsReady: boolean; error?: string }[] };
   t.same(listing.clusters.map((c) => [c.name, c.credentialsReady]), [['cert', true], [EXEC, false], ['down', true], ['invalid', false]]);
   t.match(listing.clusters[3]?.error, /no-such-ca\.crt/);
+
+  const readyz = await fetch(`http://127.0.0.1:${adminPort}/readyz`);
+  const text = await readyz.text();
+  t.equal(readyz.status, 503, 'not ready overall while a context is broken');
+  t.match(text, /- context "down": the API server at https:\/\/127\.0\.0\.1:\d+ did not answer/);
+  t.match(text, /- context "team\/exec": credentials are not usable: .*exited with code 3/);
+  t.match(text, /- context "invalid": .*no-such-ca\.crt/);
+  t.match(text, /context "cert": ready/);
+  t.equal((await fetch(`http://127.0.0.1:${adminPort}/readyz/cert`)).status, 200, 'the good context is ready on its own');
+  t.equal((await fetch(`http://127.0.0.1:${adminPort}/readyz/down`)).status, 503);
 });
 
 t.test('an unserved context is a 404 Status naming the served ones; names match exactly', async (t) => {

@@ -38,7 +38,7 @@ t.test('each context forwards to its own upstream; an unusable one answers for i
   const server = buildContextServer(options.server, {
     contexts: [
       { name: 'dev', restConfig: restConfig(dev.url, { kind: 'none' }), credentials: withCredentials },
-      { name: 'prod/eu', restConfig: restConfig(prod.url, { kind: 'none' }), credentials: withCredentials },
+      { name: 'prod/eu', restConfig: { ...restConfig(prod.url, { kind: 'none' }), server: prod.url.replace('http://', 'http://admin:hunter2@') }, credentials: withCredentials },
       { name: 'broken', error: kubeconfigError('no server found for cluster "broken"') },
     ],
     logger: createLogger({ verbosity: 0, destination: quiet }),
@@ -53,6 +53,9 @@ t.test('each context forwards to its own upstream; an unusable one answers for i
   t.same(await get('/clusters/dev/api/v1/pods?limit=1'), { status: 200, body: { name: 'dev', url: '/api/v1/pods?limit=1' } });
   t.same(await get('/clusters/prod%252Feu/api/v1/x%2Fy'), { status: 200, body: { name: 'prod', url: '/api/v1/x%2Fy' } });
   t.match(await get('/clusters/broken/api/v1/pods'), { status: 500, body: { message: 'context "broken" cannot be served: no server found for cluster "broken"' } });
+  const listing = await get('/clusters/');
+  t.match(listing.body, { clusters: [{ name: 'dev', server: dev.url }, { name: 'prod/eu', server: prod.url.replace('http://', 'http://admin:xxxxx@') }, { name: 'broken', server: null }] });
+  t.notMatch(JSON.stringify(listing.body), 'hunter2', 'a password in a server URL is never listed');
   t.same([dev.seen, prod.seen], [['/api/v1/pods?limit=1'], ['/api/v1/x%2Fy']], 'each upstream saw only its own request');
   t.same(server.contexts.map((context) => [context.name, context.used(), context.upstream !== undefined]), [['dev', true, true], ['prod/eu', true, true], ['broken', false, false]]);
 });

@@ -57,6 +57,7 @@ export function buildContextServer(options: ServerOptions, dependencies: Context
       return upstream;
     },
     upstreams: contexts.flatMap((context) => (context.upstream ? [context.upstream] : [])),
+    ...(dependencies.metricsFor ? { metricsFor: dependencies.metricsFor } : {}),
   };
   return { ...assembleServer(options, dependencies, routing), contexts };
 }

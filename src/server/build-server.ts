@@ -69,6 +69,8 @@ export interface Routing {
   decide(method: string, target: string, facts: RequestFacts): Decision;
   upstreamFor(decision: Extract<Decision, { kind: 'api' }>): Upstream;
   readonly upstreams: readonly Upstream[];
+  /** With --contexts: where a rejection inside a context is counted (with its `context` label). */
+  metricsFor?(context: string): ProxyMetrics;
 }
 
 /** Everything the request and upgrade handlers share. */
@@ -173,9 +175,11 @@ function decide(parts: ServerParts, request: IncomingMessage): Decision {
   const method = request.method ?? 'GET';
   const decision = parts.routing.decide(method, request.url ?? '/', requestFacts(request));
   if (decision.kind === 'reply' && decision.rejectedBy) {
-    parts.metrics.filterRejected(decision.rejectedBy);
+    const context = decision.context;
+    const metrics = context === undefined ? parts.metrics : (parts.routing.metricsFor?.(context) ?? parts.metrics);
+    metrics.filterRejected(decision.rejectedBy);
     if (parts.logger.isLevelEnabled('info')) {
-      parts.logger.info({ method, url: redactUrl(request.url), host: request.headers.host, flag: decision.rejectedBy }, `Filter rejecting ${method} ${redactUrl(request.url)}`);
+      parts.logger.info({ method, url: redactUrl(request.url), host: request.headers.host, flag: decision.rejectedBy, ...(context !== undefined ? { context } : {}) }, `Filter rejecting ${method} ${redactUrl(request.url)}`);
     }
   } else if (decision.kind === 'api' && parts.logger.isLevelEnabled('info')) {
     parts.logger.info({ method, path: decision.filterPath, ...(decision.context !== undefined ? { context: decision.context } : {}) }, `Filter accepting ${method} ${decision.filterPath}`);

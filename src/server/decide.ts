@@ -12,7 +12,7 @@ import { errorAnswer, statusBody, wantsPlainTextError } from '../status.js';
 export type Decision =
   /** Refused before routing, as Go's server refuses a request it will not read (written raw, then closed). */
   | ({ readonly kind: 'refuse' } & Refusal)
-  | { readonly kind: 'reply'; readonly status: number; readonly headers: Readonly<Record<string, string>>; readonly body: string; readonly rejectedBy?: string }
+  | { readonly kind: 'reply'; readonly status: number; readonly headers: Readonly<Record<string, string>>; readonly body: string; readonly rejectedBy?: string; readonly context?: string }
   | { readonly kind: 'static'; readonly path: string }
   | {
       readonly kind: 'api';

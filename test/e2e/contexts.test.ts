@@ -292,10 +292,12 @@ t.test('--admin-address: /readyz per context and overall; the metrics name the c
   t.equal((await fetch(`${admin}/readyz/nope`)).status, 404);
   await (await fetch(`${s.proxy.url}${CERT_PATH}/api/v1/namespaces/default/pods`)).arrayBuffer();
   await (await fetch(`${s.proxy.url}${EXEC_PATH}/api/v1/namespaces/default/pods`)).arrayBuffer();
+  t.equal((await fetch(`${s.proxy.url}${CERT_PATH}/api/v1/namespaces/default/pods/p/exec`, { method: 'POST' })).status, 403);
   const metrics = await (await fetch(`${admin}/metrics`)).text();
   t.match(metrics, /kubegate_requests_total\{method="GET",resource="pods",code="200",context="cert"\} 1/);
   t.match(metrics, /kubegate_requests_total\{method="GET",resource="pods",code="200",context="team\/exec"\} 1/);
   t.match(metrics, /kubegate_credential_refreshes_total\{source="exec",outcome="success",context="team\/exec"\} 1/);
+  t.match(metrics, /kubegate_filter_rejections_total\{flag="--reject-paths",context="cert"\} 1/);
 });
 
 t.test('per context: token rotation, --api-prefix, and log lines naming the context', async (t) => {

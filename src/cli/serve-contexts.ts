@@ -111,7 +111,8 @@ function baseUrl(display: string): string {
 /** Printed after `Starting to serve on`: where each context lives. */
 function servedLines(display: string, configs: readonly ContextConfig[], demo: boolean): string {
   const tcp = /^(\[[^\]]+\]|[^:]+):\d+$/.test(display);
-  const base = tcp ? baseUrl(display) : 'http://localhost';
+  // On a unix socket the paths alone (curl --unix-socket SOCKET http://localhost/clusters/NAME/...).
+  const base = tcp ? baseUrl(display) : '';
   const lines = configs.map((config) => `  ${JSON.stringify(config.name)}: ${base}${contextPath(config.name)}/${'error' in config ? '  (cannot be served: see the warning above)' : ''}`);
   const example = configs[0] && tcp ? [`Try: curl ${base}${CLUSTERS_PATH}  or  kubectl -s ${base}${contextPath(configs[0].name)} get pods`] : [];
   return [`${demo ? 'DEMO: in-memory demo clusters (not real clusters), ' : ''}serving ${configs.length} contexts:`, ...lines, ...example, ''].join('\n');

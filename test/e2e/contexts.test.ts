@@ -344,4 +344,8 @@ t.test('start-up: a context the kubeconfig lacks, or --server with --contexts, s
   const server = await runCommand(process.execPath, [KUBEGATE_BIN, '--kubeconfig', kubeconfig, '--contexts=test', '--server=https://x', '--port=0']);
   t.equal(server.status, 1);
   t.match(server.stderr, /--server cannot be combined with --contexts/);
+  const unwritable = await runCommand(process.execPath, [KUBEGATE_BIN, '--kubeconfig', kubeconfig, '--contexts=test', '--port=0', `--print-kubeconfig=${join(cluster.dir, 'no-such-dir', 'k.yaml')}`]);
+  t.equal(unwritable.status, 1);
+  t.match(unwritable.stderr, /^error: cannot write --print-kubeconfig .*no-such-dir\/k\.yaml: ENOENT/);
+  t.notMatch(unwritable.stdout, /Starting to serve/, 'nothing announced');
 });

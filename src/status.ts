@@ -4,7 +4,7 @@ import { STATUS_CODES, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 
 /** The `reason` values kubegate uses, from apimachinery's metav1.StatusReason. */
-export type StatusReason = 'Forbidden' | 'ServiceUnavailable' | 'InternalError' | 'BadGateway' | 'Unauthorized';
+export type StatusReason = 'Forbidden' | 'ServiceUnavailable' | 'InternalError' | 'BadGateway' | 'Unauthorized' | 'NotFound' | 'MethodNotAllowed';
 
 export interface StatusBody {
   readonly kind: 'Status';

@@ -63,6 +63,8 @@ export interface CredentialsWithProblems extends Credentials {
    * stdin a terminal): runs it now, before serving, so the login happens at start-up, not on a request.
    */
   readonly login?: () => Promise<void>;
+  /** Whether a credential is in hand without I/O: always for static kinds, once fetched for exec plugins and OIDC. */
+  inHand(): boolean;
 }
 
 const DEFAULT_OIDC_TIMEOUT_MS = 30_000;
@@ -213,6 +215,7 @@ export function createCredentials(config: RestConfig, options: CredentialOptions
       material.invalidate();
     },
     close() {},
+    inHand: () => !(tls && (config.auth.kind === 'exec' || config.auth.kind === 'oidc')) || source.current() !== undefined || source.certificate() !== undefined,
     ...(source.login ? { login: source.login } : {}),
   };
 }

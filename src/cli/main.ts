@@ -1,6 +1,6 @@
 // The command: kubectl proxy's flags, help and output; start-up in kubectl's order, Complete → Validate → Run.
 
-import { createCredentials, type CredentialsWithProblems } from '../auth/create-credentials.js';
+import { createCredentials } from '../auth/create-credentials.js';
 import { STARTUP_ERRORS, isKubegateError } from '../errors.js';
 import { loadRestConfig } from '../kubeconfig/load-rest-config.js';
 import type { RestConfig } from '../kubeconfig/rest-config.js';
@@ -16,6 +16,7 @@ import { listen, type Listening } from '../server/listen.js';
 import { uiAnnouncement } from '../ui/ui-url.js';
 import { helpText } from './help.js';
 import { parseFlags, type ParsedFlags } from './parse-flags.js';
+import { credentialOptions, type Cleanups, type PrepareContext, type Serving, type ServingIo } from './serving.js';
 import { packageVersion } from './version.js';
 
 /** What the command reads from and writes to the outside world; bin.ts passes the real process, tests their own. */
@@ -37,8 +38,6 @@ export interface CliIo {
   onUnhandledRejection?(handler: (reason: unknown) => void): () => void;
 }
 
-/** Things to undo on the way out, last first. */
-type Cleanups = (() => Promise<void> | void)[];
 
 /**
  * Runs kubegate until a shutdown signal. Resolves with the process exit code: 0 after a clean
@@ -100,29 +99,18 @@ async function startLogger(options: ResolvedOptions, io: CliIo): Promise<Logger>
   return createLogger({ verbosity: options.verbosity, ...(pretty ? { pretty: await loadPrettyPrinter() } : {}) });
 }
 
-/** Loads the cluster, starts serving, prints the start-up lines, and waits for a shutdown signal. */
+/** Loads the cluster(s), starts serving, prints the start-up lines, and waits for a shutdown signal. */
 async function run(options: ResolvedOptions, io: CliIo, logger: Logger, cleanups: Cleanups): Promise<number> {
-  const target = await loadTarget(options, io, logger, cleanups);
-  const viaProxy = proxyNotice(target.restConfig);
-  if (viaProxy !== undefined) logger.info(viaProxy);
   // prom-client and the admin server load only with --admin-address.
   const metrics = options.adminAddress ? (await import('../observe/metrics.js')).createMetrics() : undefined;
   const stopReporting = io.onUnhandledRejection?.(reportUnhandledRejection(logger, () => metrics?.internalError()));
   if (stopReporting) cleanups.push(stopReporting);
-  const credentials = createCredentials(target.restConfig, {
-    execTimeoutMs: options.execPluginTimeoutMs,
-    stdinIsTerminal: io.stdinIsTerminal === true,
-    env: io.env,
-    log: logger,
-    // A person at the terminal sees an exec plugin's prompts (a device code) as it prints them, as under kubectl.
-    ...(io.stdinIsTerminal === true || io.stderr.isTTY === true ? { liveStderr: (text: string) => io.stderr.write(text) } : {}),
-    onMaterialProblem: (message: string) => logger.warn(message),
-    ...(metrics ? { onRefresh: (source: 'exec' | 'token-file', outcome: 'success' | 'failure') => metrics.credentialRefresh(source, outcome) } : {}),
-  });
   const userAgent = `kubegate/v${packageVersion()} (${process.platform}/${process.arch})`;
   // The page and its recorder load only with --ui (or --demo).
   const recorder = options.ui ? (await import('../ui/ui-server.js')).createUiRecorder({ ...options.ui, apiPrefix: options.apiPrefix }) : undefined;
-  const server = buildServer(options.server, { restConfig: target.restConfig, credentials, logger, userAgent, ...(metrics ? { metrics } : {}), ...(recorder ? { recorder } : {}) });
+  const prepare = { io, logger, metrics, userAgent, cleanups, recorder };
+  const serving = options.multi.contexts ? await (await import('./serve-contexts.js')).prepareContexts(options, prepare) : await prepareSingle(options, prepare);
+  const server = serving.server;
   let stopped = false;
   cleanups.push(async () => {
     if (!stopped) await server.shutdown(0);
@@ -131,17 +119,36 @@ async function run(options: ResolvedOptions, io: CliIo, logger: Logger, cleanups
   const listening = await listen(server.app.server, options.listen);
   cleanups.push(() => listening.cleanup());
   // An interactive exec plugin logs in now (the port is already held, so a taken port fails first); a failure is a start-up error.
-  if (credentials.login) await credentials.login();
-  const admin = metrics ? await startAdmin(options, server, credentials, metrics, cleanups) : undefined;
+  if (serving.login) await serving.login();
+  const admin = metrics ? await startAdmin(options, serving, metrics, cleanups) : undefined;
   // After both listeners are up: an address that cannot be bound fails first, with no warning about it.
   const bound = { api: listening.address, ...(admin ? { admin: admin.address } : {}) };
-  for (const warning of startupWarnings(options, target.restConfig, bound)) logger.warn(warning);
-  announce(options, io, listening, target, admin);
+  for (const warning of serving.warnings(bound)) logger.warn(warning);
+  await serving.onListening?.(listening);
+  announce(options, io, listening, serving, admin);
   const signal = await shutdownSignal(io);
   logger.info({ signal }, 'shutting down');
   await server.shutdown(SHUTDOWN_GRACE_MS);
   stopped = true;
   return 0;
+}
+
+/** The usual kubegate: one context (or the demo, or in-cluster), served at `/`. */
+async function prepareSingle(options: ResolvedOptions, context: PrepareContext): Promise<Serving> {
+  const { io, logger, metrics, userAgent } = context;
+  const target = await loadTarget(options, io, logger, context.cleanups);
+  const viaProxy = proxyNotice(target.restConfig);
+  if (viaProxy !== undefined) logger.info(viaProxy);
+  const credentials = createCredentials(target.restConfig, credentialOptions(options, context));
+  const server = buildServer(options.server, { restConfig: target.restConfig, credentials, logger, userAgent, ...(metrics ? { metrics } : {}), ...(context.recorder ? { recorder: context.recorder } : {}) });
+  return {
+    server,
+    ...(credentials.login ? { login: credentials.login } : {}),
+    readiness: (create) => ({ readiness: create({ agent: server.agent, target: server.target, credentials, problems: () => credentials.problems() }) }),
+    warnings: (bound) => startupWarnings(options, target.restConfig, bound),
+    readyFields: { context: target.restConfig.names.context, server: redactUrlUserinfo(target.restConfig.server) },
+    ...(target.afterListening ? { afterListening: target.afterListening } : {}),
+  };
 }
 
 interface Target {
@@ -151,7 +158,7 @@ interface Target {
 }
 
 /** The cluster to proxy to: the built-in demo, or the kubeconfig / in-cluster configuration. */
-async function loadTarget(options: ResolvedOptions, io: CliIo, logger: Logger, cleanups: Cleanups): Promise<Target> {
+async function loadTarget(options: ResolvedOptions, io: ServingIo, logger: Logger, cleanups: Cleanups): Promise<Target> {
   if (options.demo) {
     // Loaded only when asked for: the demo server and its certificate library stay out of a normal start.
     const { startDemo, demoInstructions } = await import('./demo-mode.js');
@@ -164,13 +171,13 @@ async function loadTarget(options: ResolvedOptions, io: CliIo, logger: Logger, c
 }
 
 /** --admin-address: health, readiness and metrics on a listener of their own, never on the API port. */
-async function startAdmin(options: ResolvedOptions, server: KubegateServer, credentials: CredentialsWithProblems, metrics: Metrics, cleanups: Cleanups): Promise<Listening | undefined> {
+async function startAdmin(options: ResolvedOptions, serving: Serving, metrics: Metrics, cleanups: Cleanups): Promise<Listening | undefined> {
   if (!options.adminAddress) return undefined;
   const { buildAdminServer, createReadinessCheck } = await import('../observe/admin.js');
   const filter = options.server.decision.filter;
   const admin = buildAdminServer({
     metrics,
-    readiness: createReadinessCheck({ agent: server.agent, target: server.target, credentials, problems: () => credentials.problems() }),
+    ...serving.readiness(createReadinessCheck),
     // The API port's Host rule (plus IP literals, for kubelet's probes); none with --disable-filter.
     acceptHosts: filter ? filter.acceptHosts : undefined,
     ...(filter ? { acceptHostsFlag: filter.flags.acceptHosts } : {}),
@@ -185,13 +192,11 @@ async function startAdmin(options: ResolvedOptions, server: KubegateServer, cred
  * One write: a reader that sees "Starting to serve on" sees the lines that belong with it too. The
  * first line stays kubectl's alone; the --ready-json line stays second; the admin listener comes after.
  */
-function announce(options: ResolvedOptions, io: CliIo, listening: Listening, target: Target, admin: Listening | undefined): void {
-  const ready = options.readyJson
-    ? `${JSON.stringify({ address: listening.display, port: listening.port ?? null, pid: process.pid, context: target.restConfig.names.context, server: redactUrlUserinfo(target.restConfig.server) })}\n`
-    : '';
+function announce(options: ResolvedOptions, io: CliIo, listening: Listening, serving: Serving, admin: Listening | undefined): void {
+  const ready = options.readyJson ? `${JSON.stringify({ address: listening.display, port: listening.port ?? null, pid: process.pid, ...serving.readyFields })}\n` : '';
   const adminLine = admin ? `Serving /healthz, /readyz and /metrics on ${admin.display}\n` : '';
   const uiLine = options.ui ? uiAnnouncement(listening.display) : '';
-  io.stdout.write(`Starting to serve on ${listening.display}\n${ready}${adminLine}${uiLine}${target.afterListening?.(listening.display) ?? ''}`);
+  io.stdout.write(`Starting to serve on ${listening.display}\n${ready}${adminLine}${uiLine}${serving.afterListening?.(listening.display) ?? ''}`);
   io.onListening?.({ display: listening.display, port: listening.port });
 }
 

@@ -2,12 +2,13 @@
 
 import { KubegateError } from '../errors.js';
 import { inClusterPossible, inClusterRestConfig } from './in-cluster.js';
-import { loadKubeconfigFiles } from './load.js';
+import { loadKubeconfigFiles, type KubeconfigFiles } from './load.js';
 import { mergeKubeconfigs } from './merge.js';
 import { parseKubeconfig } from './parse.js';
 import { resolveProxy } from './proxy.js';
 import type { KubeconfigEnvironment, KubeconfigFlags, RestConfig } from './rest-config.js';
 import { resolveRestConfig } from './resolve.js';
+import type { Kubeconfig } from './types.js';
 import { join } from 'node:path';
 
 export async function loadRestConfig(
@@ -15,9 +16,7 @@ export async function loadRestConfig(
   environment: KubeconfigEnvironment,
   options: { readonly appendServerPath: boolean },
 ): Promise<RestConfig> {
-  const { files, searched } = loadKubeconfigFiles(flags.kubeconfig, environment);
-  const parsed = files.map((file) => parseKubeconfig(file.text, file.path));
-  const merged = mergeKubeconfigs(parsed);
+  const { files, searched, merged } = loadMergedKubeconfig(flags, environment);
   const empty = merged.clusters.size === 0 && merged.users.size === 0 && merged.contexts.size === 0 && merged.currentContext === '';
 
   // client-go falls back to the pod's service account only when the kubeconfig gave nothing.
@@ -42,7 +41,13 @@ export async function loadRestConfig(
   return withProxyRoute(config, environment);
 }
 
+/** Every kubeconfig file client-go would read, parsed and merged (client-go's loading rules). */
+export function loadMergedKubeconfig(flags: KubeconfigFlags, environment: KubeconfigEnvironment): KubeconfigFiles & { readonly merged: Kubeconfig } {
+  const loaded = loadKubeconfigFiles(flags.kubeconfig, environment);
+  return { ...loaded, merged: mergeKubeconfigs(loaded.files.map((file) => parseKubeconfig(file.text, file.path))) };
+}
+
 /** The proxy decision, made once from the cluster's proxy-url and the environment (client-go's rules: kubeconfig/proxy.ts). */
-function withProxyRoute(config: RestConfig, environment: KubeconfigEnvironment): RestConfig {
+export function withProxyRoute(config: RestConfig, environment: KubeconfigEnvironment): RestConfig {
   return { ...config, proxy: resolveProxy(config.serverUrl, config.proxyUrl, environment.env) };
 }

@@ -123,6 +123,8 @@ export function createReadinessCheck(dependencies: ReadinessDependencies): () =>
 export interface AdminOptions {
   readonly metrics: Metrics;
   readonly readiness: () => Promise<Readiness>;
+  /** With --contexts: one context's readiness, by its URL form (`/readyz/NAME`); undefined for a name not served. */
+  readonly readinessOf?: ((segment: string) => (() => Promise<Readiness>) | undefined) | undefined;
   /** The compiled --accept-hosts rules; undefined with --disable-filter (no Host check). */
   readonly acceptHosts: readonly CompiledRule[] | undefined;
   /** The --accept-hosts value, for the rejection message. */
@@ -159,21 +161,31 @@ function rejectHost(options: AdminOptions, request: FastifyRequest, reply: Fasti
     );
 }
 
+function sendReadiness(reply: FastifyReply, readiness: Readiness): FastifyReply {
+  const details = readiness.details.map((detail) => `${detail}\n`).join('');
+  if (readiness.ready) return reply.type('text/plain').send(`ok\n${details}`);
+  return reply
+    .code(503)
+    .type('text/plain')
+    .send(`not ready:\n${readiness.reasons.map((reason) => `- ${reason}`).join('\n')}\n${details}`);
+}
+
 export function buildAdminServer(options: AdminOptions): FastifyInstance {
   const app = fastify({ logger: false });
   // Before routing, so an unknown path with a foreign Host learns nothing either.
   app.addHook('onRequest', async (request, reply) => rejectHost(options, request, reply));
   app.get('/healthz', async (_request, reply) => reply.type('text/plain').send('ok\n'));
   app.get('/livez', async (_request, reply) => reply.type('text/plain').send('ok\n'));
-  app.get('/readyz', async (_request, reply) => {
-    const readiness = await options.readiness();
-    const details = readiness.details.map((detail) => `${detail}\n`).join('');
-    if (readiness.ready) return reply.type('text/plain').send(`ok\n${details}`);
-    return reply
-      .code(503)
-      .type('text/plain')
-      .send(`not ready:\n${readiness.reasons.map((reason) => `- ${reason}`).join('\n')}\n${details}`);
-  });
+  app.get('/readyz', async (_request, reply) => sendReadiness(reply, await options.readiness()));
+  if (options.readinessOf) {
+    const readinessOf = options.readinessOf;
+    // The raw URL, matched byte for byte like /clusters/NAME/ (fastify would decode the parameter).
+    app.get('/readyz/*', async (request, reply) => {
+      const check = readinessOf((request.raw.url ?? '').split('?', 1)[0]?.slice('/readyz/'.length) ?? '');
+      if (!check) return reply.code(404).type('text/plain').send('no such context is served; GET /readyz lists them all\n');
+      return sendReadiness(reply, await check());
+    });
+  }
   app.get('/metrics', async (_request, reply) => {
     const body = await options.metrics.registry.metrics();
     return reply.type(options.metrics.registry.contentType).send(body);

@@ -11,7 +11,12 @@ export interface Metrics extends ProxyMetrics {
   readonly registry: Registry;
   /** A kubegate bug was caught (an unhandled promise rejection) and kubegate kept serving. */
   internalError(): void;
+  /** With --contexts: the same metrics with a `context` label (absent without --contexts, so nothing changes then). */
+  forContext(context: string): ProxyMetrics;
 }
+
+/** Per-request metrics take a `context` label only with --contexts. */
+const CONTEXT = 'context';
 
 export function createMetrics(options: { readonly defaultMetrics?: boolean } = {}): Metrics {
   const registry = new Registry();
@@ -21,37 +26,38 @@ export function createMetrics(options: { readonly defaultMetrics?: boolean } = {
   const requests = new Counter({
     name: 'kubegate_requests_total',
     help: 'Requests forwarded to the API server, by method, API resource and status code.',
-    labelNames: ['method', 'resource', 'code'] as const,
+    labelNames: ['method', 'resource', 'code', CONTEXT] as const,
     registers: [registry],
   });
   const duration = new Histogram({
     name: 'kubegate_request_duration_seconds',
     help: 'Time from receiving a request to the end of its response (watches excluded).',
-    labelNames: ['method', 'resource'] as const,
+    labelNames: ['method', 'resource', CONTEXT] as const,
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
     registers: [registry],
   });
-  const bytesIn = new Counter({ name: 'kubegate_request_bytes_total', help: 'Request body bytes sent to the API server.', registers: [registry] });
-  const bytesOut = new Counter({ name: 'kubegate_response_bytes_total', help: 'Response body bytes relayed to clients.', registers: [registry] });
-  const inFlight = new Gauge({ name: 'kubegate_requests_in_flight', help: 'Requests being forwarded now (watches included).', registers: [registry] });
-  const watches = new Gauge({ name: 'kubegate_open_watches', help: 'Watch and follow streams open now.', registers: [registry] });
-  const tunnels = new Gauge({ name: 'kubegate_open_tunnels', help: 'Upgraded connections (exec, attach, port-forward) open now.', registers: [registry] });
+  const labels = [CONTEXT] as const;
+  const bytesIn = new Counter({ name: 'kubegate_request_bytes_total', help: 'Request body bytes sent to the API server.', labelNames: labels, registers: [registry] });
+  const bytesOut = new Counter({ name: 'kubegate_response_bytes_total', help: 'Response body bytes relayed to clients.', labelNames: labels, registers: [registry] });
+  const inFlight = new Gauge({ name: 'kubegate_requests_in_flight', help: 'Requests being forwarded now (watches included).', labelNames: labels, registers: [registry] });
+  const watches = new Gauge({ name: 'kubegate_open_watches', help: 'Watch and follow streams open now.', labelNames: labels, registers: [registry] });
+  const tunnels = new Gauge({ name: 'kubegate_open_tunnels', help: 'Upgraded connections (exec, attach, port-forward) open now.', labelNames: labels, registers: [registry] });
   const rejections = new Counter({
     name: 'kubegate_filter_rejections_total',
     help: 'Requests rejected by the filter, by the flag whose rule rejected them.',
-    labelNames: ['flag'] as const,
+    labelNames: ['flag', CONTEXT] as const,
     registers: [registry],
   });
   const upstreamErrors = new Counter({
     name: 'kubegate_upstream_errors_total',
     help: 'Failures reaching the API server, by kind.',
-    labelNames: ['kind'] as const,
+    labelNames: ['kind', CONTEXT] as const,
     registers: [registry],
   });
   const refreshes = new Counter({
     name: 'kubegate_credential_refreshes_total',
     help: 'Credential refreshes: exec plugin runs, token file rotations, and credentials the API server rejected (api-401), by outcome.',
-    labelNames: ['source', 'outcome'] as const,
+    labelNames: ['source', 'outcome', CONTEXT] as const,
     registers: [registry],
   });
 
@@ -65,26 +71,30 @@ export function createMetrics(options: { readonly defaultMetrics?: boolean } = {
   const boundedResource = (resource: string): string =>
     BUILT_IN_RESOURCE_LABELS.has(resource) || resource === 'discovery' || resource === 'nonresource' ? resource : 'other';
 
-  return {
-    registry,
-    requestStarted: () => inFlight.inc(),
-    requestFinished(method, rawResource, status, seconds, inBytes, outBytes) {
-      const methodLabel = KNOWN_METHODS.has(method) ? method : 'OTHER';
-      const resource = boundedResource(rawResource);
-      inFlight.dec();
-      requests.inc({ method: methodLabel, resource, code: String(status) });
-      if (seconds >= 0) duration.observe({ method: methodLabel, resource }, seconds);
-      if (inBytes > 0) bytesIn.inc(inBytes);
-      if (outBytes > 0) bytesOut.inc(outBytes);
-    },
-    watchOpened: () => watches.inc(),
-    watchClosed: () => watches.dec(),
-    tunnelOpened: () => tunnels.inc(),
-    tunnelClosed: () => tunnels.dec(),
-    filterRejected: (flag) => rejections.inc({ flag }),
-    upstreamError: (kind) => upstreamErrors.inc({ kind }),
-    credentialRefresh: (source, outcome) => refreshes.inc({ source, outcome }),
-    internalError: () => internalErrors.inc(),
+  /** The sink, with `context` on every label set when one is given. */
+  const sink = (context: string | undefined): ProxyMetrics => {
+    const extra: { context?: string } = context === undefined ? {} : { context };
+    return {
+      requestStarted: () => inFlight.inc(extra),
+      requestFinished(method, rawResource, status, seconds, inBytes, outBytes) {
+        const methodLabel = KNOWN_METHODS.has(method) ? method : 'OTHER';
+        const resource = boundedResource(rawResource);
+        inFlight.dec(extra);
+        requests.inc({ method: methodLabel, resource, code: String(status), ...extra });
+        if (seconds >= 0) duration.observe({ method: methodLabel, resource, ...extra }, seconds);
+        if (inBytes > 0) bytesIn.inc(extra, inBytes);
+        if (outBytes > 0) bytesOut.inc(extra, outBytes);
+      },
+      watchOpened: () => watches.inc(extra),
+      watchClosed: () => watches.dec(extra),
+      tunnelOpened: () => tunnels.inc(extra),
+      tunnelClosed: () => tunnels.dec(extra),
+      filterRejected: (flag) => rejections.inc({ flag, ...extra }),
+      upstreamError: (kind) => upstreamErrors.inc({ kind, ...extra }),
+      credentialRefresh: (source, outcome) => refreshes.inc({ source, outcome, ...extra }),
+    };
   };
+
+  return { registry, ...sink(undefined), internalError: () => internalErrors.inc(), forContext: (context) => sink(context) };
 }
 

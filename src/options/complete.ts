@@ -10,6 +10,7 @@ import { compileBrowserPolicy } from '../server/browser-policy.js';
 import { compileFilter } from '../server/filter.js';
 import { compilePolicy } from '../server/policy.js';
 import { normalizePrefix } from '../server/route.js';
+import { resolveContextOptions, type ContextOptions } from './contexts.js';
 import * as D from './defaults.js';
 import type { ProxyFlags } from './flag-table.js';
 
@@ -43,6 +44,8 @@ export interface ResolvedOptions {
   readonly ui: { readonly history: number } | undefined;
   /** Only what the server uses, the filter and browser policy compiled (start-up errors surface here). */
   readonly server: ServerOptions;
+  /** --contexts, --all-contexts and --print-kubeconfig (options/contexts.ts). */
+  readonly multi: ContextOptions;
 }
 
 /** Where relative paths and environment fallbacks come from; the CLI passes the process's. */
@@ -114,6 +117,7 @@ export function completeOptions(flags: ProxyFlags, kubeconfig: KubeconfigFlags, 
     serviceAccountDir: serviceAccountDir(flags.serviceAccountDir, env, cwd),
     server: Object.freeze(server),
     ui,
+    multi: Object.freeze(resolveContextOptions(flags, kubeconfig, cwd)),
   });
 }
 

@@ -14,7 +14,7 @@ import { resolveUpstreamTarget, type UpstreamTarget } from '../upstream/target.j
 import { createTunnelHandler, type TunnelHandler } from '../upstream/tunnel.js';
 import { answerOnSocket, answerRequest } from './answer.js';
 import { ConnectionTracker } from './connection-tracker.js';
-import { decideRequest, requestFacts, type Decision, type DecisionContext } from './decide.js';
+import { decideRequest, requestFacts, type Decision, type DecisionContext, type RequestFacts } from './decide.js';
 import { createHttpApp } from './http-app.js';
 import { refuseOnSocket } from './refusal.js';
 import type { RequestRecorder } from './request-recorder.js';
@@ -41,6 +41,8 @@ export interface ServerDependencies {
   readonly metrics?: ProxyMetrics;
   /** Sent upstream when a client sends no User-Agent. */
   readonly userAgent?: string;
+  /** With --contexts: the context this upstream serves (its errors name it). */
+  readonly context?: string;
   /** --ui: records requests for the page and serves it; absent otherwise (nothing recorded at all). */
   readonly recorder?: RequestRecorder;
 }
@@ -54,12 +56,32 @@ export interface KubegateServer {
   shutdown(graceMs: number): Promise<void>;
 }
 
+/** Everything one API server's requests and tunnels need: built once per upstream (once per context with --contexts). */
+export interface Upstream {
+  readonly forward: ForwardContext;
+  readonly tunnels: TunnelHandler;
+  /** The connection pool to the API server (readiness checks reuse it). */
+  readonly agent: UpstreamAgent;
+  readonly target: UpstreamTarget;
+  /** Closes the pools and stops the credential watchers. */
+  close(): Promise<void>;
+}
+
+/** How each request is decided, and which upstream a forwarded one goes to. */
+export interface Routing {
+  decide(method: string, target: string, facts: RequestFacts): Decision;
+  upstreamFor(decision: Extract<Decision, { kind: 'api' }>): Upstream;
+  readonly upstreams: readonly Upstream[];
+  /** With --contexts: where a rejection inside a context is counted (with its `context` label). */
+  metricsFor?(context: string): ProxyMetrics;
+}
+
 /** Everything the request and upgrade handlers share. */
 interface ServerParts {
   readonly options: ServerOptions;
   readonly logger: Logger;
-  readonly forward: ForwardContext;
-  readonly tunnels: TunnelHandler;
+  readonly metrics: ProxyMetrics;
+  readonly routing: Routing;
   readonly connections: ConnectionTracker;
   /** Decisions taken before the request reached the router (Expect: 100-continue). */
   readonly decidedEarly: WeakMap<IncomingMessage, Decision>;
@@ -67,9 +89,18 @@ interface ServerParts {
 }
 
 export function buildServer(options: ServerOptions, dependencies: ServerDependencies): KubegateServer {
+  const upstream = buildUpstream(options, dependencies);
+  const routing: Routing = { decide: (method, target, facts) => decideRequest(method, target, facts, options.decision), upstreamFor: () => upstream, upstreams: [upstream] };
+  const { app, shutdown } = assembleServer(options, dependencies, routing);
+  return { app, agent: upstream.agent, target: upstream.target, shutdown };
+}
+
+/** The pools, credentials and relays for one API server, exactly as a single-context kubegate has them. */
+export function buildUpstream(options: ServerOptions, dependencies: ServerDependencies): Upstream {
   const { restConfig, credentials, logger } = dependencies;
   const agent = createUpstreamAgent(restConfig, credentials);
-  const target = resolveUpstreamTarget(restConfig, options.appendServerPath);
+  const resolved = resolveUpstreamTarget(restConfig, options.appendServerPath);
+  const target: UpstreamTarget = dependencies.context === undefined ? resolved : { ...resolved, context: dependencies.context };
   const metrics = dependencies.metrics ?? NO_METRICS;
   const userAgent = dependencies.userAgent ?? 'kubegate';
   const forward: ForwardContext = {
@@ -87,16 +118,24 @@ export function buildServer(options: ServerOptions, dependencies: ServerDependen
     disableCompression: restConfig.disableCompression,
   };
   const tunnels = createTunnelHandler({ restConfig, credentials, target, keepaliveMs: options.keepaliveMs, logger, userAgent, metrics });
-  const parts: ServerParts = { options, logger, forward, tunnels, connections: new ConnectionTracker(), decidedEarly: new WeakMap(), recorder: dependencies.recorder };
+  const close = async (): Promise<void> => {
+    await agent.close().catch(() => agent.destroy());
+    credentials.close();
+  };
+  return { forward, tunnels, agent, target, close };
+}
 
+/** The server around a routing: fastify, the three ways a request arrives, shutdown. Never listens. */
+export function assembleServer(options: ServerOptions, dependencies: Pick<ServerDependencies, 'logger' | 'metrics' | 'recorder'>, routing: Routing): Pick<KubegateServer, 'app' | 'shutdown'> {
+  const logger = dependencies.logger;
+  const parts: ServerParts = { options, logger, metrics: dependencies.metrics ?? NO_METRICS, routing, connections: new ConnectionTracker(), decidedEarly: new WeakMap(), recorder: dependencies.recorder };
   // What fastify's router will not route (`/%FF`) takes the same path as everything else.
   const app = createHttpApp((request, response) => handleRequest(parts, request, response));
   listenForRequests(app, parts);
   app.addHook('onClose', async () => {
-    await agent.close().catch(() => agent.destroy());
-    credentials.close();
+    await Promise.all(routing.upstreams.map((upstream) => upstream.close()));
   });
-  return { app, agent, target, shutdown: (graceMs) => shutdown(app, parts, agent, graceMs) };
+  return { app, shutdown: (graceMs) => shutdown(app, parts, graceMs) };
 }
 
 /** Wires the three ways a request arrives: ordinary, with Expect: 100-continue, and as an upgrade. */
@@ -138,14 +177,16 @@ function listenForRequests(app: FastifyInstance, parts: ServerParts): void {
 /** The one decision per request, for ordinary requests and upgrades alike, counted and logged here. */
 function decide(parts: ServerParts, request: IncomingMessage): Decision {
   const method = request.method ?? 'GET';
-  const decision = decideRequest(method, request.url ?? '/', requestFacts(request), parts.options.decision);
+  const decision = parts.routing.decide(method, request.url ?? '/', requestFacts(request));
   if (decision.kind === 'reply' && decision.rejectedBy) {
-    parts.forward.metrics.filterRejected(decision.rejectedBy);
+    const context = decision.context;
+    const metrics = context === undefined ? parts.metrics : (parts.routing.metricsFor?.(context) ?? parts.metrics);
+    metrics.filterRejected(decision.rejectedBy);
     if (parts.logger.isLevelEnabled('info')) {
-      parts.logger.info({ method, url: redactUrl(request.url), host: request.headers.host, flag: decision.rejectedBy }, `Filter rejecting ${method} ${redactUrl(request.url)}`);
+      parts.logger.info({ method, url: redactUrl(request.url), host: request.headers.host, flag: decision.rejectedBy, ...(context !== undefined ? { context } : {}) }, `Filter rejecting ${method} ${redactUrl(request.url)}`);
     }
   } else if (decision.kind === 'api' && parts.logger.isLevelEnabled('info')) {
-    parts.logger.info({ method, path: decision.filterPath }, `Filter accepting ${method} ${decision.filterPath}`);
+    parts.logger.info({ method, path: decision.filterPath, ...(decision.context !== undefined ? { context: decision.context } : {}) }, `Filter accepting ${method} ${decision.filterPath}`);
   }
   return decision;
 }
@@ -172,7 +213,7 @@ function handleRequest(parts: ServerParts, request: IncomingMessage, response: S
       return;
     case 'api':
       if (decision.responseHeaders) for (const [name, value] of Object.entries(decision.responseHeaders)) response.setHeader(name, value);
-      forwardRequest(parts.forward, { request, response, upstreamPath: decision.upstreamPath, query: decision.query, streaming: decision.streaming });
+      forwardRequest(parts.routing.upstreamFor(decision).forward, { request, response, upstreamPath: decision.upstreamPath, query: decision.query, streaming: decision.streaming });
       return;
     case 'ui':
       if (parts.recorder !== undefined) parts.recorder.serve(request, response, decision.path);
@@ -224,8 +265,9 @@ function handleUpgrade(parts: ServerParts, request: IncomingMessage, socket: Soc
         answerOnSocket(socket, { kind: 'reply', status: 400, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: 'static files cannot be upgraded\n' });
         return;
       case 'api': {
-        const path = `${parts.forward.target.basePath}${decision.upstreamPath}${decision.query === undefined ? '' : `?${decision.query}`}`;
-        parts.tunnels.open({ request, client: socket, held: head, path });
+        const upstream = parts.routing.upstreamFor(decision);
+        const path = `${upstream.target.basePath}${decision.upstreamPath}${decision.query === undefined ? '' : `?${decision.query}`}`;
+        upstream.tunnels.open({ request, client: socket, held: head, path });
         return;
       }
       default: {
@@ -236,14 +278,15 @@ function handleUpgrade(parts: ServerParts, request: IncomingMessage, socket: Soc
   });
 }
 
-async function shutdown(app: FastifyInstance, parts: ServerParts, agent: UpstreamAgent, graceMs: number): Promise<void> {
+async function shutdown(app: FastifyInstance, parts: ServerParts, graceMs: number): Promise<void> {
+  const upstreams = parts.routing.upstreams;
   // Streams never finish by themselves: end them cleanly (the client sees the end of a chunked body).
-  for (const stop of parts.forward.streams) stop();
+  for (const upstream of upstreams) for (const stop of upstream.forward.streams) stop();
   parts.recorder?.close();
-  parts.tunnels.closeAll();
+  for (const upstream of upstreams) upstream.tunnels.closeAll();
   const timer = setTimeout(() => {
     app.server.closeAllConnections();
-    void agent.destroy();
+    for (const upstream of upstreams) void upstream.agent.destroy();
   }, graceMs);
   timer.unref();
   try {

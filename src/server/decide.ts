@@ -13,7 +13,7 @@ import { errorAnswer, statusBody, wantsPlainTextError } from '../status.js';
 export type Decision =
   /** Refused before routing, as Go's server refuses a request it will not read (written raw, then closed). */
   | ({ readonly kind: 'refuse' } & Refusal)
-  | { readonly kind: 'reply'; readonly status: number; readonly headers: Readonly<Record<string, string>>; readonly body: string; readonly rejectedBy?: string }
+  | { readonly kind: 'reply'; readonly status: number; readonly headers: Readonly<Record<string, string>>; readonly body: string; readonly rejectedBy?: string; readonly context?: string }
   | { readonly kind: 'static'; readonly path: string }
   | {
       readonly kind: 'api';
@@ -26,6 +26,8 @@ export type Decision =
       readonly info?: RequestInfo;
       /** CORS headers to add to the API server's response (--cors-allow-origins). */
       readonly responseHeaders?: Readonly<Record<string, string>>;
+      /** With --contexts: the served context whose upstream carries it (server/context-route.ts). */
+      readonly context?: string;
     }
   /** --ui: the page, its assets and its event stream, under /-/ui/ (path after the prefix). */
   | { readonly kind: 'ui'; readonly path: string };
@@ -95,7 +97,7 @@ function escapeHtml(text: string): string {
 }
 
 /** Go's http.Redirect with 301: an HTML body for GET and HEAD (HEAD sends no body), nothing for other methods. */
-function redirect(method: string, location: string): Decision {
+export function redirect(method: string, location: string): Decision {
   if (method === 'GET' || method === 'HEAD') {
     return {
       kind: 'reply',
@@ -111,7 +113,7 @@ function redirect(method: string, location: string): Decision {
  * A filter rejection naming the rule (deliberate difference 2; kubectl sends plain `Forbidden`): a
  * Kubernetes Status, or the message as text for the discovery documents client-go reads raw.
  */
-function rejection(message: string, flag: string, method: string, path: string): Reply {
+export function rejection(message: string, flag: string, method: string, path: string): Reply {
   const { headers, body } = errorAnswer({ code: 403, reason: 'Forbidden', message }, wantsPlainTextError(method, path));
   return { kind: 'reply', status: 403, headers, body, rejectedBy: flag };
 }

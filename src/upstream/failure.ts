@@ -119,6 +119,8 @@ export interface FailureSink {
   readonly metrics: ProxyMetrics;
   /** The API server's origin, for messages. */
   readonly origin: string;
+  /** With --contexts: the context whose request failed, named first in the answer. */
+  readonly context?: string | undefined;
 }
 
 /**
@@ -136,7 +138,8 @@ export function reportFailure(sink: FailureSink, error: unknown, outlet: Failure
     return 0;
   }
   sink.logger.error({ err: described, code: described.code, reqId: context.requestId }, context.what);
-  if (outlet.kind === 'response') writeStatus(outlet.response, described.status, described.message, undefined, described.reason);
-  else writeRawStatus(outlet.socket, described.status, described.message, described.reason);
+  const message = sink.context === undefined ? described.message : `context ${JSON.stringify(sink.context)}: ${described.message}`;
+  if (outlet.kind === 'response') writeStatus(outlet.response, described.status, message, undefined, described.reason);
+  else writeRawStatus(outlet.socket, described.status, message, described.reason);
   return described.status;
 }

@@ -114,7 +114,7 @@ export function forwardRequest(context: ForwardContext, forward: ForwardRequest)
 }
 
 function failureSink(context: ForwardContext): FailureSink {
-  return { logger: context.logger, metrics: context.metrics, origin: context.target.origin };
+  return { logger: context.logger, metrics: context.metrics, origin: context.target.origin, context: context.target.context };
 }
 
 /** Starts the bookkeeping: the request id (also the API server's Audit-ID), counters, the access line at the end. */

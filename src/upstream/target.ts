@@ -10,6 +10,8 @@ export interface UpstreamTarget {
   /** Server URL path to prepend (only with --append-server-path), without a trailing slash. */
   readonly basePath: string;
   readonly tls: boolean;
+  /** With --contexts: the served context this upstream is, named in every error its requests get. */
+  readonly context?: string;
 }
 
 export function resolveUpstreamTarget(config: RestConfig, appendServerPath: boolean): UpstreamTarget {

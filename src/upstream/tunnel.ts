@@ -133,7 +133,7 @@ export function createTunnelHandler(options: TunnelOptions): TunnelHandler {
 }
 
 function failureSink(options: TunnelOptions): FailureSink {
-  return { logger: options.logger, metrics: options.metrics, origin: options.target.origin };
+  return { logger: options.logger, metrics: options.metrics, origin: options.target.origin, context: options.target.context };
 }
 
 /** Sends the head kubegate built (and only that), then lets the API server's answer decide what happens. */

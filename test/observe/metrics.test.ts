@@ -79,3 +79,27 @@ t.test('internal errors are counted', async (t) => {
   metrics.internalError();
   t.match(await metrics.registry.metrics(), /kubegate_internal_errors_total 1/);
 });
+
+t.test('forContext: the same series with a context label; without it no context label anywhere', async (t) => {
+  const metrics = createMetrics({ defaultMetrics: false });
+  metrics.requestStarted();
+  metrics.requestFinished('GET', 'pods', 200, 0.01, 0, 5);
+  const dev = metrics.forContext('dev');
+  dev.requestStarted();
+  dev.requestFinished('GET', 'pods', 200, 0.01, 3, 7);
+  dev.watchOpened();
+  dev.credentialRefresh('exec', 'success');
+  dev.upstreamError('unreachable');
+  const text = await metrics.registry.metrics();
+  t.match(text, /kubegate_requests_total\{method="GET",resource="pods",code="200"\} 1/);
+  t.match(text, /kubegate_requests_total\{method="GET",resource="pods",code="200",context="dev"\} 1/);
+  t.match(text, /kubegate_response_bytes_total\{context="dev"\} 7/);
+  t.match(text, /kubegate_open_watches\{context="dev"\} 1/);
+  t.match(text, /kubegate_requests_in_flight\{context="dev"\} 0/);
+  t.match(text, /kubegate_credential_refreshes_total\{source="exec",outcome="success",context="dev"\} 1/);
+  t.match(text, /kubegate_upstream_errors_total\{kind="unreachable",context="dev"\} 1/);
+  const single = createMetrics({ defaultMetrics: false });
+  single.requestStarted();
+  single.requestFinished('GET', 'pods', 200, 0.01, 1, 1);
+  t.notMatch(await single.registry.metrics(), /context=/, 'a single-context kubegate exports no context label');
+});

@@ -61,6 +61,13 @@ export function createMetrics(options: { readonly defaultMetrics?: boolean } = {
     registers: [registry],
   });
 
+  const policyDenials = new Counter({
+    name: 'kubegate_policy_denied_total',
+    help: 'Requests refused by a policy, by the rule that refused them: --read-only, --deny-secrets, --namespaces or --policy.',
+    labelNames: ['rule'] as const,
+    registers: [registry],
+  });
+
   // Only labels from a fixed list: clients choose paths, so first-come label slots would go to their junk.
   const boundedResource = (resource: string): string =>
     BUILT_IN_RESOURCE_LABELS.has(resource) || resource === 'discovery' || resource === 'nonresource' ? resource : 'other';
@@ -85,6 +92,7 @@ export function createMetrics(options: { readonly defaultMetrics?: boolean } = {
     upstreamError: (kind) => upstreamErrors.inc({ kind }),
     credentialRefresh: (source, outcome) => refreshes.inc({ source, outcome }),
     internalError: () => internalErrors.inc(),
+    policyDenied: (rule) => policyDenials.inc({ rule }),
   };
 }
 

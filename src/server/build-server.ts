@@ -135,7 +135,11 @@ function listenForRequests(app: FastifyInstance, parts: ServerParts): void {
 function decide(parts: ServerParts, request: IncomingMessage): Decision {
   const method = request.method ?? 'GET';
   const decision = decideRequest(method, request.url ?? '/', requestFacts(request), parts.options.decision);
-  if (decision.kind === 'reply' && decision.rejectedBy) {
+  if (decision.kind === 'reply' && decision.refusedByPolicy) {
+    const { rule, message } = decision.refusedByPolicy;
+    parts.forward.metrics.policyDenied(rule);
+    if (parts.logger.isLevelEnabled('info')) parts.logger.info({ method, url: redactUrl(request.url), rule }, `Policy refusing ${method} ${redactUrl(request.url)}: ${message}`);
+  } else if (decision.kind === 'reply' && decision.rejectedBy) {
     parts.forward.metrics.filterRejected(decision.rejectedBy);
     if (parts.logger.isLevelEnabled('info')) {
       parts.logger.info({ method, url: redactUrl(request.url), host: request.headers.host, flag: decision.rejectedBy }, `Filter rejecting ${method} ${redactUrl(request.url)}`);

@@ -10,9 +10,11 @@ import type { Metrics } from '../observe/metrics.js';
 import { completeOptions, type ResolvedOptions } from '../options/complete.js';
 import { SHUTDOWN_GRACE_MS } from '../options/defaults.js';
 import { FLAG_TABLE, flagsToOptions } from '../options/flag-table.js';
+import { warnAboutPolicyResources } from '../options/policy-resource-warnings.js';
 import { proxyNotice, startupWarnings } from '../options/startup-warnings.js';
 import { buildServer, type KubegateServer } from '../server/build-server.js';
 import { listen, type Listening } from '../server/listen.js';
+import { createDiscoveryGet } from '../upstream/discovery.js';
 import { helpText } from './help.js';
 import { parseFlags, type ParsedFlags } from './parse-flags.js';
 import { packageVersion } from './version.js';
@@ -134,6 +136,14 @@ async function run(options: ResolvedOptions, io: CliIo, logger: Logger, cleanups
   const bound = { api: listening.address, ...(admin ? { admin: admin.address } : {}) };
   for (const warning of startupWarnings(options, target.restConfig, bound)) logger.warn(warning);
   announce(options, io, listening, target, admin);
+  const roles = options.server.decision.policy?.roles;
+  // Once, in the background: the first request never waits for it, and an unreachable cluster only says so at -v=2.
+  if (roles) {
+    void warnAboutPolicyResources(roles, createDiscoveryGet(server.agent, server.target, credentials), {
+      warn: (message) => logger.warn(message),
+      unchecked: (message) => (options.verbosity >= 2 ? logger.warn(message) : undefined),
+    });
+  }
   const signal = await shutdownSignal(io);
   logger.info({ signal }, 'shutting down');
   await server.shutdown(SHUTDOWN_GRACE_MS);

@@ -117,15 +117,16 @@ export function parsePolicyFile(text: string, file: string): RolePolicy {
 function parseTopLevel(reader: PolicyReader, value: unknown, where: string): PolicyRole[] {
   // Paths inside one of several documents read `document 2: rules[0].verbs`.
   const scoped = new PolicyReader(reader.file, where);
+  const prefix = where === '' ? '' : `${where}: `;
   const fields = scoped.map(value, '');
   if (fields.kind === 'List') {
     scoped.onlyFields(fields, LIST_FIELDS, '', 'a List');
     const apiVersion = scoped.optionalString(fields.apiVersion, 'apiVersion');
     if (apiVersion !== undefined && apiVersion !== 'v1') throw scoped.fail('apiVersion', `a List is apiVersion v1, got ${JSON.stringify(apiVersion)}`);
     if (!Array.isArray(fields.items)) throw scoped.fail('items', `expected a list of Roles and ClusterRoles, got ${describe(fields.items)}`);
-    return fields.items.map((item: unknown, i) => parseRole(scoped, scoped.map(item, `items[${i}]`), `items[${i}]`, where === '' ? `items[${i}]` : `${where} items[${i}]`));
+    return fields.items.map((item: unknown, i) => parseRole(scoped, scoped.map(item, `items[${i}]`), `items[${i}]`, `${prefix}items[${i}].`));
   }
-  return [parseRole(scoped, fields, '', where)];
+  return [parseRole(scoped, fields, '', prefix)];
 }
 
 function parseKind(reader: PolicyReader, fields: Fields, path: string): 'Role' | 'ClusterRole' {

@@ -22,7 +22,7 @@ export interface PolicyRole {
    */
   readonly namespace: string | undefined;
   readonly rules: readonly PolicyRule[];
-  /** Where it is in the file, for messages: `items[1]`, `document 2`, or '' for a lone role. */
+  /** What comes before `rules[0]` in messages: `items[1].`, `document 2: `, or '' for a lone role. */
   readonly where: string;
 }
 

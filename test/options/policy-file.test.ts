@@ -54,9 +54,9 @@ t.test('a ClusterRole with non-resource URLs and resource names', async (t) => {
 });
 
 t.test('several YAML documents, and a kind: List, as kubectl get -o yaml writes it', async (t) => {
-  t.same(parsePolicyFile(`${ROLE}---\n${CLUSTER_ROLE}---\n`, 'p').roles.map((role) => [role.kind, role.where]), [['Role', 'document 1'], ['ClusterRole', 'document 2']]);
+  t.same(parsePolicyFile(`${ROLE}---\n${CLUSTER_ROLE}---\n`, 'p').roles.map((role) => [role.kind, role.where]), [['Role', 'document 1: '], ['ClusterRole', 'document 2: ']]);
   const list = `apiVersion: v1\nkind: List\nitems:\n${[ROLE, CLUSTER_ROLE].map((doc) => `  - ${doc.trimEnd().split('\n').join('\n    ')}`).join('\n')}\n`;
-  t.same(parsePolicyFile(list, 'p').roles.map((role) => [role.kind, role.name, role.where]), [['Role', 'read-pods', 'items[0]'], ['ClusterRole', 'discovery', 'items[1]']]);
+  t.same(parsePolicyFile(list, 'p').roles.map((role) => [role.kind, role.name, role.where]), [['Role', 'read-pods', 'items[0].'], ['ClusterRole', 'discovery', 'items[1].']]);
 });
 
 t.test('errors name the file and the field path, in RBAC\'s words where RBAC has them', async (t) => {

@@ -1,11 +1,22 @@
 // Start-up warnings about a --policy file's typos: API groups and resources the cluster's discovery
 // does not know (a rule naming `pod` grants nothing, silently). Warnings only: a CRD may come later.
 
-import type { PolicyRule, RolePolicy } from '../server/rbac-rules.js';
+import { rolesAllow, type PolicyRule, type RolePolicy } from '../server/rbac-rules.js';
+import { readRequestInfo } from '../server/request-info.js';
 import { readServedApi, type DiscoveryGet, type ServedApi, type ServedResource } from '../upstream/discovery.js';
 import { closestName } from './did-you-mean.js';
 
 const ALL = '*';
+
+/** kubectl and client-go read these first; every cluster grants them to every user (system:discovery). */
+const DISCOVERY_PATHS = ['/api', '/apis'];
+
+/** A policy without discovery: kubectl fails before its first real request, with a Forbidden on /api. */
+export function policyDiscoveryWarning(policy: RolePolicy): string | undefined {
+  const allowed = DISCOVERY_PATHS.every((path) => rolesAllow(policy, readRequestInfo('GET', path, new URLSearchParams())));
+  if (allowed) return undefined;
+  return `${policy.file}: no rule allows get on /api and /apis (discovery), so kubectl and client-go fail before their first request; add a ClusterRole rule with nonResourceURLs: ["/api", "/api/*", "/apis", "/apis/*", "/version", "/openapi/*"] and verbs: ["get"], as the cluster's system:discovery role grants`;
+}
 
 /** The API groups the policy's rules name (not `*`): the only ones discovery needs to read. */
 export function policyApiGroups(policy: RolePolicy): Set<string> {
@@ -80,6 +91,8 @@ export interface PolicyResourceReport {
 
 /** Reads discovery once and reports the policy's unknown groups and resources; never rejects. */
 export async function warnAboutPolicyResources(policy: RolePolicy, get: DiscoveryGet, report: PolicyResourceReport): Promise<void> {
+  const discovery = policyDiscoveryWarning(policy);
+  if (discovery !== undefined) report.warn(discovery);
   let served: ServedApi;
   try {
     served = await readServedApi(get, policyApiGroups(policy));

@@ -1,8 +1,10 @@
 import t from 'tap';
 import { apiGroupListDocument, apiResourceListDocument, apiVersionsDocument } from '../../src/demo-cluster/resources.js';
-import { parsePolicyFile } from '../../src/options/policy-file.js';
+import { join } from 'node:path';
+import { loadPolicyFile, parsePolicyFile } from '../../src/options/policy-file.js';
 import { policyApiGroups, warnAboutPolicyResources } from '../../src/options/policy-resource-warnings.js';
 import type { DiscoveryGet } from '../../src/upstream/discovery.js';
+import { repoRoot } from '../fixtures/paths.js';
 
 // Discovery as the test API server answers it (the same documents), recorded so a test can see what was asked.
 function demoDiscovery(asked: string[]): DiscoveryGet {
@@ -17,8 +19,11 @@ function demoDiscovery(asked: string[]): DiscoveryGet {
   };
 }
 
+const DISCOVERY_RULE = '  - nonResourceURLs: ["/api", "/apis"]\n    verbs: [get]\n';
+
+/** A ClusterRole with these rules, and discovery (without which the one warning is about discovery). */
 function clusterRole(rules: string): string {
-  return `apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nrules:\n${rules}`;
+  return `apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nrules:\n${rules}${DISCOVERY_RULE}`;
 }
 
 async function warnings(text: string, get: DiscoveryGet = demoDiscovery([])): Promise<{ warned: string[]; unchecked: string[] }> {
@@ -62,7 +67,10 @@ t.test('typos: each named with its place in the file and the likely intended nam
 
 t.test('in a List, the warning names the item', async (t) => {
   const text = `apiVersion: v1\nkind: List\nitems:\n  - apiVersion: rbac.authorization.k8s.io/v1\n    kind: Role\n    rules:\n      - apiGroups: [""]\n        resources: [pod]\n        verbs: [get]\n`;
-  t.same((await warnings(text)).warned, ['p.yaml: items[0].rules[0].resources: "pod" is not a resource the cluster serves in API group "" (did you mean "pods"?)']);
+  t.same((await warnings(text)).warned, [
+    'p.yaml: no rule allows get on /api and /apis (discovery), so kubectl and client-go fail before their first request; add a ClusterRole rule with nonResourceURLs: ["/api", "/api/*", "/apis", "/apis/*", "/version", "/openapi/*"] and verbs: ["get"], as the cluster\'s system:discovery role grants',
+    'p.yaml: items[0].rules[0].resources: "pod" is not a resource the cluster serves in API group "" (did you mean "pods"?)',
+  ]);
 });
 
 t.test('discovery that cannot be read: one "not checked" report, no warning, no rejection', async (t) => {
@@ -73,4 +81,12 @@ t.test('discovery that cannot be read: one "not checked" report, no warning, no 
     warned: [],
     unchecked: ["p.yaml: the cluster's discovery could not be read, so the policy's API groups and resources were not checked for typos: connect ECONNREFUSED 127.0.0.1:6443"],
   });
+});
+
+t.test('config/policy-read-pods.yaml, the README\'s example: valid, with discovery, and every name served', async (t) => {
+  const policy = loadPolicyFile(join(repoRoot, 'config', 'policy-read-pods.yaml'), 'config/policy-read-pods.yaml');
+  t.same(policy.roles.map((role) => [role.kind, role.namespace]), [['Role', 'default'], ['ClusterRole', undefined]]);
+  const warned: string[] = [];
+  await warnAboutPolicyResources(policy, demoDiscovery([]), { warn: (message) => warned.push(message), unchecked: (message) => warned.push(message) });
+  t.same(warned, []);
 });

@@ -139,7 +139,7 @@ async function run(options: ResolvedOptions, io: CliIo, logger: Logger, cleanups
   const roles = options.server.decision.policy?.roles;
   // Once, in the background: the first request never waits for it, and an unreachable cluster only says so at -v=2.
   if (roles) {
-    void warnAboutPolicyResources(roles, createDiscoveryGet(server.agent, server.target, credentials), {
+    void warnAboutPolicyResources(roles, createDiscoveryGet(server.agent, server.target, credentials, `${userAgent} policy-check`), {
       warn: (message) => logger.warn(message),
       unchecked: (message) => (options.verbosity >= 2 ? logger.warn(message) : undefined),
     });

@@ -25,15 +25,18 @@ export type DiscoveryGet = (path: string) => Promise<unknown>;
 
 const DISCOVERY_TIMEOUT_MS = 10_000;
 
-/** A DiscoveryGet through kubegate's own upstream connection, with its credential (never logged). */
-export function createDiscoveryGet(agent: Pick<Dispatcher, 'request'>, target: UpstreamTarget, credentials: Credentials): DiscoveryGet {
+/**
+ * A DiscoveryGet through kubegate's own upstream connection, with its credential (never logged);
+ * `userAgent` names kubegate's start-up check, so audit logs tell it from client traffic.
+ */
+export function createDiscoveryGet(agent: Pick<Dispatcher, 'request'>, target: UpstreamTarget, credentials: Credentials, userAgent: string): DiscoveryGet {
   return async (path) => {
     const authorization = await credentials.authorization();
     const answer = await agent.request({
       origin: target.origin,
       path: `${target.basePath}${path}`,
       method: 'GET',
-      headers: { host: target.host, accept: 'application/json', ...(authorization ? { authorization } : {}) },
+      headers: { host: target.host, accept: 'application/json', 'user-agent': userAgent, ...(authorization ? { authorization } : {}) },
       headersTimeout: DISCOVERY_TIMEOUT_MS,
       bodyTimeout: DISCOVERY_TIMEOUT_MS,
     });

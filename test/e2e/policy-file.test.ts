@@ -47,6 +47,9 @@ t.test('a typo in the file: one warning at start from the cluster\'s discovery, 
   t.match(proxy.stderr(), /"msg":"typo\.yaml: rules\[1\]\.resources: \\"pod\\" is not a resource the cluster serves in API group \\"\\" \(did you mean \\"pods\\"\?\)"/);
   t.match(proxy.stderr(), /"msg":"typo\.yaml: rules\[2\]\.apiGroups: \\"app\\" is not an API group the cluster serves \(did you mean \\"apps\\"\?\)"/);
   t.equal((await fetch(`${proxy.url}/api/v1/namespaces/default/configmaps`)).status, 200, 'still serving what the file allows');
+  const check = cluster.api.requests.all.filter((r) => String(r.headers['user-agent']).endsWith(' policy-check'));
+  t.same(check.map((r) => r.path).sort(), ['/api', '/api/v1', '/apis'], 'discovery read once, only the groups the file names (the core group; "app" is not served)');
+  t.ok(check.every((r) => r.user?.name === 'alice-admin'), "with kubegate's own credential");
 });
 
 t.test('discovery unreachable: start-up neither fails nor waits, and -v=2 says the file was not checked', async (t) => {

@@ -1,7 +1,9 @@
 import t from 'tap';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isKubegateError } from '../../src/errors.js';
 import { loadPolicyFile, parsePolicyFile } from '../../src/options/policy-file.js';
+import { repoRoot } from '../fixtures/paths.js';
 
 const ROLE = `apiVersion: rbac.authorization.k8s.io/v1
 kind: Role
@@ -98,4 +100,12 @@ t.test('loadPolicyFile reads the file and names it as the user gave it', async (
   t.throws(() => loadPolicyFile(join(dir, 'missing.yaml'), 'missing.yaml'), { code: 'KG_ERR_POLICY', message: 'missing.yaml: cannot read the --policy file: no such file' });
   t.throws(() => loadPolicyFile(dir, 'dir'), { code: 'KG_ERR_POLICY', message: 'dir: cannot read the --policy file: is a directory, not a file' });
   t.throws(() => loadPolicyFile(join(dir, 'bad.yaml'), 'bad.yaml'), { code: 'KG_ERR_POLICY', message: /^bad\.yaml: apiVersion: / });
+});
+
+t.test('the README\'s runnable policy is config/policy-read-pods.yaml, role for role', async (t) => {
+  const readme = readFileSync(join(repoRoot, 'README.md'), 'utf8');
+  const inline = /cat > policy\.yaml <<'EOF'\n([\s\S]*?)\nEOF\n/.exec(readme)?.[1];
+  t.ok(inline, 'the README writes policy.yaml');
+  const shipped = loadPolicyFile(join(repoRoot, 'config', 'policy-read-pods.yaml'), 'p').roles;
+  t.same(parsePolicyFile(inline ?? '', 'p').roles, shipped);
 });

@@ -13,6 +13,16 @@ export interface Metrics extends ProxyMetrics {
   internalError(): void;
 }
 
+/** Requests a policy refused, by rule: a bounded label (the three presets and --policy). */
+function policyDeniedCounter(registry: Registry): Counter<'rule'> {
+  return new Counter({
+    name: 'kubegate_policy_denied_total',
+    help: 'Requests refused by a policy, by the rule that refused them: --read-only, --deny-secrets, --namespaces or --policy.',
+    labelNames: ['rule'] as const,
+    registers: [registry],
+  });
+}
+
 export function createMetrics(options: { readonly defaultMetrics?: boolean } = {}): Metrics {
   const registry = new Registry();
   // The standard process_* and nodejs_* names, unprefixed, so stock Node.js dashboards and alerts work as they are.
@@ -61,13 +71,7 @@ export function createMetrics(options: { readonly defaultMetrics?: boolean } = {
     registers: [registry],
   });
 
-  const policyDenials = new Counter({
-    name: 'kubegate_policy_denied_total',
-    help: 'Requests refused by a policy, by the rule that refused them: --read-only, --deny-secrets, --namespaces or --policy.',
-    labelNames: ['rule'] as const,
-    registers: [registry],
-  });
-
+  const policyDenials = policyDeniedCounter(registry);
   // Only labels from a fixed list: clients choose paths, so first-come label slots would go to their junk.
   const boundedResource = (resource: string): string =>
     BUILT_IN_RESOURCE_LABELS.has(resource) || resource === 'discovery' || resource === 'nonresource' ? resource : 'other';

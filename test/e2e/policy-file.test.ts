@@ -37,6 +37,18 @@ t.test('config/policy-read-pods.yaml: kubectl get pods works; a refused kubectl 
   t.match(metrics, /kubegate_policy_denied_total\{rule="--policy"\} 3\n/);
 });
 
+t.test('an upgrade the file does not grant (kubectl exec) is refused before any byte goes upstream', async (t) => {
+  const cluster = await startTestCluster(t);
+  const { podName } = seedDemoCluster(cluster.api.store);
+  const env = { HOME: cluster.dir, KUBECONFIG: undefined };
+  // The default --reject-paths would refuse exec first: this is the policy's refusal alone.
+  const proxy = await startKubegate(t, ['--kubeconfig', cluster.kubeconfig('cert'), '--port=0', '--reject-paths=^$', '--policy', EXAMPLE], { env });
+  const exec = await runCommand(kubectl, ['-s', proxy.url, 'exec', podName, '--', 'ls'], { env });
+  t.not(exec.status, 0);
+  t.match(exec.stderr, new RegExp(`pods "${podName}" is forbidden: kubegate policy \\(--policy .*policy-read-pods\\.yaml\\) does not allow (get|create) on resource "pods/exec" in API group "" in the namespace "default"`));
+  t.same(cluster.api.requests.all.filter((r) => r.requestInfo.subresource === 'exec').map((r) => r.url), [], 'no exec request reached the API server');
+});
+
 t.test('a typo in the file: one warning at start from the cluster\'s discovery, and kubegate serves on', async (t) => {
   const cluster = await startTestCluster(t);
   const dir = t.testdir({

@@ -66,7 +66,8 @@ export function checkPolicy(policy: CompiledPolicy, info: RequestInfo): PolicyVe
   }
   if (policy.namespaces) {
     const verdict = checkNamespaces(policy.namespaces, info);
-    if (!verdict.allowed) return verdict;
+    // Beyond reads, a cluster-scoped resource is left to --policy when there is one ("unless --policy says more").
+    if (!verdict.allowed && !(policy.roles && isClusterScoped(info))) return verdict;
   }
   // --policy FILE: some rule of the file must allow it too.
   if (policy.roles && !rolesAllow(policy.roles, info)) return deny(info, '--policy', `--policy ${policy.roles.file}`);
@@ -79,12 +80,16 @@ function checkReadOnly(info: RequestInfo): PolicyVerdict {
   return ALLOWED;
 }
 
+/** A request for a resource known to be cluster-scoped (never one across all namespaces). */
+function isClusterScoped(info: RequestInfo): boolean {
+  return info.isResourceRequest && info.namespace === '' && CLUSTER_SCOPED.has(`${info.apiGroup}/${info.resource}`);
+}
+
 function checkNamespaces(allowed: ReadonlySet<string>, info: RequestInfo): PolicyVerdict {
   if (!info.isResourceRequest) return ALLOWED;
   if (info.namespace !== '') return allowed.has(info.namespace) ? ALLOWED : deny(info, '--namespaces');
   // Across all namespaces or cluster-scoped: only reads of resources known to be cluster-scoped.
-  const clusterScoped = CLUSTER_SCOPED.has(`${info.apiGroup}/${info.resource}`);
-  return clusterScoped && READ_VERBS.has(info.verb) && !ACTING_SUBRESOURCES.has(info.subresource) ? ALLOWED : deny(info, '--namespaces');
+  return isClusterScoped(info) && READ_VERBS.has(info.verb) && !ACTING_SUBRESOURCES.has(info.subresource) ? ALLOWED : deny(info, '--namespaces');
 }
 
 /**

@@ -97,3 +97,23 @@ rules:
   t.match(judge(withPresets, 'GET', '/api/v1/namespaces/team-a/secrets'), /--deny-secrets/);
   t.equal(judge(withPresets, 'GET', '/api/v1/namespaces/team-a/pods/p'), 'allowed');
 });
+
+t.test('--namespaces with --policy: a cluster-scoped resource beyond reads is the file\'s to grant; across namespaces stays refused', async (t) => {
+  const roles = parsePolicyFile(
+    `apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+rules:
+  - apiGroups: [""]
+    resources: [nodes, pods]
+    verbs: ["*"]
+`,
+    'nodes.yaml',
+  );
+  const policy = compilePolicy({ roles, namespaces: ['team-a'] }) as CompiledPolicy;
+  t.equal(judge(policy, 'PATCH', '/api/v1/nodes/n1'), 'allowed', 'the file grants it');
+  t.match(judge(policy, 'DELETE', '/api/v1/persistentvolumes/pv'), /kubegate policy \(--policy nodes\.yaml\)/, 'cluster-scoped, not granted by the file');
+  t.match(judge(policy, 'GET', '/api/v1/pods'), /kubegate policy \(--namespaces\)/, 'across all namespaces: still --namespaces');
+  t.match(judge(policy, 'DELETE', '/api/v1/namespaces/team-b/pods/p'), /kubegate policy \(--namespaces\)/, 'another namespace: still --namespaces');
+  t.equal(judge(policy, 'DELETE', '/api/v1/namespaces/team-a/pods/p'), 'allowed');
+  t.match(judge(compilePolicy({ namespaces: ['team-a'] }) as CompiledPolicy, 'PATCH', '/api/v1/nodes/n1'), /--namespaces/, 'without a file: reads only');
+});

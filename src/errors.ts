@@ -19,6 +19,8 @@ export const STARTUP_ERRORS = {
   KG_ERR_REGEX: { code: 'KG_ERR_REGEX', exitCode: 1 },
   /** The listener cannot be opened (port in use, bad address, socket path). */
   KG_ERR_LISTEN: { code: 'KG_ERR_LISTEN', exitCode: 1 },
+  /** The --policy file cannot be read, is not YAML, or is not a valid Role, ClusterRole or List of them. */
+  KG_ERR_POLICY: { code: 'KG_ERR_POLICY', exitCode: 1 },
 } as const;
 
 /** How kubegate_upstream_errors_total names a failed request's cause. */
@@ -93,3 +95,5 @@ export const fileError = (message: string, cause?: unknown): KubegateError =>
   new KubegateError('KG_ERR_FILE', message, { cause });
 export const credentialError = (message: string, cause?: unknown): KubegateError =>
   new KubegateError('KG_ERR_CREDENTIAL', message, { cause });
+export const policyError = (message: string, cause?: unknown): KubegateError =>
+  new KubegateError('KG_ERR_POLICY', message, { cause });

@@ -46,6 +46,7 @@ export function demoInstructions(display: string, userName: string): string {
     ...(unix ? [] : [`  kubectl -s ${base} get pods`, `  kubectl -s ${base} port-forward svc/nginx 8080:80    # then: curl http://127.0.0.1:8080/`]),
     '  Run again with --demo-user default (no rights) or --demo-user demo-sa (may list pods) to watch RBAC answer',
     '  differently (through npm: npm run demo -- --demo-user default).',
+    '  Or hand out less: add --policy config/policy-read-pods.yaml (an RBAC Role), then a kubectl delete is Forbidden.',
     '',
   ].join('\n');
 }

@@ -48,6 +48,8 @@ export interface Serving {
   readonly afterListening?: (display: string) => string;
   /** Runs once listening, before the start-up lines (--print-kubeconfig). */
   readonly onListening?: (listening: Listening) => Promise<void>;
+  /** Runs once the start-up lines are out (--policy's background discovery check). */
+  readonly afterAnnounce?: () => void;
 }
 
 /** How every credential source is made: the same for one context or many. */

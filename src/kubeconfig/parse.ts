@@ -184,20 +184,20 @@ function toMap<T extends { readonly name: string }>(reader: Reader, entries: rea
  * timestamps as text, so those YAML 1.1 tags are left out.
  */
 const GO_YAML_UNSUPPORTED = new Set(['TIME']);
-const YAML_OPTIONS: ParseOptions & DocumentOptions & SchemaOptions = {
+export const YAML_OPTIONS: ParseOptions & DocumentOptions & SchemaOptions = {
   prettyErrors: false,
   uniqueKeys: false,
   version: '1.1',
   customTags: (tags) => tags.filter((tag) => !(typeof tag === 'object' && (GO_YAML_UNSUPPORTED.has(tag.format ?? '') || tag.tag === 'tag:yaml.org,2002:timestamp'))),
 };
-const TO_JS_OPTIONS: ToJSOptions = { maxAliasCount: 100 };
+export const TO_JS_OPTIONS: ToJSOptions = { maxAliasCount: 100 };
 
 /**
  * YAML line breaks are LF, CRLF and a lone CR (go-yaml honours all three). The yaml package keeps a
  * lone CR inside a value, and a file written with CRLF whose final LF was lost (`$(…)`, an editor)
  * ended its last value with "\r": a token or name that never matched.
  */
-function normalizeLineBreaks(text: string): string {
+export function normalizeLineBreaks(text: string): string {
   return text.includes('\r') ? text.replace(/\r\n?/g, '\n') : text;
 }
 

@@ -18,6 +18,16 @@ export interface Metrics extends ProxyMetrics {
 /** Per-request metrics take a `context` label only with --contexts. */
 const CONTEXT = 'context';
 
+/** Requests a policy refused, by rule: a bounded label (the three presets and --policy). */
+function policyDeniedCounter(registry: Registry): Counter<'rule' | typeof CONTEXT> {
+  return new Counter({
+    name: 'kubegate_policy_denied_total',
+    help: 'Requests refused by a policy, by the rule that refused them: --read-only, --deny-secrets, --namespaces or --policy.',
+    labelNames: ['rule', CONTEXT] as const,
+    registers: [registry],
+  });
+}
+
 export function createMetrics(options: { readonly defaultMetrics?: boolean } = {}): Metrics {
   const registry = new Registry();
   // The standard process_* and nodejs_* names, unprefixed, so stock Node.js dashboards and alerts work as they are.
@@ -67,6 +77,7 @@ export function createMetrics(options: { readonly defaultMetrics?: boolean } = {
     registers: [registry],
   });
 
+  const policyDenials = policyDeniedCounter(registry);
   // Only labels from a fixed list: clients choose paths, so first-come label slots would go to their junk.
   const boundedResource = (resource: string): string =>
     BUILT_IN_RESOURCE_LABELS.has(resource) || resource === 'discovery' || resource === 'nonresource' ? resource : 'other';
@@ -92,6 +103,7 @@ export function createMetrics(options: { readonly defaultMetrics?: boolean } = {
       filterRejected: (flag) => rejections.inc({ flag, ...extra }),
       upstreamError: (kind) => upstreamErrors.inc({ kind, ...extra }),
       credentialRefresh: (source, outcome) => refreshes.inc({ source, outcome, ...extra }),
+      policyDenied: (rule) => policyDenials.inc({ rule, ...extra }),
     };
   };
 

@@ -17,6 +17,8 @@ export interface ProxyMetrics {
   upstreamError(kind: UpstreamErrorKind): void;
   /** A credential was fetched again: an exec plugin run, a rotated token file, or the API server rejecting one (401). */
   credentialRefresh(source: CredentialRefreshSource, outcome: 'success' | 'failure'): void;
+  /** A request refused by a policy: `--read-only`, `--deny-secrets`, `--namespaces` or `--policy`. */
+  policyDenied(rule: string): void;
 }
 
 /** Metrics switched off: the same calls, no work. */
@@ -30,6 +32,7 @@ export const NO_METRICS: ProxyMetrics = {
   filterRejected: () => {},
   upstreamError: () => {},
   credentialRefresh: () => {},
+  policyDenied: () => {},
 };
 
 /**

@@ -13,6 +13,7 @@ import { normalizePrefix } from '../server/route.js';
 import { resolveContextOptions, type ContextOptions } from './contexts.js';
 import * as D from './defaults.js';
 import type { ProxyFlags } from './flag-table.js';
+import { loadPolicyFile } from './policy-file.js';
 
 export type { ProxyFlags } from './flag-table.js';
 
@@ -91,6 +92,7 @@ export function completeOptions(flags: ProxyFlags, kubeconfig: KubeconfigFlags, 
         readOnly: flags.readOnly === true,
         denySecrets: flags.denySecrets === true,
         ...(flags.namespaces !== undefined ? { namespaces: parseNamespaces(flags.namespaces) } : {}),
+        ...(flags.policy !== undefined ? { roles: loadPolicyFile(resolvePath(cwd, flags.policy), flags.policy) } : {}),
       }),
     },
     wwwRoot: www?.root,
@@ -145,6 +147,7 @@ function validateFlags(flags: ProxyFlags): void {
     throw usageError(`invalid --port ${port}: a port is a whole number from 0 to 65535 (0 picks a free port)`);
   }
   if (flags.requestTimeout !== undefined) validateRequestTimeout(flags.requestTimeout);
+  if (flags.policy === '') throw usageError('invalid --policy "": name a Role or ClusterRole YAML file, for example --policy=config/policy-read-pods.yaml');
   if (flags.execPluginTimeoutMs !== undefined && flags.execPluginTimeoutMs <= 0) {
     throw usageError('invalid --exec-plugin-timeout: it must be positive, for example 30s');
   }

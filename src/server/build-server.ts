@@ -178,17 +178,28 @@ function listenForRequests(app: FastifyInstance, parts: ServerParts): void {
 function decide(parts: ServerParts, request: IncomingMessage): Decision {
   const method = request.method ?? 'GET';
   const decision = parts.routing.decide(method, request.url ?? '/', requestFacts(request));
-  if (decision.kind === 'reply' && decision.rejectedBy) {
-    const context = decision.context;
-    const metrics = context === undefined ? parts.metrics : (parts.routing.metricsFor?.(context) ?? parts.metrics);
-    metrics.filterRejected(decision.rejectedBy);
-    if (parts.logger.isLevelEnabled('info')) {
-      parts.logger.info({ method, url: redactUrl(request.url), host: request.headers.host, flag: decision.rejectedBy, ...(context !== undefined ? { context } : {}) }, `Filter rejecting ${method} ${redactUrl(request.url)}`);
-    }
+  if (decision.kind === 'reply') {
+    noteRefusal(parts, request, method, decision);
   } else if (decision.kind === 'api' && parts.logger.isLevelEnabled('info')) {
     parts.logger.info({ method, path: decision.filterPath, ...(decision.context !== undefined ? { context: decision.context } : {}) }, `Filter accepting ${method} ${decision.filterPath}`);
   }
   return decision;
+}
+
+/** A refusal by the filter or by a policy: counted (in its context, with --contexts) and logged with the flag or rule. */
+function noteRefusal(parts: ServerParts, request: IncomingMessage, method: string, decision: Extract<Decision, { kind: 'reply' }>): void {
+  const { context, refusedByPolicy, rejectedBy } = decision;
+  if (refusedByPolicy === undefined && rejectedBy === undefined) return;
+  const metrics = context === undefined ? parts.metrics : (parts.routing.metricsFor?.(context) ?? parts.metrics);
+  const where = context !== undefined ? { context } : {};
+  const logged = parts.logger.isLevelEnabled('info');
+  if (refusedByPolicy !== undefined) {
+    metrics.policyDenied(refusedByPolicy.rule);
+    if (logged) parts.logger.info({ method, url: redactUrl(request.url), rule: refusedByPolicy.rule, ...where }, `Policy refusing ${method} ${redactUrl(request.url)}: ${refusedByPolicy.message}`);
+  } else if (rejectedBy !== undefined) {
+    metrics.filterRejected(rejectedBy);
+    if (logged) parts.logger.info({ method, url: redactUrl(request.url), host: request.headers.host, flag: rejectedBy, ...where }, `Filter rejecting ${method} ${redactUrl(request.url)}`);
+  }
 }
 
 function handleRequest(parts: ServerParts, request: IncomingMessage, response: ServerResponse): void {

@@ -85,7 +85,7 @@ export function decideContextRequest(method: string, target: string, facts: Requ
 /** The inner decision, tied to its context: forwarded there, or answered for it. */
 function withinContext(method: string, inner: Decision, context: ServedContext, prefix: string): Decision {
   if (inner.kind === 'reply' && inner.status === 301 && inner.headers.location?.startsWith('/')) return redirect(method, `${prefix}${inner.headers.location}`);
-  if (inner.kind === 'reply' && inner.rejectedBy !== undefined) return { ...inner, context: context.name };
+  if (inner.kind === 'reply' && (inner.rejectedBy !== undefined || inner.refusedByPolicy !== undefined)) return { ...inner, context: context.name };
   if (inner.kind !== 'api') return inner;
   if (context.unusable) return unusable(method, inner, context, context.unusable);
   const decided: ApiDecision = { ...inner, context: context.name };

@@ -13,7 +13,17 @@ import { errorAnswer, statusBody, wantsPlainTextError } from '../status.js';
 export type Decision =
   /** Refused before routing, as Go's server refuses a request it will not read (written raw, then closed). */
   | ({ readonly kind: 'refuse' } & Refusal)
-  | { readonly kind: 'reply'; readonly status: number; readonly headers: Readonly<Record<string, string>>; readonly body: string; readonly rejectedBy?: string; readonly context?: string }
+  | {
+      readonly kind: 'reply';
+      readonly status: number;
+      readonly headers: Readonly<Record<string, string>>;
+      readonly body: string;
+      readonly rejectedBy?: string;
+      /** A policy refusal: the preset or `--policy` that refused, and its Forbidden message (logged and counted by rule). */
+      readonly refusedByPolicy?: { readonly rule: string; readonly message: string };
+      /** With --contexts: the context a rejection happened in (counted with its label). */
+      readonly context?: string;
+    }
   | { readonly kind: 'static'; readonly path: string }
   | {
       readonly kind: 'api';
@@ -126,7 +136,7 @@ function policyRejection(verdict: Extract<PolicyVerdict, { allowed: false }>): R
     status: 403,
     headers: { 'content-type': 'application/json', 'x-content-type-options': 'nosniff' },
     body: JSON.stringify(body),
-    rejectedBy: verdict.rule,
+    refusedByPolicy: { rule: verdict.rule, message: verdict.message },
   };
 }
 

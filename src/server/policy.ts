@@ -1,5 +1,6 @@
 // Kubernetes-aware policy: presets (--read-only, --deny-secrets, --namespaces) judged on kube-apiserver's reading of a request.
 
+import { rolesAllow, type RolePolicy } from './rbac-rules.js';
 import type { RequestInfo } from './request-info.js';
 
 export interface PolicyFlags {
@@ -7,12 +8,15 @@ export interface PolicyFlags {
   readonly denySecrets?: boolean;
   /** --namespaces=a,b */
   readonly namespaces?: readonly string[];
+  /** --policy FILE, loaded and checked. */
+  readonly roles?: RolePolicy;
 }
 
 export interface CompiledPolicy {
   readonly readOnly: boolean;
   readonly denySecrets: boolean;
   readonly namespaces: ReadonlySet<string> | undefined;
+  readonly roles?: RolePolicy | undefined;
 }
 
 export type PolicyVerdict = { readonly allowed: true } | { readonly allowed: false; readonly rule: string; readonly message: string; readonly details: PolicyDenialDetails };
@@ -47,8 +51,8 @@ const CLUSTER_SCOPED = new Set([
 
 export function compilePolicy(flags: PolicyFlags): CompiledPolicy | undefined {
   const namespaces = flags.namespaces && flags.namespaces.length > 0 ? new Set(flags.namespaces) : undefined;
-  if (!flags.readOnly && !flags.denySecrets && !namespaces) return undefined;
-  return { readOnly: flags.readOnly === true, denySecrets: flags.denySecrets === true, namespaces };
+  if (!flags.readOnly && !flags.denySecrets && !namespaces && !flags.roles) return undefined;
+  return { readOnly: flags.readOnly === true, denySecrets: flags.denySecrets === true, namespaces, ...(flags.roles ? { roles: flags.roles } : {}) };
 }
 
 /** Every preset that is on must allow the request. */
@@ -60,7 +64,13 @@ export function checkPolicy(policy: CompiledPolicy, info: RequestInfo): PolicyVe
   if (policy.denySecrets && info.isResourceRequest && info.apiGroup === '' && info.resource === 'secrets') {
     return deny(info, '--deny-secrets');
   }
-  if (policy.namespaces) return checkNamespaces(policy.namespaces, info);
+  if (policy.namespaces) {
+    const verdict = checkNamespaces(policy.namespaces, info);
+    // Beyond reads, a cluster-scoped resource is left to --policy when there is one ("unless --policy says more").
+    if (!verdict.allowed && !(policy.roles && isClusterScoped(info))) return verdict;
+  }
+  // --policy FILE: some rule of the file must allow it too.
+  if (policy.roles && !rolesAllow(policy.roles, info)) return deny(info, '--policy', `--policy ${policy.roles.file}`);
   return ALLOWED;
 }
 
@@ -70,12 +80,16 @@ function checkReadOnly(info: RequestInfo): PolicyVerdict {
   return ALLOWED;
 }
 
+/** A request for a resource known to be cluster-scoped (never one across all namespaces). */
+function isClusterScoped(info: RequestInfo): boolean {
+  return info.isResourceRequest && info.namespace === '' && CLUSTER_SCOPED.has(`${info.apiGroup}/${info.resource}`);
+}
+
 function checkNamespaces(allowed: ReadonlySet<string>, info: RequestInfo): PolicyVerdict {
   if (!info.isResourceRequest) return ALLOWED;
   if (info.namespace !== '') return allowed.has(info.namespace) ? ALLOWED : deny(info, '--namespaces');
   // Across all namespaces or cluster-scoped: only reads of resources known to be cluster-scoped.
-  const clusterScoped = CLUSTER_SCOPED.has(`${info.apiGroup}/${info.resource}`);
-  return clusterScoped && READ_VERBS.has(info.verb) && !ACTING_SUBRESOURCES.has(info.subresource) ? ALLOWED : deny(info, '--namespaces');
+  return isClusterScoped(info) && READ_VERBS.has(info.verb) && !ACTING_SUBRESOURCES.has(info.subresource) ? ALLOWED : deny(info, '--namespaces');
 }
 
 /**
@@ -83,8 +97,8 @@ function checkNamespaces(allowed: ReadonlySet<string>, info: RequestInfo): Polic
  * in API group "" in the namespace "default"`), with kubegate's rule in place of the user, so kubectl
  * prints it as it prints an RBAC refusal.
  */
-function deny(info: RequestInfo, rule: string): PolicyVerdict {
-  const who = `kubegate policy (${rule}) does not allow`;
+function deny(info: RequestInfo, rule: string, named = rule): PolicyVerdict {
+  const who = `kubegate policy (${named}) does not allow`;
   if (!info.isResourceRequest) {
     return { allowed: false, rule, message: `forbidden: ${who} ${info.verb} on path "${info.path}"`, details: {} };
   }

@@ -50,8 +50,8 @@ export function readRequestInfo(method: string, path: string, query: URLSearchPa
   parts = parts.slice(1);
   let verb: string;
   if (SPECIAL_VERBS.has(parts[0] as string)) {
-    // kube-apiserver refuses `/api/v1/watch` with nothing after it; nothing is lost by reading it as a non-resource URL.
-    if (parts.length < 2) return nonResource(method, path);
+    // kube-apiserver cannot read `/api/v1/watch` with nothing after it (an error, never served): read as that
+    // verb on no resource, so every policy judges it as a resource request and only a `*` rule grants it.
     verb = parts[0] as string;
     parts = parts.slice(1);
   } else {

@@ -1,6 +1,10 @@
-import t from 'tap';
+import t, { type Test } from 'tap';
+import fc from 'fast-check';
 import { connect } from 'node:net';
 import { once } from 'node:events';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { RecordedRequest } from '../../src/demo-cluster/request-log.js';
 import { findResourceType } from '../../src/demo-cluster/resources.js';
 import { seedDemoCluster } from '../../src/demo-cluster/seed.js';
@@ -11,8 +15,8 @@ import type { Teardown } from '../fixtures/teardown.js';
 // The presets through a real kubegate, with the real kubectl as the client, judged by what the test
 // API server itself parsed (its own request-info reading, not kubegate's).
 const kubectl = requireKubectl();
-// Three sweeps of 825 conversations each: more than the default per-file limit.
-t.setTimeout(400_000);
+// Four sweeps of 825 conversations and four of 400 generated ones: more than the default per-file limit.
+t.setTimeout(600_000);
 
 async function setup(t: Teardown, flags: readonly string[]): Promise<{ cluster: TestCluster; proxy: RunningProxy; podName: string; k: (...args: string[]) => ReturnType<typeof runCommand> }> {
   const cluster = await startTestCluster(t, { namespaces: ['default', 'kube-system', 'team-a'] });
@@ -95,11 +99,72 @@ interface Preset {
   readonly violation: (request: RecordedRequest) => boolean;
 }
 
+// A policy file for the sweep: a Role reading pods and configmaps in "default" only, and /version.
+const policyDir = mkdtempSync(join(tmpdir(), 'kubegate-policy-'));
+t.teardown(() => rmSync(policyDir, { recursive: true, force: true }));
+const POLICY_FILE = join(policyDir, 'read-default.yaml');
+writeFileSync(
+  POLICY_FILE,
+  `apiVersion: rbac.authorization.k8s.io/v1
+kind: Role
+metadata: {name: read-default, namespace: default}
+rules:
+  - apiGroups: [""]
+    resources: [pods, configmaps]
+    verbs: [get, list, watch]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata: {name: version}
+rules:
+  - nonResourceURLs: [/version]
+    verbs: [get]
+`,
+);
+/** What the policy file allows, read from what the API server itself parsed. */
+function policyFileAllows(r: RecordedRequest): boolean {
+  const info = r.requestInfo;
+  if (!info.isResourceRequest) return info.verb === 'get' && info.path === '/version';
+  return info.namespace === 'default' && info.apiGroup === '' && ['pods', 'configmaps'].includes(info.resource) && info.subresource === '' && ['get', 'list', 'watch'].includes(info.verb);
+}
+
 const PRESETS: Readonly<Record<string, Preset>> = {
   '--read-only': { flags: ['--read-only'], violation: (r) => r.requestInfo.isResourceRequest ? !['get', 'list', 'watch'].includes(r.requestInfo.verb) || ['exec', 'attach', 'portforward', 'proxy'].includes(r.requestInfo.subresource) : !['get', 'head'].includes(r.requestInfo.verb) },
   '--deny-secrets': { flags: ['--deny-secrets'], violation: (r) => r.requestInfo.isResourceRequest && r.requestInfo.resource === 'secrets' && r.requestInfo.apiGroup === '' },
   '--namespaces=default': { flags: ['--namespaces=default'], violation: (r) => r.requestInfo.isResourceRequest && r.requestInfo.namespace !== 'default' && r.requestInfo.resource !== 'nodes' },
+  '--policy (a Role: read pods and configmaps in default)': { flags: ['--policy', POLICY_FILE], violation: (r) => !policyFileAllows(r) },
 };
+
+/** Sends every conversation, sixteen connections at a time, then waits until the API server has recorded all it got. */
+async function sendAll(port: number, cluster: TestCluster, conversations: readonly string[]): Promise<void> {
+  const queue = [...conversations];
+  const workers = Array.from({ length: 16 }, async () => {
+    for (let next = queue.shift(); next !== undefined; next = queue.shift()) await send(port, next);
+  });
+  await Promise.all(workers);
+  for (let last = -1; last !== cluster.api.requests.received; ) {
+    last = cluster.api.requests.received;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+/** What arrived, judged by the API server's own reading; kubegate's own start-up read of discovery (--policy) is not client traffic. */
+function judgeArrivals(t: Test, cluster: TestCluster, name: string, preset: Preset, sent: number): void {
+  const fromClients = cluster.api.requests.all.filter((r) => !(/ policy-check$/.test(String(r.headers['user-agent'])) && r.method === 'GET' && ['/api', '/apis', '/api/v1'].includes(r.path)));
+  const violations = fromClients.filter(preset.violation).map((r) => `${r.method} ${r.url} (${r.requestInfo.verb} ${r.requestInfo.resource} in "${r.requestInfo.namespace}")`);
+  t.ok(fromClients.some((r) => r.requestInfo.isResourceRequest && !preset.violation(r)), 'requests the preset allows did arrive: the witness sees the traffic');
+  t.same(violations, [], `${name}: 0 of ${sent} requests the preset forbids reached the API server`);
+}
+
+/** One request as raw bytes: alone, pipelined behind an allowed one, or behind an upgrade. */
+function conversation(method: string, target: string, form: 'alone' | 'behind-allowed' | 'behind-upgrade', upgrade = ''): string {
+  const body = method === 'GET' || method === 'HEAD' ? '' : '{}';
+  const framing = body ? `Content-Type: application/json\r\nContent-Length: ${body.length}\r\n` : '';
+  const request = `${method} ${target} HTTP/1.1\r\nHost: localhost\r\n${framing}${upgrade}${form === 'behind-upgrade' ? '' : 'Connection: close\r\n'}\r\n${body}`;
+  if (form === 'alone') return request;
+  if (form === 'behind-allowed') return `GET /version HTTP/1.1\r\nHost: localhost\r\n\r\n${request}`;
+  return `GET /version HTTP/1.1\r\nHost: localhost\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n${request}`;
+}
 
 for (const [name, preset] of Object.entries(PRESETS)) {
   t.test(`no bypass of ${name}: every spelling, method and pipelining, judged by the API server's own reading`, { timeout: 300_000 }, async (t) => {
@@ -108,28 +173,37 @@ for (const [name, preset] of Object.entries(PRESETS)) {
     for (const target of TARGETS) {
       for (const spelled of spellings(target)) {
         for (const method of ['GET', 'POST', 'PUT', 'PATCH', 'DELETE']) {
-          const body = method === 'GET' ? '' : '{}';
-          const framing = body ? `Content-Type: application/json\r\nContent-Length: ${body.length}\r\n` : '';
-          // An ordinary request, then the same pipelined behind an allowed one, then behind an upgrade.
-          conversations.push(`${method} ${spelled} HTTP/1.1\r\nHost: localhost\r\n${framing}Connection: close\r\n\r\n${body}`);
-          conversations.push(`GET /version HTTP/1.1\r\nHost: localhost\r\n\r\n${method} ${spelled} HTTP/1.1\r\nHost: localhost\r\n${framing}Connection: close\r\n\r\n${body}`);
-          conversations.push(`GET /version HTTP/1.1\r\nHost: localhost\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n${method} ${spelled} HTTP/1.1\r\nHost: localhost\r\n${framing}\r\n${body}`);
+          for (const form of ['alone', 'behind-allowed', 'behind-upgrade'] as const) conversations.push(conversation(method, spelled, form));
         }
       }
     }
-    const sent = conversations.length;
-    // Sixteen connections at a time.
-    const workers = Array.from({ length: 16 }, async () => {
-      for (let next = conversations.shift(); next !== undefined; next = conversations.shift()) await send(proxy.port, next);
-    });
-    await Promise.all(workers);
-    // Whatever kubegate forwarded has been parsed and recorded by now.
-    for (let last = -1; last !== cluster.api.requests.received; ) {
-      last = cluster.api.requests.received;
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
-    const violations = cluster.api.requests.all.filter(preset.violation).map((r) => `${r.method} ${r.url} (${r.requestInfo.verb} ${r.requestInfo.resource} in "${r.requestInfo.namespace}")`);
-    t.ok(cluster.api.requests.all.some((r) => r.requestInfo.isResourceRequest && !preset.violation(r)), 'requests the preset allows did arrive: the witness sees the traffic');
-    t.same(violations, [], `${name}: 0 of ${sent} requests the preset forbids reached the API server`);
+    await sendAll(proxy.port, cluster, conversations);
+    judgeArrivals(t, cluster, name, preset, conversations.length);
+  });
+}
+
+// ---------------------------------------------------------------- property-based: generated paths, same oracle
+
+const segment = fc.oneof(
+  fc.constantFrom('namespaces', 'default', 'kube-system', 'team-a', 'pods', 'configmaps', 'secrets', 'nodes', 'p', 'c', 'db-password', 'exec', 'log', 'proxy', 'status', 'watch'),
+  fc.constantFrom('.', '..', '', '%2f', '%2F', '%2e%2e', '%73ecrets', 'SECRETS', 'secrets;x', '%00', 'x'),
+);
+const generatedRequest = fc.record({
+  method: fc.constantFrom('GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'),
+  lead: fc.constantFrom('', '/', '//'),
+  root: fc.constantFrom('/api/v1', '/api/v1/watch', '/api/v1/proxy', '/apis/apps/v1', '/api', '/apis', '/api/v1/namespaces/default', '/api/v1/namespaces/default/pods', '/api/v1/namespaces/default/configmaps'),
+  segments: fc.array(segment, { minLength: 0, maxLength: 5 }),
+  query: fc.constantFrom('', '?watch=1', '?watch=true', '?watch=0', '?fieldSelector=metadata.name%3Ddb-password', '?watch=1&fieldSelector=metadata.name=db-password'),
+  form: fc.constantFrom('alone' as const, 'behind-allowed' as const, 'behind-upgrade' as const),
+  upgrade: fc.constantFrom('', 'Connection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n', 'Connection: Upgrade\r\nUpgrade: SPDY/3.1\r\n'),
+});
+
+for (const [name, preset] of Object.entries(PRESETS)) {
+  t.test(`property: ${name} holds for 400 generated paths, methods, pipelinings and upgrades`, { timeout: 300_000 }, async (t) => {
+    const { cluster, proxy } = await setup(t, [...preset.flags, '--reject-paths=^$']);
+    const samples = fc.sample(generatedRequest, { numRuns: 400, seed: Number(process.env.KUBEGATE_FC_SEED ?? 20261202) });
+    const conversations = samples.map((r) => conversation(r.method, `${r.lead}${r.root}${r.segments.length ? `/${r.segments.join('/')}` : ''}${r.query}`, r.form, r.upgrade));
+    await sendAll(proxy.port, cluster, conversations);
+    judgeArrivals(t, cluster, name, preset, conversations.length);
   });
 }

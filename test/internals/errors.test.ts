@@ -9,7 +9,7 @@ t.test('every start-up error is keyed by its own code and says how to exit', asy
     t.equal(entry.code, key, key);
     t.ok(Number.isInteger(entry.exitCode) && entry.exitCode > 0, `${key} exits non-zero`);
   }
-  t.equal(Object.keys(STARTUP_ERRORS).length, 6, 'start-up error count');
+  t.equal(Object.keys(STARTUP_ERRORS).length, 7, 'start-up error count');
 });
 
 t.test('every request error is keyed by its own code and says how to answer and count', async (t) => {

@@ -39,6 +39,8 @@ t.test('counts requests by method, resource and code, and tracks in-flight', asy
   metrics.requestFinished('FROB', 'pods', 404, 0.02, 0, 7);
   metrics.filterRejected('--reject-paths');
   metrics.upstreamError('unreachable');
+  metrics.policyDenied('--deny-secrets');
+  metrics.policyDenied('--deny-secrets');
   const text = await metrics.registry.metrics();
   t.match(text, /kubegate_requests_total\{method="GET",resource="pods",code="200"\} 1/);
   t.match(text, /kubegate_requests_total\{method="OTHER",resource="pods",code="404"\} 1/, 'unknown methods collapse to OTHER');
@@ -46,6 +48,7 @@ t.test('counts requests by method, resource and code, and tracks in-flight', asy
   t.match(text, /kubegate_response_bytes_total 130/);
   t.match(text, /kubegate_filter_rejections_total\{flag="--reject-paths"\} 1/);
   t.match(text, /kubegate_upstream_errors_total\{kind="unreachable"\} 1/);
+  t.match(text, /kubegate_policy_denied_total\{rule="--deny-secrets"\} 2/);
   t.match(text, /kubegate_request_duration_seconds_count\{method="GET",resource="pods"\} 1/);
 });
 

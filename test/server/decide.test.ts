@@ -2,6 +2,7 @@ import t from 'tap';
 import { DEFAULT_FILTER_FLAGS, compileFilter } from '../../src/server/filter.js';
 import { absoluteTargetHost, decideRequest, type DecisionContext } from '../../src/server/decide.js';
 import { isStreamingRequest } from '../../src/server/decide.js';
+import { compilePolicy } from '../../src/server/policy.js';
 
 const context: DecisionContext = { route: { apiPrefix: '/', wwwPrefix: '/static/' }, filter: compileFilter(DEFAULT_FILTER_FLAGS) };
 
@@ -86,4 +87,14 @@ t.test('the * target: OPTIONS is a 200 with nothing; any other method an empty 4
   t.same(decideRequest('OPTIONS', '*', { host: 'localhost' }, context), { kind: 'reply', status: 200, headers: {}, body: '' });
   t.same(decideRequest('GET', '*', { host: 'localhost' }, context), { kind: 'reply', status: 400, headers: { connection: 'close' }, body: '' });
   t.match(decideRequest('OPTIONS', '*', { hostCount: 0, httpVersion: '1.1' }, context), { kind: 'refuse' }, 'a Host is still required');
+});
+
+t.test('a policy refusal: the RBAC-shaped Status, and the rule that refused it for the log and the metric', async (t) => {
+  const policy = compilePolicy({ denySecrets: true });
+  const decision = decideRequest('GET', '/api/v1/namespaces/default/secrets/db', { host: 'localhost' }, { ...context, policy });
+  const message = 'secrets "db" is forbidden: kubegate policy (--deny-secrets) does not allow get on resource "secrets" in API group "" in the namespace "default"';
+  t.match(decision, { kind: 'reply', status: 403, refusedByPolicy: { rule: '--deny-secrets', message } });
+  t.equal(decision.kind === 'reply' ? decision.rejectedBy : 'not a reply', undefined, 'not counted as a filter rejection');
+  t.match(JSON.parse(decision.kind === 'reply' ? decision.body : '{}'), { kind: 'Status', code: 403, reason: 'Forbidden', message, details: { name: 'db', kind: 'secrets' } });
+  t.match(decideRequest('GET', '/api/v1/namespaces/default/configmaps', { host: 'localhost' }, { ...context, policy }), { kind: 'api', info: { resource: 'configmaps', verb: 'list' } });
 });

@@ -1,5 +1,6 @@
 import t from 'tap';
 import { checkPolicy, compilePolicy, type CompiledPolicy } from '../../src/server/policy.js';
+import { parsePolicyFile } from '../../src/options/policy-file.js';
 import { readRequestInfo } from '../../src/server/request-info.js';
 
 const judge = (policy: CompiledPolicy, method: string, url: string): string => {
@@ -68,4 +69,51 @@ t.test('presets combine: every one must allow', async (t) => {
   t.match(judge(policy, 'GET', '/api/v1/namespaces/a/secrets'), /--deny-secrets/);
   t.match(judge(policy, 'POST', '/api/v1/namespaces/a/configmaps'), /--read-only/);
   t.equal(judge(policy, 'GET', '/api/v1/namespaces/a/configmaps'), 'allowed');
+});
+
+t.test('--policy FILE: some rule of the file must allow, and every preset too; the refusal names the file', async (t) => {
+  const roles = parsePolicyFile(
+    `apiVersion: rbac.authorization.k8s.io/v1
+kind: Role
+metadata: {name: read, namespace: team-a}
+rules:
+  - apiGroups: [""]
+    resources: [pods, secrets]
+    verbs: [get, list, watch, delete]
+`,
+    'config/read.yaml',
+  );
+  const policy = compilePolicy({ roles }) as CompiledPolicy;
+  t.equal(judge(policy, 'GET', '/api/v1/namespaces/team-a/pods'), 'allowed');
+  t.equal(
+    judge(policy, 'DELETE', '/api/v1/namespaces/team-a/configmaps/c'),
+    'configmaps "c" is forbidden: kubegate policy (--policy config/read.yaml) does not allow delete on resource "configmaps" in API group "" in the namespace "team-a"',
+  );
+  t.equal(judge(policy, 'GET', '/version'), 'forbidden: kubegate policy (--policy config/read.yaml) does not allow get on path "/version"', 'a Role grants no non-resource URL');
+  const verdict = checkPolicy(policy, readRequestInfo('GET', '/api/v1/pods', new URLSearchParams()));
+  t.match(verdict, { allowed: false, rule: '--policy' }, 'counted under the bounded rule name --policy');
+  const withPresets = compilePolicy({ roles, readOnly: true, denySecrets: true }) as CompiledPolicy;
+  t.match(judge(withPresets, 'DELETE', '/api/v1/namespaces/team-a/pods/p'), /--read-only/, 'the file allows it, a preset does not');
+  t.match(judge(withPresets, 'GET', '/api/v1/namespaces/team-a/secrets'), /--deny-secrets/);
+  t.equal(judge(withPresets, 'GET', '/api/v1/namespaces/team-a/pods/p'), 'allowed');
+});
+
+t.test('--namespaces with --policy: a cluster-scoped resource beyond reads is the file\'s to grant; across namespaces stays refused', async (t) => {
+  const roles = parsePolicyFile(
+    `apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+rules:
+  - apiGroups: [""]
+    resources: [nodes, pods]
+    verbs: ["*"]
+`,
+    'nodes.yaml',
+  );
+  const policy = compilePolicy({ roles, namespaces: ['team-a'] }) as CompiledPolicy;
+  t.equal(judge(policy, 'PATCH', '/api/v1/nodes/n1'), 'allowed', 'the file grants it');
+  t.match(judge(policy, 'DELETE', '/api/v1/persistentvolumes/pv'), /kubegate policy \(--policy nodes\.yaml\)/, 'cluster-scoped, not granted by the file');
+  t.match(judge(policy, 'GET', '/api/v1/pods'), /kubegate policy \(--namespaces\)/, 'across all namespaces: still --namespaces');
+  t.match(judge(policy, 'DELETE', '/api/v1/namespaces/team-b/pods/p'), /kubegate policy \(--namespaces\)/, 'another namespace: still --namespaces');
+  t.equal(judge(policy, 'DELETE', '/api/v1/namespaces/team-a/pods/p'), 'allowed');
+  t.match(judge(compilePolicy({ namespaces: ['team-a'] }) as CompiledPolicy, 'PATCH', '/api/v1/nodes/n1'), /--namespaces/, 'without a file: reads only');
 });

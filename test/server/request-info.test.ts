@@ -44,6 +44,10 @@ const RESOURCE_REQUESTS: readonly Row[] = [
   ['GET', '/apis/group/version/resource?watch=true&fieldSelector=metadata.name=name1', 'watch', 'group', 'version', '', 'resource', '', 'name1'],
   ['GET', '/apis/group/version/resource?fieldSelector=foo=bar', 'list', 'group', 'version', '', 'resource', '', ''],
   ['GET', '/apis/group/version/resource?fieldSelector=metadata.name=name1,foo', 'list', 'group', 'version', '', 'resource', '', ''],
+  // kube-apiserver errors on a special verb with nothing after it; kubegate reads it as that verb on no resource (fails closed).
+  ['PUT', '/api/v1/watch', 'watch', '', 'v1', '', '', '', ''],
+  ['GET', '/api/v1/proxy', 'proxy', '', 'v1', '', '', '', ''],
+  ['POST', '/apis/apps/v1/watch', 'watch', 'apps', 'v1', '', '', '', ''],
 ];
 
 t.test('resource requests are read as kube-apiserver reads them', async (t) => {

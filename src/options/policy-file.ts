@@ -1,0 +1,183 @@
+// --policy FILE: reads a Role, a ClusterRole, a `kind: List` of them, or several YAML documents, and
+// checks them with RBAC's own validation rules; each error names the file and the field path.
+
+import { readFileSync } from 'node:fs';
+import { parseAllDocuments } from 'yaml';
+import { policyError, type KubegateError } from '../errors.js';
+import { normalizeLineBreaks, TO_JS_OPTIONS, YAML_OPTIONS } from '../kubeconfig/parse.js';
+import type { PolicyRole, PolicyRule, RolePolicy } from '../server/rbac-rules.js';
+import { closestName } from './did-you-mean.js';
+
+type Fields = Readonly<Record<string, unknown>>;
+
+const RBAC_API_VERSION = 'rbac.authorization.k8s.io/v1';
+const ROLE_FIELDS = ['apiVersion', 'kind', 'metadata', 'rules', 'aggregationRule'];
+const LIST_FIELDS = ['apiVersion', 'kind', 'metadata', 'items'];
+const RULE_FIELDS = ['verbs', 'apiGroups', 'resources', 'resourceNames', 'nonResourceURLs'];
+
+function describe(value: unknown): string {
+  if (value === null || value === undefined) return 'nothing';
+  if (Array.isArray(value)) return 'a list';
+  return typeof value === 'object' ? 'a map' : `a ${typeof value} (${JSON.stringify(value)})`;
+}
+
+/** `items[1]` + `rules` → `items[1].rules`. */
+function child(path: string, field: string): string {
+  return path === '' ? field : `${path}.${field}`;
+}
+
+/** Narrowing of the YAML's values; every failure names the file and the field. */
+class PolicyReader {
+  /** `document` is `document 2` inside a file of several YAML documents, else ''. */
+  constructor(
+    readonly file: string,
+    readonly document = '',
+  ) {}
+
+  fail(path: string, detail: string): KubegateError {
+    const where = [this.file, this.document, path].filter((part) => part !== '').join(': ');
+    return policyError(`${where}: ${detail}`);
+  }
+
+  map(value: unknown, path: string): Fields {
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) throw this.fail(path, `expected a map, got ${describe(value)}`);
+    return value as Fields;
+  }
+
+  /** A list of strings; absent (or null) is an empty list. */
+  strings(value: unknown, path: string): string[] {
+    if (value === undefined || value === null) return [];
+    if (!Array.isArray(value)) {
+      const example = typeof value === 'string' ? ` (write ${path.split('.').at(-1) ?? path}: [${JSON.stringify(value)}])` : '';
+      throw this.fail(path, `expected a list of strings, got ${describe(value)}${example}`);
+    }
+    return value.map((item: unknown, i) => {
+      if (typeof item === 'string') return item;
+      const hint = typeof item === 'boolean' ? ' (YAML 1.1 reads unquoted yes/no/on/off/y/n as booleans: quote it)' : '';
+      throw this.fail(`${path}[${i}]`, `expected a string, got ${describe(item)}${hint}`);
+    });
+  }
+
+  optionalString(value: unknown, path: string): string | undefined {
+    if (value === undefined || value === null) return undefined;
+    if (typeof value !== 'string') throw this.fail(path, `expected a string, got ${describe(value)}`);
+    return value;
+  }
+
+  /** Users misspell `resourceName`: an unknown field is an error naming it, never silently ignored. */
+  onlyFields(fields: Fields, known: readonly string[], path: string, what: string): void {
+    for (const field of Object.keys(fields)) {
+      if (known.includes(field)) continue;
+      const near = closestName(field, known);
+      throw this.fail(child(path, field), `unknown field${near ? ` (did you mean "${near}"?)` : ''}; ${what} has ${known.join(', ')}`);
+    }
+  }
+}
+
+/** Reads and checks the --policy file; `displayName` is the path as the user gave it, for messages. */
+export function loadPolicyFile(path: string, displayName: string): RolePolicy {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory, not a file' : code === 'EACCES' ? 'permission denied' : (error as Error).message;
+    throw policyError(`${displayName}: cannot read the --policy file: ${why}`, error);
+  }
+  return parsePolicyFile(text, displayName);
+}
+
+/** The roles in a policy file's text; at least one rule among them. */
+export function parsePolicyFile(text: string, file: string): RolePolicy {
+  const reader = new PolicyReader(file);
+  const normalized = normalizeLineBreaks(text);
+  const documents = parseAllDocuments(normalized, YAML_OPTIONS);
+  const values: unknown[] = [];
+  for (const document of Array.isArray(documents) ? documents : []) {
+    const problem = document.errors[0];
+    if (problem) {
+      const line = normalized.slice(0, problem.pos[0]).split('\n').length;
+      throw reader.fail('', `yaml: line ${line}: ${problem.message.split('\n')[0] ?? problem.message}`);
+    }
+    try {
+      values.push(document.toJS(TO_JS_OPTIONS));
+    } catch (error) {
+      throw reader.fail('', `yaml: ${(error as Error).message}`);
+    }
+  }
+  const present = values.map((value, i) => ({ value, where: `document ${i + 1}` })).filter((entry) => entry.value !== null && entry.value !== undefined);
+  const roles = present.flatMap((entry) => parseTopLevel(reader, entry.value, present.length > 1 ? entry.where : ''));
+  if (!roles.some((role) => role.rules.length > 0)) {
+    throw reader.fail('', 'the policy grants nothing: no Role or ClusterRole in it has a rule, so kubegate would refuse every request');
+  }
+  return { file, roles };
+}
+
+/** One document: a Role, a ClusterRole, or a List of them. */
+function parseTopLevel(reader: PolicyReader, value: unknown, where: string): PolicyRole[] {
+  // Paths inside one of several documents read `document 2: rules[0].verbs`.
+  const scoped = new PolicyReader(reader.file, where);
+  const prefix = where === '' ? '' : `${where}: `;
+  const fields = scoped.map(value, '');
+  if (fields.kind === 'List') {
+    scoped.onlyFields(fields, LIST_FIELDS, '', 'a List');
+    const apiVersion = scoped.optionalString(fields.apiVersion, 'apiVersion');
+    if (apiVersion !== undefined && apiVersion !== 'v1') throw scoped.fail('apiVersion', `a List is apiVersion v1, got ${JSON.stringify(apiVersion)}`);
+    if (!Array.isArray(fields.items)) throw scoped.fail('items', `expected a list of Roles and ClusterRoles, got ${describe(fields.items)}`);
+    return fields.items.map((item: unknown, i) => parseRole(scoped, scoped.map(item, `items[${i}]`), `items[${i}]`, `${prefix}items[${i}].`));
+  }
+  return [parseRole(scoped, fields, '', prefix)];
+}
+
+function parseKind(reader: PolicyReader, fields: Fields, path: string): 'Role' | 'ClusterRole' {
+  const kind = fields.kind;
+  if (kind === 'Role' || kind === 'ClusterRole') return kind;
+  const binding = kind === 'RoleBinding' || kind === 'ClusterRoleBinding' ? ': a binding says who holds a role; give kubegate the role itself' : '';
+  const list = path === '' ? ', ClusterRole or List' : ' or ClusterRole';
+  throw reader.fail(child(path, 'kind'), `${kind === undefined ? 'missing' : JSON.stringify(kind)}: expected Role${list}${binding}`);
+}
+
+function parseRole(reader: PolicyReader, fields: Fields, path: string, where: string): PolicyRole {
+  const kind = parseKind(reader, fields, path);
+  reader.onlyFields(fields, ROLE_FIELDS, path, `a ${kind}`);
+  const apiVersion = reader.optionalString(fields.apiVersion, child(path, 'apiVersion'));
+  if (apiVersion !== RBAC_API_VERSION) throw reader.fail(child(path, 'apiVersion'), `a ${kind} is apiVersion ${RBAC_API_VERSION}, got ${apiVersion === undefined ? 'none' : JSON.stringify(apiVersion)}`);
+  if (fields.aggregationRule !== undefined && fields.aggregationRule !== null) {
+    throw reader.fail(child(path, 'aggregationRule'), 'kubegate cannot aggregate ClusterRoles (the cluster fills in their rules): list the rules themselves');
+  }
+  const metadata = fields.metadata === undefined || fields.metadata === null ? {} : reader.map(fields.metadata, child(path, 'metadata'));
+  const name = reader.optionalString(metadata.name, child(path, 'metadata.name')) ?? '';
+  const namespace = reader.optionalString(metadata.namespace, child(path, 'metadata.namespace'));
+  if (kind === 'ClusterRole' && namespace !== undefined) {
+    throw reader.fail(child(path, 'metadata.namespace'), 'a ClusterRole is cluster-wide and a namespace does not restrict it: use a Role for one namespace');
+  }
+  const rulesPath = child(path, 'rules');
+  if (fields.rules !== undefined && fields.rules !== null && !Array.isArray(fields.rules)) throw reader.fail(rulesPath, `expected a list of rules, got ${describe(fields.rules)}`);
+  const rawRules: readonly unknown[] = Array.isArray(fields.rules) ? fields.rules : [];
+  const rules = rawRules.map((rule, i) => parseRule(reader, rule, `${rulesPath}[${i}]`, kind === 'Role'));
+  return { kind, name, namespace: kind === 'Role' && namespace !== '' ? namespace : undefined, rules, where };
+}
+
+/** RBAC's ValidatePolicyRule, plus no unknown fields. */
+function parseRule(reader: PolicyReader, value: unknown, path: string, namespaced: boolean): PolicyRule {
+  const fields = reader.map(value, path);
+  reader.onlyFields(fields, RULE_FIELDS, path, 'a rule');
+  const rule: PolicyRule = {
+    verbs: reader.strings(fields.verbs, child(path, 'verbs')),
+    apiGroups: reader.strings(fields.apiGroups, child(path, 'apiGroups')),
+    resources: reader.strings(fields.resources, child(path, 'resources')),
+    resourceNames: reader.strings(fields.resourceNames, child(path, 'resourceNames')),
+    nonResourceURLs: reader.strings(fields.nonResourceURLs, child(path, 'nonResourceURLs')),
+  };
+  if (rule.verbs.length === 0) throw reader.fail(child(path, 'verbs'), 'Required value: verbs must contain at least one value');
+  if (rule.nonResourceURLs.length > 0) {
+    if (namespaced) throw reader.fail(child(path, 'nonResourceURLs'), 'namespaced rules cannot apply to non-resource URLs (a Role cannot grant them; use a ClusterRole)');
+    if (rule.apiGroups.length > 0 || rule.resources.length > 0 || rule.resourceNames.length > 0) {
+      throw reader.fail(child(path, 'nonResourceURLs'), 'rules cannot apply to both regular resources and non-resource URLs: split it in two rules');
+    }
+    return rule;
+  }
+  if (rule.apiGroups.length === 0) throw reader.fail(child(path, 'apiGroups'), 'Required value: resource rules must supply at least one api group (the core group, of pods and secrets, is "")');
+  if (rule.resources.length === 0) throw reader.fail(child(path, 'resources'), 'Required value: resource rules must supply at least one resource');
+  return rule;
+}

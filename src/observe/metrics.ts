@@ -32,7 +32,19 @@ export function createMetrics(options: { readonly defaultMetrics?: boolean } = {
   const registry = new Registry();
   // The standard process_* and nodejs_* names, unprefixed, so stock Node.js dashboards and alerts work as they are.
   if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry });
+  const instruments = createInstruments(registry);
+  const internalErrors = new Counter({
+    name: 'kubegate_internal_errors_total',
+    help: 'kubegate bugs caught while serving (a promise rejected with no handler); each one is logged as "internal error". Alert on any.',
+    registers: [registry],
+  });
+  return { registry, ...sinkFor(instruments, undefined), internalError: () => internalErrors.inc(), forContext: (context) => sinkFor(instruments, context) };
+}
 
+type Instruments = ReturnType<typeof createInstruments>;
+
+/** Every per-request counter, gauge and histogram, each with an optional `context` label. */
+function createInstruments(registry: Registry) {
   const requests = new Counter({
     name: 'kubegate_requests_total',
     help: 'Requests forwarded to the API server, by method, API resource and status code.',
@@ -70,43 +82,37 @@ export function createMetrics(options: { readonly defaultMetrics?: boolean } = {
     labelNames: ['source', 'outcome', CONTEXT] as const,
     registers: [registry],
   });
-
-  const internalErrors = new Counter({
-    name: 'kubegate_internal_errors_total',
-    help: 'kubegate bugs caught while serving (a promise rejected with no handler); each one is logged as "internal error". Alert on any.',
-    registers: [registry],
-  });
-
   const policyDenials = policyDeniedCounter(registry);
-  // Only labels from a fixed list: clients choose paths, so first-come label slots would go to their junk.
-  const boundedResource = (resource: string): string =>
-    BUILT_IN_RESOURCE_LABELS.has(resource) || resource === 'discovery' || resource === 'nonresource' ? resource : 'other';
-
-  /** The sink, with `context` on every label set when one is given. */
-  const sink = (context: string | undefined): ProxyMetrics => {
-    const extra: { context?: string } = context === undefined ? {} : { context };
-    return {
-      requestStarted: () => inFlight.inc(extra),
-      requestFinished(method, rawResource, status, seconds, inBytes, outBytes) {
-        const methodLabel = KNOWN_METHODS.has(method) ? method : 'OTHER';
-        const resource = boundedResource(rawResource);
-        inFlight.dec(extra);
-        requests.inc({ method: methodLabel, resource, code: String(status), ...extra });
-        if (seconds >= 0) duration.observe({ method: methodLabel, resource, ...extra }, seconds);
-        if (inBytes > 0) bytesIn.inc(extra, inBytes);
-        if (outBytes > 0) bytesOut.inc(extra, outBytes);
-      },
-      watchOpened: () => watches.inc(extra),
-      watchClosed: () => watches.dec(extra),
-      tunnelOpened: () => tunnels.inc(extra),
-      tunnelClosed: () => tunnels.dec(extra),
-      filterRejected: (flag) => rejections.inc({ flag, ...extra }),
-      upstreamError: (kind) => upstreamErrors.inc({ kind, ...extra }),
-      credentialRefresh: (source, outcome) => refreshes.inc({ source, outcome, ...extra }),
-      policyDenied: (rule) => policyDenials.inc({ rule, ...extra }),
-    };
-  };
-
-  return { registry, ...sink(undefined), internalError: () => internalErrors.inc(), forContext: (context) => sink(context) };
+  return { requests, duration, bytesIn, bytesOut, inFlight, watches, tunnels, rejections, upstreamErrors, refreshes, policyDenials };
 }
 
+// Only labels from a fixed list: clients choose paths, so first-come label slots would go to their junk.
+function boundedResource(resource: string): string {
+  return BUILT_IN_RESOURCE_LABELS.has(resource) || resource === 'discovery' || resource === 'nonresource' ? resource : 'other';
+}
+
+/** The sink, with `context` on every label set when one is given. */
+function sinkFor(instruments: Instruments, context: string | undefined): ProxyMetrics {
+  const { requests, duration, bytesIn, bytesOut, inFlight, watches, tunnels, rejections, upstreamErrors, refreshes, policyDenials } = instruments;
+  const extra: { context?: string } = context === undefined ? {} : { context };
+  return {
+    requestStarted: () => inFlight.inc(extra),
+    requestFinished(method, rawResource, status, seconds, inBytes, outBytes) {
+      const methodLabel = KNOWN_METHODS.has(method) ? method : 'OTHER';
+      const resource = boundedResource(rawResource);
+      inFlight.dec(extra);
+      requests.inc({ method: methodLabel, resource, code: String(status), ...extra });
+      if (seconds >= 0) duration.observe({ method: methodLabel, resource, ...extra }, seconds);
+      if (inBytes > 0) bytesIn.inc(extra, inBytes);
+      if (outBytes > 0) bytesOut.inc(extra, outBytes);
+    },
+    watchOpened: () => watches.inc(extra),
+    watchClosed: () => watches.dec(extra),
+    tunnelOpened: () => tunnels.inc(extra),
+    tunnelClosed: () => tunnels.dec(extra),
+    filterRejected: (flag) => rejections.inc({ flag, ...extra }),
+    upstreamError: (kind) => upstreamErrors.inc({ kind, ...extra }),
+    credentialRefresh: (source, outcome) => refreshes.inc({ source, outcome, ...extra }),
+    policyDenied: (rule) => policyDenials.inc({ rule, ...extra }),
+  };
+}

@@ -66,8 +66,8 @@ t.test('--reject-paths is checked on the stripped and on the whole path; hosts a
 t.test('presets judge the stripped path (kube-apiserver\'s reading of it)', async (t) => {
   const { table: built } = table({}, { policy: compilePolicy({ readOnly: true, denySecrets: true }) });
   t.match(decide(built, 'GET', '/clusters/dev/api/v1/namespaces/default/pods'), { kind: 'api', context: 'dev', info: { resource: 'pods', verb: 'list' } });
-  t.match(decide(built, 'GET', '/clusters/dev/api/v1/namespaces/default/secrets/s'), { kind: 'reply', status: 403, rejectedBy: '--deny-secrets' });
-  t.match(decide(built, 'POST', '/clusters/dev/api/v1/namespaces/default/configmaps'), { kind: 'reply', status: 403, rejectedBy: '--read-only' });
+  t.match(decide(built, 'GET', '/clusters/dev/api/v1/namespaces/default/secrets/s'), { kind: 'reply', status: 403, refusedByPolicy: { rule: '--deny-secrets' }, context: 'dev' });
+  t.match(decide(built, 'POST', '/clusters/dev/api/v1/namespaces/default/configmaps'), { kind: 'reply', status: 403, refusedByPolicy: { rule: '--read-only' }, context: 'dev' });
 });
 
 t.test('the mux: clean-path redirects on the whole path, prefix redirects kept under the context', async (t) => {

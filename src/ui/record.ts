@@ -1,6 +1,7 @@
 // One request as the page shows it, built from what the CLIENT sent and what came back (never the
 // credentials kubegate adds upstream), redacted as -v=8/-v=9 tracing redacts, when the page asks.
 
+import type { RecordDetail, RecordSummary, StreamKind } from './wire.js';
 import type { IncomingHttpHeaders } from 'node:http';
 import { gunzipSync, constants as zlib } from 'node:zlib';
 import { redactHeaders, redactUrl } from '../log.js';
@@ -10,7 +11,6 @@ import { describeBody } from '../upstream/trace.js';
 import { BodyHead } from './body-sample.js';
 import { curlCommand, kubectlCommand } from './commands.js';
 
-export type StreamKind = 'watch' | 'tunnel';
 
 export interface UiRecord {
   readonly id: number;
@@ -87,29 +87,6 @@ export function requestInfoOf(record: UiRecord): RequestInfo {
   return record.info;
 }
 
-/** What the live list shows of a request (sent as one server-sent event). */
-export interface RecordSummary {
-  readonly id: number;
-  readonly time: number;
-  readonly method: string;
-  readonly url: string;
-  readonly verb: string;
-  readonly apiGroup: string;
-  readonly resource: string;
-  readonly subresource: string;
-  readonly namespace: string;
-  readonly name: string;
-  readonly status: number;
-  readonly durationMs: number | null;
-  readonly bytesIn: number;
-  readonly bytesOut: number;
-  readonly refusedBy: string | null;
-  readonly stream: StreamKind | null;
-  readonly open: boolean;
-  readonly events: number;
-  readonly cutShort: boolean;
-  readonly auditId: string | null;
-}
 
 export function summarize(record: UiRecord): RecordSummary {
   const info = requestInfoOf(record);
@@ -140,14 +117,6 @@ export function summarize(record: UiRecord): RecordSummary {
 }
 
 /** Opening one request: its headers and first bytes, redacted as -v=8/-v=9, and how to send it again. */
-export interface RecordDetail extends RecordSummary {
-  readonly requestHeaders: Record<string, string | string[]>;
-  readonly responseHeaders: Record<string, string | string[]>;
-  readonly requestBody: string;
-  readonly responseBody: string;
-  readonly curl: string;
-  readonly kubectl: string | null;
-}
 
 export function detailOf(record: UiRecord, base: string): RecordDetail {
   const summary = summarize(record);

@@ -1,8 +1,8 @@
 // The demo cluster's learning scenario: an nginx Deployment with its pod and Service, and two service accounts.
 
+import { runningContainerStatus } from './container-status.js';
 import { findResourceType, type ResourceType } from './resources.js';
 import type { KubeObject, ObjectStore } from './store.js';
-import { timestampNow } from './wire.js';
 
 function type(group: string, resource: string): ResourceType {
   const found = findResourceType(group, 'v1', resource);
@@ -39,7 +39,7 @@ export function seedDemoCluster(store: ObjectStore): { podName: string } {
       phase: 'Running',
       conditions: [{ type: 'Ready', status: 'True' }],
       podIP: '10.244.0.7',
-      containerStatuses: [{ name: 'nginx', state: { running: { startedAt: timestampNow() } }, ready: true, restartCount: 0, image: 'nginx:1.27', started: true }],
+      containerStatuses: [runningContainerStatus(CONTAINER.name, CONTAINER.image)],
     },
   });
   create(type('', 'services'), {

@@ -9,7 +9,7 @@ import { seedDemoCluster } from '../../src/demo-cluster/seed.js';
 import { startTestCluster, SECRETS, type TestCluster } from '../fixtures/cluster.js';
 import { writeTestPlugin, type PluginBehaviour, type TestPlugin } from '../fixtures/exec-plugins.js';
 import { pastRecheckInterval } from '../fixtures/credentials.js';
-import { freePort, KUBEGATE_BIN, requireKubectl, runCommand, startCommand, startKubegate, waitUntil, type RunningProxy } from '../fixtures/processes.js';
+import { freePort, KUBEGATE_BIN, requireKubectl, requirePythonKubernetes, runCommand, startCommand, startKubegate, waitUntil, type RunningProxy } from '../fixtures/processes.js';
 import type { Teardown } from '../fixtures/teardown.js';
 
 // Several clusters on one port: two test API servers with their own CAs, one reached with a client
@@ -135,6 +135,36 @@ t.test('two clusters, two CAs, two credential kinds, one port: kubectl get, get 
   const curl = await runCommand('curl', ['-sS', `${s.proxy.url}${EXEC_PATH}/api/v1/namespaces/default/pods`]);
   t.match(JSON.parse(curl.stdout) as unknown, { kind: 'PodList' }, 'curl with the escaped name');
   t.equal(s.plugin.runs(), 1, 'one plugin run served every exec-context request');
+});
+
+// The official Python client with host=http://127.0.0.1:PORT/clusters/NAME, as the issue asks (it joins
+// the resource path onto the host's path, as Rancher users rely on).
+const PYTHON_LIST_PODS = `
+import sys
+from kubernetes import client
+configuration = client.Configuration()
+configuration.host = sys.argv[1]
+api = client.CoreV1Api(client.ApiClient(configuration))
+print(" ".join(sorted(pod.metadata.name for pod in api.list_namespaced_pod("default").items)))
+try:
+    api.read_namespaced_secret("nope", "default")
+except client.exceptions.ApiException as error:
+    print("status", error.status)
+`;
+
+t.test('the Python client with host=.../clusters/NAME reaches that context, and reads its errors', async (t) => {
+  const python = requirePythonKubernetes();
+  const s = await setup(t, ['--contexts', `cert,${EXEC}`]);
+  for (const [prefix, cluster, other] of [[CERT_PATH, s.certCluster, s.execCluster], [EXEC_PATH, s.execCluster, s.certCluster]] as const) {
+    const before = other.api.requests.received;
+    const result = await runCommand(python, ['-c', PYTHON_LIST_PODS, `http://127.0.0.1:${s.proxy.port}${prefix}`], { env: s.env, timeoutMs: 60_000 });
+    t.equal(result.status, 0, `python exits 0 for ${prefix}\n${result.stderr}`);
+    const [pods, status] = result.stdout.trim().split('\n');
+    t.match(pods, /^nginx-\S+/, `the pods of ${prefix}'s cluster`);
+    t.equal(status, 'status 404', 'a missing Secret is the API server\'s 404, as the client reads it');
+    t.ok(cluster.api.requests.all.some((r) => r.path === '/api/v1/namespaces/default/pods'), `${prefix}'s API server received the list, without the prefix`);
+    t.equal(other.api.requests.received, before, 'nothing reached the other cluster');
+  }
 });
 
 t.test('the printed kubeconfig: kubectl --kubeconfig FILE --context NAME works unchanged, and holds no credential', async (t) => {

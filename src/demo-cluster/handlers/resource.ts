@@ -3,13 +3,14 @@
 
 import { randomUUID } from 'node:crypto';
 import { parse as parseYaml } from 'yaml';
+import { runningContainerStatus } from '../container-status.js';
 import { jsonPatch, mergePatch, strategicMergePatch } from '../patch.js';
 import { findResourceType, type ResourceType } from '../resources.js';
 import { sendJson, sendStatus } from '../responses.js';
 import { fieldsMatch, labelsMatch } from '../selectors.js';
 import type { KubeObject } from '../store.js';
 import { toTable, wantsTable } from '../table.js';
-import { timestampNow, wireList, wireObject } from '../wire.js';
+import { wireList, wireObject } from '../wire.js';
 import type { DemoCall, HandlerContext } from './context.js';
 import { handleLargeList } from './large-list.js';
 import { handleLog } from './log.js';
@@ -49,7 +50,7 @@ function withRunningStatus(type: ResourceType, object: KubeObject): KubeObject {
       phase: 'Running',
       conditions: [{ type: 'Ready', status: 'True' }],
       podIP: '10.244.0.10',
-      containerStatuses: containers.map((container) => ({ name: container.name, state: { running: { startedAt: timestampNow() } }, ready: true, restartCount: 0, image: container.image, started: true })),
+      containerStatuses: containers.map((container) => runningContainerStatus(container.name, container.image)),
     },
   };
 }

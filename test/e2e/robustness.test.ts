@@ -65,7 +65,8 @@ t.test('100 slow watch clients: backpressure reaches the upstream and memory sta
     clients.push(socket);
   }
   t.teardown(() => clients.forEach((socket) => socket.destroy()));
-  await waitUntil(() => upstream.floods.bytesPerWatch.length === 100, 'all 100 watches to reach the upstream');
+  // 100 connections opened one after another; at -v=9 (the redaction re-run) on a loaded 2-core machine this takes more than the default 10 s.
+  await waitUntil(() => upstream.floods.bytesPerWatch.length === 100, 'all 100 watches to reach the upstream', 40_000);
   // Let every pipe fill: kernel buffers on both sides, then kubegate's own small stream buffers.
   const total = (): number => upstream.floods.bytesPerWatch.reduce((sum, bytes) => sum + bytes, 0);
   // Blocked means no byte written for a whole second (TCP buffers on loopback can take a moment to fill).

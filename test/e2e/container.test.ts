@@ -48,7 +48,7 @@ t.test('the Dockerfile: multi-stage, the bundled build only, non-root, sidecar d
     'only the bundle and package.json reach the image: no node_modules, so no dev dependency either',
   );
   const entrypoint = JSON.parse((runtime.lines.find((line) => line.startsWith('ENTRYPOINT')) ?? '').slice('ENTRYPOINT'.length)) as string[];
-  t.same(entrypoint, ['/nodejs/bin/node', '/app/dist/bundle/kubegate.js']);
+  t.same(entrypoint, ['/nodejs/bin/node', '--max-semi-space-size=2', '/app/dist/bundle/kubegate.js'], 'node with a small young generation (a sidecar), then the bundle');
   const cmd = JSON.parse((runtime.lines.find((line) => line.startsWith('CMD')) ?? '').slice('CMD'.length)) as string[];
   const options = completeOptions(flagsToOptions(parseFlags(cmd, FLAG_SPECS).values).proxy, {}, '/app');
   t.same(options.listen, { kind: 'tcp', host: '127.0.0.1', port: 8001 }, 'the API port is loopback-only by default');
@@ -144,7 +144,8 @@ t.test("replaying the runtime stage: the bundle alone, with no node_modules anyw
       KUBERNETES_SERVICE_PORT: String(cluster.api.port),
       KUBEGATE_SERVICE_ACCOUNT_DIR: sa,
     },
-    binary: join(app, (entrypoint[1] ?? '').replace(/^\/app\//, '')),
+    binary: join(app, (entrypoint.at(-1) ?? '').replace(/^\/app\//, '')),
+    nodeArgs: entrypoint.slice(1, -1),
   });
   const answer = await fetch(`${proxy.url}/api/v1/namespaces/default/pods`);
   t.equal(answer.status, 200);

@@ -6,34 +6,29 @@
 import t from 'tap';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { bundleFiles, type BundleFile } from '../fixtures/bundle-meta.js';
 import { KUBEGATE_BIN } from '../fixtures/processes.js';
 
-/** kubegate.js and every chunk it reaches through static `import ... from "./chunks/x.js"` (not `import("...")`). */
-function staticallyLoaded(entry: string): Map<string, string> {
-  const loaded = new Map<string, string>();
-  const pending = [entry];
+/** kubegate.js and every bundle file it reaches through static imports (not `import("...")`). */
+function staticallyLoaded(files: readonly BundleFile[]): BundleFile[] {
+  const byName = new Map(files.map((file) => [file.name, file]));
+  const loaded = new Map<string, BundleFile>();
+  const pending = ['kubegate.js'];
   while (pending.length > 0) {
-    const file = pending.pop() as string;
-    if (loaded.has(file)) continue;
-    const text = readFileSync(file, 'utf8');
-    loaded.set(file, text);
-    for (const match of text.matchAll(/^(?:import|export)\s[^;]*?["'](\.{1,2}\/[^"']+\.js)["'];?$/gm)) {
-      pending.push(join(dirname(file), match[1] as string));
-    }
+    const name = pending.pop() as string;
+    const file = byName.get(name);
+    if (file === undefined || loaded.has(name)) continue;
+    loaded.set(name, file);
+    pending.push(...file.staticImports);
   }
-  return loaded;
+  return [...loaded.values()];
 }
 
-/** The packages (and kubegate folders) whose code a bundle file holds, from esbuild's `// node_modules/...` markers. */
-function modulesIn(text: string): string[] {
-  return [...text.matchAll(/^\/\/ ((?:node_modules|dist)\/\S+)$/gm)].map((match) => match[1] as string);
-}
-
-const loaded = staticallyLoaded(KUBEGATE_BIN);
-const modules = [...loaded.values()].flatMap(modulesIn);
+const loaded = staticallyLoaded(bundleFiles());
+const modules = loaded.flatMap((file) => file.inputs);
 
 t.test('a plain start loads the proxy, not the features a plain start does not use', async (t) => {
-  t.ok(modules.some((path) => path.startsWith('node_modules/undici/lib/dispatcher/agent.js')), `${loaded.size} files, ${modules.length} modules`);
+  t.ok(modules.includes('node_modules/undici/lib/dispatcher/agent.js'), `${loaded.length} files, ${modules.length} modules`);
   t.ok(modules.some((path) => path.startsWith('node_modules/fastify/')), 'fastify is there');
   const lazy: readonly [string, string][] = [
     ['node_modules/undici/index.js', "undici's index (all of undici: fetch, WebSocket, caches, mocks)"],
@@ -51,8 +46,9 @@ t.test('a plain start loads the proxy, not the features a plain start does not u
 });
 
 t.test("every file a plain start loads is Latin-1: V8 holds a source with any other character in two bytes a character", async (t) => {
-  for (const [file, text] of loaded) {
+  for (const file of loaded) {
+    const text = readFileSync(join(dirname(KUBEGATE_BIN), file.name), 'utf8');
     const offending = [...text].find((character) => (character.codePointAt(0) ?? 0) > 0xff);
-    t.equal(offending, undefined, `${file.slice(dirname(KUBEGATE_BIN).length + 1)}: ${text.length} characters`);
+    t.equal(offending, undefined, `${file.name}: ${text.length} characters`);
   }
 });

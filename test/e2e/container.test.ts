@@ -9,6 +9,7 @@ import { parseFlags } from '../../src/cli/parse-flags.js';
 import { completeOptions } from '../../src/options/complete.js';
 import { seedDemoCluster } from '../../src/demo-cluster/seed.js';
 import { startTestCluster, SECRETS } from '../fixtures/cluster.js';
+import { bundleFiles, packageOf } from '../fixtures/bundle-meta.js';
 import { repoRoot } from '../fixtures/paths.js';
 import { freePort, requireKubectl, runCommand, startKubegate } from '../fixtures/processes.js';
 
@@ -98,10 +99,8 @@ function runtimePackages(): Set<string> {
 t.test('the bundle holds runtime code only: every package it was built from is one src/ imports or one they need', async (t) => {
   const runtime = runtimePackages();
   t.ok(runtime.has('fastify') && runtime.has('undici') && runtime.has('thread-stream'), `${runtime.size} runtime packages`);
-  const bundleDir = join(repoRoot, 'dist', 'bundle');
-  const files = readdirSync(bundleDir, { recursive: true }).map(String).filter((file) => file.endsWith('.js'));
-  // esbuild marks where each module's code starts with a `// node_modules/<package>/...` comment.
-  const bundled = new Set(files.flatMap((file) => [...readFileSync(join(bundleDir, file), 'utf8').matchAll(/^\/\/ node_modules\/((?:@[^/]+\/)?[^/]+)\//gm)].map((match) => match[1] as string)));
+  // esbuild's metafile names every source file it put in each bundle file.
+  const bundled = new Set(bundleFiles().flatMap((file) => file.inputs.map(packageOf).filter((name): name is string => name !== undefined)));
   t.ok(bundled.has('fastify') && bundled.has('undici') && bundled.has('pino'), `${bundled.size} packages in the bundle`);
   t.same([...bundled].filter((name) => !runtime.has(name)), [], 'none of them is a build or test tool');
   for (const dev of ['typescript', 'tap', 'esbuild', 'fast-check', 'autocannon']) {

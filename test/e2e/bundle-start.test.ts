@@ -7,7 +7,9 @@ import t from 'tap';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { bundleFiles, type BundleFile } from '../fixtures/bundle-meta.js';
+import { repoRoot } from '../fixtures/paths.js';
 import { KUBEGATE_BIN } from '../fixtures/processes.js';
+import { sourceFiles } from '../fixtures/source-tree.js';
 
 /** kubegate.js and every bundle file it reaches through static imports (not `import("...")`). */
 function staticallyLoaded(files: readonly BundleFile[]): BundleFile[] {
@@ -51,4 +53,17 @@ t.test("every file a plain start loads is Latin-1: V8 holds a source with any ot
     const offending = [...text].find((character) => (character.codePointAt(0) ?? 0) > 0xff);
     t.equal(offending, undefined, `${file.name}: ${text.length} characters`);
   }
+});
+
+t.test('fastify\'s schema compilers and inject() are not bundled: src/ never uses them (a start would fail to find them)', async (t) => {
+  const everything = bundleFiles().flatMap((file) => file.inputs);
+  for (const left of ['node_modules/@fastify/ajv-compiler/', 'node_modules/@fastify/fast-json-stringify-compiler/', 'node_modules/light-my-request/', 'node_modules/ajv/']) {
+    t.same(everything.filter((path) => path.startsWith(left)), [], `${left} is not in the bundle`);
+  }
+  const fastifyUsers = sourceFiles().filter((file) => /from 'fastify'/.test(file.text));
+  t.ok(fastifyUsers.length >= 2, `${fastifyUsers.length} files of src/ import fastify`);
+  t.same(fastifyUsers.filter((file) => /\.inject\(/.test(file.text)).map((file) => file.path), [], "none calls fastify's inject()");
+  t.same(fastifyUsers.filter((file) => /\bschema:/.test(file.text)).map((file) => file.path), [], 'none declares a route schema');
+  t.match(readFileSync(join(repoRoot, 'src', 'server', 'http-app.ts'), 'utf8'), /schemaController: NO_SCHEMA_COMPILERS/, 'the API app is built without compilers');
+  t.match(readFileSync(join(repoRoot, 'src', 'observe', 'admin.ts'), 'utf8'), /schemaController: NO_SCHEMA_COMPILERS/, 'the admin app too');
 });

@@ -3,6 +3,7 @@
 
 // First import: SIGUSR1 must never open the inspector, not even while the rest loads.
 import './no-inspector-signal.js';
+import './wasm-baseline-only.js';
 import { homedir } from 'node:os';
 import { commandName } from './cli/help.js';
 import { main } from './cli/main.js';

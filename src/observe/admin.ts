@@ -10,6 +10,7 @@ import { hostForFilter, type CompiledRule } from '../server/filter.js';
 import type { Metrics } from './metrics.js';
 import type { UpstreamTarget } from '../upstream/target.js';
 import { absoluteTargetHost, requestFacts } from '../server/decide.js';
+import { NO_SCHEMA_COMPILERS } from '../server/http-app.js';
 
 /** How long a successful API server check counts as "answered recently". */
 const FRESH_MS = 10_000;
@@ -171,7 +172,7 @@ function sendReadiness(reply: FastifyReply, readiness: Readiness): FastifyReply 
 }
 
 export function buildAdminServer(options: AdminOptions): FastifyInstance {
-  const app = fastify({ logger: false });
+  const app = fastify({ logger: false, schemaController: NO_SCHEMA_COMPILERS });
   // Before routing, so an unknown path with a foreign Host learns nothing either.
   app.addHook('onRequest', async (request, reply) => rejectHost(options, request, reply));
   app.get('/healthz', async (_request, reply) => reply.type('text/plain').send('ok\n'));

@@ -9,6 +9,7 @@ import { proxyForDisplay } from '../kubeconfig/proxy.js';
 import type { RestConfig } from '../kubeconfig/rest-config.js';
 import { redactUrlUserinfo } from '../log.js';
 import type { ResolvedOptions } from './complete.js';
+import { DEFAULT_ACCEPT_HOSTS } from './defaults.js';
 
 /** Host headers no deliberate --accept-hosts should let in: an attacker's domain, and a rebinding one. */
 const FOREIGN_HOSTS = ['attacker.example', '203.0.113.7', 'localhost.attacker.example'];
@@ -129,6 +130,9 @@ function judgedHost(configured: string, bound: string | undefined): string | und
 
 /** --accept-hosts that a DNS-rebinding page gets through: the host it would accept, or the pattern left unanchored. */
 function acceptHostsWarning(acceptHosts: string): string | undefined {
+  // The default has nothing to warn about (test/options/startup-warnings.test.ts checks it the long
+  // way): compiling and probing it here cost a plain start about 20 ms of regexp warm-up.
+  if (acceptHosts === DEFAULT_ACCEPT_HOSTS) return undefined;
   const rules = compileRules('--accept-hosts', acceptHosts);
   const foreign = probeHosts(acceptHosts).find((host) => rules.some((rule) => rule.test(host)));
   const advice = 'Anchor each pattern (^myhost$) and list only the names clients use';

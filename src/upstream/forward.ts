@@ -13,7 +13,7 @@ import type { Dispatcher } from 'undici';
 import type { Credentials } from '../auth/credentials.js';
 import type { ImpersonationConfig } from '../kubeconfig/rest-config.js';
 import { redactHeaders, redactUrl, type Logger } from '../log.js';
-import { resourceLabel, type ProxyMetrics } from '../observe/observer.js';
+import { NO_METRICS, resourceLabel, type ProxyMetrics } from '../observe/observer.js';
 import { writeStatus } from '../status.js';
 import { authorize } from './authorize.js';
 import { reportFailure, type FailureSink } from './failure.js';
@@ -141,7 +141,9 @@ function openExchange(context: ForwardContext, forward: ForwardRequest): Exchang
 function closeExchange(context: ForwardContext, exchange: Exchange): void {
   const totalMs = performance.now() - exchange.started;
   if (exchange.streaming) context.metrics.watchClosed();
-  context.metrics.requestFinished(exchange.method, resourceLabel(exchange.path), exchange.status, exchange.streaming ? -1 : totalMs / 1000, exchange.bytesIn, exchange.bytesOut);
+  // The label splits the path: not worth it for metrics that record nothing (no --admin-address).
+  const resource = context.metrics === NO_METRICS ? '' : resourceLabel(exchange.path);
+  context.metrics.requestFinished(exchange.method, resource, exchange.status, exchange.streaming ? -1 : totalMs / 1000, exchange.bytesIn, exchange.bytesOut);
   if (!context.accessLog) return;
   context.logger.debug(
     {

@@ -1,12 +1,13 @@
 // The undici Agent that carries requests to the API server, with TLS settings spelled out from the kubeconfig.
 
-import { Agent, buildConnector, Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
 import type { Credentials } from '../auth/credentials.js';
 import type { RestConfig } from '../kubeconfig/rest-config.js';
 import { CONNECT_TIMEOUT_MS, TCP_KEEPALIVE_MS, currentTlsOptions, pinServerName, proxiedConnector, tlsConnectOptions } from './dial.js';
 import { H2WatchPool, isH2Eligible } from './h2-watches.js';
 import { replayRefusedAnswer } from './replay-refused-answer.js';
 import { retryStaleConnection } from './retry-stale-connection.js';
+import { Agent, DispatcherBase, buildConnector } from './undici-parts.js';
 
 /**
  * Carries requests to the API server. Body and header timeouts are off: watches and `logs -f` stay
@@ -25,7 +26,7 @@ interface Pools {
   readonly watches: H2WatchPool | undefined;
 }
 
-export class UpstreamAgent extends Dispatcher {
+export class UpstreamAgent extends DispatcherBase {
   readonly #config: RestConfig;
   readonly #credentials: Credentials;
   #current: Pools | undefined;

@@ -5,10 +5,9 @@
 import { STATUS_CODES } from 'node:http';
 import { isIP, type Socket } from 'node:net';
 import { rootCertificates, type ConnectionOptions } from 'node:tls';
-import { SocksClient } from 'socks';
-import { Client } from 'undici';
 import { KubegateError, isKubegateError } from '../errors.js';
 import { proxyAuthorization, type ProxiedRoute } from '../kubeconfig/proxy.js';
+import { Client } from './undici-parts.js';
 
 /** What the proxy's own TLS needs from the cluster's settings (a subset of dial.ts's UpstreamTlsOptions). */
 export interface ProxyTrust {
@@ -91,6 +90,11 @@ async function connectThroughHttpProxy(route: ProxiedRoute, host: string, port: 
 /** SOCKS5 with username/password authentication when the URL has a user; the proxy resolves the host name (as Go's dialer lets it). */
 async function connectThroughSocks(route: ProxiedRoute, host: string, port: number, options: ProxyDialOptions): Promise<Socket> {
   try {
+    // Loaded on first use: a start without a SOCKS proxy does not evaluate socks and its address
+    // parsers (about 190 KB). socks is CommonJS: `default` is its exports, in Node and in the bundle
+    // alike (the bundle's chunk has no named exports; socks's own typings do not declare `default`).
+    const socks: typeof import('socks') & { readonly default?: typeof import('socks') } = await import('socks');
+    const { SocksClient } = socks.default ?? socks;
     const { socket } = await SocksClient.createConnection({
       command: 'connect',
       proxy: {

@@ -51,6 +51,8 @@ const { values: flags } = parseArgs({
     'kubegate-args': { type: 'string', default: '' },
     /** The kubegate entry point to measure (default: the shipped bundle; `dist/src/bin.js` is the tsc output). */
     'kubegate-bin': { type: 'string', default: KUBEGATE_BIN },
+    /** Node options for kubegate's process, space-separated (the container image's: `--max-semi-space-size=2`). */
+    'kubegate-node-args': { type: 'string', default: '' },
     /** Write a V8 CPU profile of every kubegate run into this directory (for finding where time goes). */
     profile: { type: 'string' },
     /** `precomputed` (answers built once: never the limit) or `apiserver` (JSON encoded per request, real pods, real watch changes). */
@@ -142,7 +144,8 @@ function proxyCommand(name: ProxyName, kubeconfig: string, port: number): string
   if (name !== 'kubegate') return ['kubectl', 'proxy', `--kubeconfig=${kubeconfig}`, `--port=${port}`];
   const extra = flags['kubegate-args'] ? flags['kubegate-args'].split(' ') : [];
   const profile = flags.profile ? ['--cpu-prof', `--cpu-prof-dir=${flags.profile}`] : [];
-  return [process.execPath, ...profile, resolvePath(flags['kubegate-bin']), `--kubeconfig=${kubeconfig}`, `--port=${port}`, ...extra];
+  const nodeArgs = flags['kubegate-node-args'] ? flags['kubegate-node-args'].split(' ') : [];
+  return [process.execPath, ...nodeArgs, ...profile, resolvePath(flags['kubegate-bin']), `--kubeconfig=${kubeconfig}`, `--port=${port}`, ...extra];
 }
 
 async function startProxy(name: ProxyName, kubeconfig: string): Promise<RunningProxy> {
@@ -548,7 +551,7 @@ async function main(): Promise<void> {
     }
   })();
   const results = buildRows(run.samples, run.generators, TARGETS, MANY_WATCHES);
-  const settings = { rounds: ROUNDS, durationSeconds: DURATION_S, holdSeconds: HOLD_S, manyWatches: MANY_WATCHES, upstream: MODE, proxies: RUN_PROXIES, podsInWanList: POD_COUNT };
+  const settings = { rounds: ROUNDS, durationSeconds: DURATION_S, holdSeconds: HOLD_S, manyWatches: MANY_WATCHES, upstream: MODE, proxies: RUN_PROXIES, podsInWanList: POD_COUNT, kubegateNodeArgs: flags['kubegate-node-args'] };
   const report = { machine: machine(), settings, upstreamDirectRps, results, samples: run.samples };
   const headroom = Object.entries(upstreamDirectRps)
     .map(([generator, rps]) => `upstream alone (${MODE}, GET, 64 connections, ${generator}): ${rps.toFixed(0)} requests/s\n`)

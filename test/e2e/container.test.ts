@@ -9,6 +9,7 @@ import { parseFlags } from '../../src/cli/parse-flags.js';
 import { completeOptions } from '../../src/options/complete.js';
 import { seedDemoCluster } from '../../src/demo-cluster/seed.js';
 import { startTestCluster, SECRETS } from '../fixtures/cluster.js';
+import { bundleFiles, packageOf } from '../fixtures/bundle-meta.js';
 import { repoRoot } from '../fixtures/paths.js';
 import { freePort, requireKubectl, runCommand, startKubegate } from '../fixtures/processes.js';
 
@@ -48,7 +49,7 @@ t.test('the Dockerfile: multi-stage, the bundled build only, non-root, sidecar d
     'only the bundle and package.json reach the image: no node_modules, so no dev dependency either',
   );
   const entrypoint = JSON.parse((runtime.lines.find((line) => line.startsWith('ENTRYPOINT')) ?? '').slice('ENTRYPOINT'.length)) as string[];
-  t.same(entrypoint, ['/nodejs/bin/node', '/app/dist/bundle/kubegate.js']);
+  t.same(entrypoint, ['/nodejs/bin/node', '--max-semi-space-size=2', '/app/dist/bundle/kubegate.js'], 'node with a small young generation (a sidecar), then the bundle');
   const cmd = JSON.parse((runtime.lines.find((line) => line.startsWith('CMD')) ?? '').slice('CMD'.length)) as string[];
   const options = completeOptions(flagsToOptions(parseFlags(cmd, FLAG_SPECS).values).proxy, {}, '/app');
   t.same(options.listen, { kind: 'tcp', host: '127.0.0.1', port: 8001 }, 'the API port is loopback-only by default');
@@ -98,10 +99,8 @@ function runtimePackages(): Set<string> {
 t.test('the bundle holds runtime code only: every package it was built from is one src/ imports or one they need', async (t) => {
   const runtime = runtimePackages();
   t.ok(runtime.has('fastify') && runtime.has('undici') && runtime.has('thread-stream'), `${runtime.size} runtime packages`);
-  const bundleDir = join(repoRoot, 'dist', 'bundle');
-  const files = readdirSync(bundleDir, { recursive: true }).map(String).filter((file) => file.endsWith('.js'));
-  // esbuild marks where each module's code starts with a `// node_modules/<package>/...` comment.
-  const bundled = new Set(files.flatMap((file) => [...readFileSync(join(bundleDir, file), 'utf8').matchAll(/^\/\/ node_modules\/((?:@[^/]+\/)?[^/]+)\//gm)].map((match) => match[1] as string)));
+  // esbuild's metafile names every source file it put in each bundle file.
+  const bundled = new Set(bundleFiles().flatMap((file) => file.inputs.map(packageOf).filter((name): name is string => name !== undefined)));
   t.ok(bundled.has('fastify') && bundled.has('undici') && bundled.has('pino'), `${bundled.size} packages in the bundle`);
   t.same([...bundled].filter((name) => !runtime.has(name)), [], 'none of them is a build or test tool');
   for (const dev of ['typescript', 'tap', 'esbuild', 'fast-check', 'autocannon']) {
@@ -144,7 +143,8 @@ t.test("replaying the runtime stage: the bundle alone, with no node_modules anyw
       KUBERNETES_SERVICE_PORT: String(cluster.api.port),
       KUBEGATE_SERVICE_ACCOUNT_DIR: sa,
     },
-    binary: join(app, (entrypoint[1] ?? '').replace(/^\/app\//, '')),
+    binary: join(app, (entrypoint.at(-1) ?? '').replace(/^\/app\//, '')),
+    nodeArgs: entrypoint.slice(1, -1),
   });
   const answer = await fetch(`${proxy.url}/api/v1/namespaces/default/pods`);
   t.equal(answer.status, 200);

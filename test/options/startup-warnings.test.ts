@@ -1,7 +1,9 @@
 import t from 'tap';
 import { completeOptions, type ProxyFlags } from '../../src/options/complete.js';
 import { resolveProxy } from '../../src/kubeconfig/proxy.js';
-import { proxyNotice, startupWarnings } from '../../src/options/startup-warnings.js';
+import { DEFAULT_ACCEPT_HOSTS } from '../../src/options/defaults.js';
+import { probeHosts, proxyNotice, startupWarnings } from '../../src/options/startup-warnings.js';
+import { compileRules } from '../../src/server/filter.js';
 import { restConfig } from '../fixtures/kubeconfig/env.js';
 
 const config = restConfig('https://10.0.0.1:6443', { kind: 'none' });
@@ -87,4 +89,12 @@ t.test('a host-name --address is judged by the address it was bound to, never be
   const admin = completeOptions({ adminAddress: 'myhost.lan:9101' }, {}, '/');
   t.same(startupWarnings(admin, config), []);
   t.match(startupWarnings(admin, config, { api: '127.0.0.1', admin: '10.1.2.3' }), [/^admin listener on 10\.1\.2\.3:9101, beyond this machine/]);
+});
+
+t.test('the default --accept-hosts, checked the long way (a start skips it): no probe host gets in, every pattern is anchored', async (t) => {
+  const rules = compileRules('--accept-hosts', DEFAULT_ACCEPT_HOSTS);
+  const probes = probeHosts(DEFAULT_ACCEPT_HOSTS);
+  t.ok(probes.includes('localhost.attacker.example') && probes.includes('attackerlocalhost'), `${probes.length} probe hosts`);
+  t.same(probes.filter((host) => rules.some((rule) => rule.test(host))), []);
+  t.same(DEFAULT_ACCEPT_HOSTS.split(',').filter((pattern) => !(pattern.startsWith('^') && pattern.endsWith('$'))), []);
 });

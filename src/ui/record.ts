@@ -67,7 +67,7 @@ export function createRecord(id: number, method: string, target: string, headers
     query: api ? (api.query ?? '') : question === -1 ? '' : target.slice(question + 1),
     requestHeaders: headers,
     stream,
-    refusedBy: decision.kind === 'reply' ? decision.rejectedBy : undefined,
+    refusedBy: decision.kind === 'reply' ? (decision.rejectedBy ?? decision.refusedByPolicy?.rule) : undefined,
     info: api?.info,
     // A reply kubegate wrote itself may go out on the raw socket (a refused upload): its status is known now.
     status: decision.kind === 'reply' ? decision.status : 0,

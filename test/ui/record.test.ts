@@ -21,8 +21,9 @@ t.test('a refusal says which rule, and is read from the target when the filter n
   const decision: Decision = { kind: 'reply', status: 403, headers: {}, body: '', rejectedBy: '--reject-paths' };
   const summary = summarize(createRecord(2, 'POST', '/api/v1/namespaces/a/pods/b/exec?command=ls', {}, decision, undefined));
   t.match(summary, { status: 403, refusedBy: '--reject-paths', verb: 'create', resource: 'pods', subresource: 'exec', name: 'b', namespace: 'a' });
-  const policy: Decision = { kind: 'reply', status: 403, headers: {}, body: '', rejectedBy: 'deny-secrets' };
-  t.equal(summarize(createRecord(3, 'GET', '/api/v1/secrets', {}, policy, undefined)).refusedBy, 'deny-secrets');
+  // A policy refusal (a preset or --policy) names its rule as the filter's names its flag.
+  const policy: Decision = { kind: 'reply', status: 403, headers: {}, body: '', refusedByPolicy: { rule: '--deny-secrets', message: 'secrets is forbidden: ...' } };
+  t.equal(summarize(createRecord(3, 'GET', '/api/v1/secrets', {}, policy, undefined)).refusedBy, '--deny-secrets');
 });
 
 t.test('credentials in the URL, the headers and the body are redacted as -v=8/-v=9 redact them', async (t) => {

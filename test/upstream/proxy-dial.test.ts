@@ -1,11 +1,11 @@
 import t, { type Test } from 'tap';
 import { once } from 'node:events';
-import { createServer, type AddressInfo, type Socket } from 'node:net';
+import { createServer, type Socket } from 'node:net';
 import { isKubegateError } from '../../src/errors.js';
 import { resolveProxy, type ProxiedRoute } from '../../src/kubeconfig/proxy.js';
 import { dialUpstream } from '../../src/upstream/dial.js';
 import { openProxyTunnel } from '../../src/upstream/proxy-dial.js';
-import { startConnectProxy, startSocksProxy } from '../fixtures/proxies.js';
+import { listenAndTrack, startConnectProxy, startSocksProxy } from '../fixtures/proxies.js';
 
 const options = { trust: undefined, timeoutMs: 5_000 };
 
@@ -17,19 +17,11 @@ function route(proxyUrl: string): ProxiedRoute {
 
 /** A TCP server that answers each connection with `greeting` and echoes the rest. */
 async function echoServer(t: Test, greeting: string): Promise<number> {
-  const sockets = new Set<Socket>();
   const server = createServer((socket) => {
-    sockets.add(socket);
     socket.write(greeting);
     socket.pipe(socket);
   });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  t.teardown(() => {
-    for (const socket of sockets) socket.destroy();
-    server.close();
-  });
-  return (server.address() as AddressInfo).port;
+  return listenAndTrack(t, server);
 }
 
 async function failure(promise: Promise<unknown>): Promise<Error> {

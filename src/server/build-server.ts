@@ -86,6 +86,8 @@ interface ServerParts {
   /** Decisions taken before the request reached the router (Expect: 100-continue). */
   readonly decidedEarly: WeakMap<IncomingMessage, Decision>;
   readonly recorder: RequestRecorder | undefined;
+  /** Set when shutdown starts: a request that arrives after it (on a kept-alive connection) gets a 503 and the connection closes. */
+  readonly state: { closing: boolean };
 }
 
 export function buildServer(options: ServerOptions, dependencies: ServerDependencies): KubegateServer {
@@ -128,9 +130,13 @@ export function buildUpstream(options: ServerOptions, dependencies: ServerDepend
 /** The server around a routing: fastify, the three ways a request arrives, shutdown. Never listens. */
 export function assembleServer(options: ServerOptions, dependencies: Pick<ServerDependencies, 'logger' | 'metrics' | 'recorder'>, routing: Routing): Pick<KubegateServer, 'app' | 'shutdown'> {
   const logger = dependencies.logger;
-  const parts: ServerParts = { options, logger, metrics: dependencies.metrics ?? NO_METRICS, routing, connections: new ConnectionTracker(), decidedEarly: new WeakMap(), recorder: dependencies.recorder };
-  // What fastify's router will not route (`/%FF`) takes the same path as everything else.
-  const app = createHttpApp((request, response) => handleRequest(parts, request, response));
+  const parts: ServerParts = { options, logger, metrics: dependencies.metrics ?? NO_METRICS, routing, connections: new ConnectionTracker(), decidedEarly: new WeakMap(), recorder: dependencies.recorder, state: { closing: false } };
+  const app = createHttpApp((request, response) => {
+    // Counts each connection's responses in flight, so that an answer written on the raw socket
+    // (an upgrade, a rejection that closes) never cuts into an earlier pipelined response.
+    parts.connections.started(response);
+    handleRequest(parts, request, response);
+  });
   listenForRequests(app, parts);
   app.addHook('onClose', async () => {
     await Promise.all(routing.upstreams.map((upstream) => upstream.close()));
@@ -140,9 +146,6 @@ export function assembleServer(options: ServerOptions, dependencies: Pick<Server
 
 /** Wires the three ways a request arrives: ordinary, with Expect: 100-continue, and as an upgrade. */
 function listenForRequests(app: FastifyInstance, parts: ServerParts): void {
-  // Counts each connection's responses in flight, so that an answer written on the raw socket
-  // (an upgrade, a rejection that closes) never cuts into an earlier pipelined response.
-  app.server.on('request', (_request: IncomingMessage, response: ServerResponse) => parts.connections.started(response));
   // Expect: 100-continue is answered only for requests kubegate will forward: a rejected upload
   // gets its 403 at once and is never invited to send its body.
   app.server.on('checkContinue', (request: IncomingMessage, response: ServerResponse) => {
@@ -164,14 +167,6 @@ function listenForRequests(app: FastifyInstance, parts: ServerParts): void {
     response.end();
   });
   app.server.on('upgrade', (request: IncomingMessage, socket: Socket, head: Buffer) => handleUpgrade(parts, request, socket, head));
-  app.route({
-    method: app.supportedMethods,
-    url: '*',
-    handler: (request, reply) => {
-      reply.hijack();
-      handleRequest(parts, request.raw, reply.raw);
-    },
-  });
 }
 
 /** The one decision per request, for ordinary requests and upgrades alike, counted and logged here. */
@@ -205,6 +200,10 @@ function noteRefusal(parts: ServerParts, request: IncomingMessage, method: strin
 function handleRequest(parts: ServerParts, request: IncomingMessage, response: ServerResponse): void {
   // A connection kubegate is closing serves nothing more, whatever was pipelined behind.
   if (parts.connections.isClosing(request.socket)) return;
+  if (parts.state.closing) {
+    writeStatus(response, 503, 'kubegate is shutting down', { connection: 'close' });
+    return;
+  }
   const decision = parts.decidedEarly.get(request) ?? decide(parts, request);
   if (parts.recorder !== undefined && decision.kind !== 'ui' && decision.kind !== 'refuse') parts.recorder.record(request, response, decision);
   switch (decision.kind) {
@@ -291,6 +290,7 @@ function handleUpgrade(parts: ServerParts, request: IncomingMessage, socket: Soc
 
 async function shutdown(app: FastifyInstance, parts: ServerParts, graceMs: number): Promise<void> {
   const upstreams = parts.routing.upstreams;
+  parts.state.closing = true;
   // Streams never finish by themselves: end them cleanly (the client sees the end of a chunked body).
   for (const upstream of upstreams) for (const stop of upstream.forward.streams) stop();
   parts.recorder?.close();

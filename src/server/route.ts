@@ -145,14 +145,22 @@ function cleanRooted(path: string): string {
   return `/${out.join('/')}`;
 }
 
+/** A `//`, or a `.` or `..` segment: what Clean changes in a rooted path (besides a trailing slash). */
+const NEEDS_CLEANING = /\/\/|\/\.\.?(?:\/|$)/;
+
 /** Go's ServeMux cleanPath: Clean, but keep a trailing slash. */
 export function cleanPath(path: string): string {
   if (path === '') return '/';
   const rooted = path.startsWith('/') ? path : `/${path}`;
+  // Clean leaves such a path as it is, and cleanPath puts back the trailing slash Clean drops.
+  if (!NEEDS_CLEANING.test(rooted)) return rooted;
   let cleaned = cleanRooted(rooted);
   if (rooted.endsWith('/') && cleaned !== '/') cleaned += '/';
   return cleaned;
 }
+
+/** ASCII that net/url neither decodes nor escapes in a path: such a raw path is its EscapedPath. */
+const PLAIN_PATH = /^[A-Za-z0-9\-._~$&+,/:;=@]*$/;
 
 /** A Location built as Go's url.URL{Path: p, RawQuery: q}.String() does. */
 function locationFor(path: string, rawQuery: string | undefined): string {
@@ -187,8 +195,9 @@ export function resolveRoute(target: string, options: RouteOptions): Route {
   const decoded = unescapePath(rawPath);
   if (decoded === undefined) return { kind: 'bad-request', reason: `invalid URL escape in ${JSON.stringify(rawPathText)}` };
 
-  // The mux works on the escaped path (so %2e%2e is never cleaned).
-  const escaped = escapedPath(decoded, rawPath);
+  // The mux works on the escaped path (so %2e%2e is never cleaned). A path of characters that need
+  // no escape is its own escaped form (the common case, without the byte-by-byte checks).
+  const escaped = PLAIN_PATH.test(rawPathText) ? rawPathText : escapedPath(decoded, rawPath);
   const cleaned = cleanPath(escaped);
 
   const prefixes = [options.apiPrefix, options.wwwPrefix].filter(

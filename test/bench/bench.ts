@@ -18,7 +18,7 @@ import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { createPki } from '../../src/demo-cluster/pki.js';
 import { DEFAULT_LINK } from './link-emulator.js';
-import { PROXIES, buildRows, formatTable, percentile, type ProxyName, type Sample, type Target } from './report.js';
+import { PROXIES, buildRows, floorGaps, formatFloorTable, formatTable, percentile, type ProxyName, type Sample, type Target } from './report.js';
 import {
   LIST_PATH,
   POD_COUNT,
@@ -46,7 +46,7 @@ const { values: flags } = parseArgs({
     duration: { type: 'string', default: '10' },
     hold: { type: 'string', default: '30' },
     watches: { type: 'string', default: '10000' },
-    only: { type: 'string', default: 'startup,get,get-wrk,list,list-wrk,watch1k,watch10k,wan' },
+    only: { type: 'string', default: 'startup,get,get-wrk,list,list-wrk,watch1k,watch10k,wan,floors' },
     out: { type: 'string', default: 'bench-results.json' },
     'kubegate-args': { type: 'string', default: '' },
     /** The kubegate entry point to measure (default: the shipped bundle; `dist/src/bin.js` is the tsc output). */
@@ -86,6 +86,14 @@ function memoryOf(pid: number): { rssMiB: number; peakMiB: number } {
   const field = (name: string): number => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN) / 1024;
   return { rssMiB: field('VmRSS'), peakMiB: field('VmHWM') };
 }
+
+/** CPU time (user + system, every thread) the process has used so far, in milliseconds. */
+function cpuMsOf(pid: number): number {
+  // /proc/PID/stat: fields 14 and 15 (utime, stime) in clock ticks, counted after the `(comm)` field.
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /s, '').split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_SECOND;
+}
+const CLOCK_TICKS_PER_SECOND = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
 
 async function freePort(): Promise<number> {
   const server = createServer().listen(0, '127.0.0.1');
@@ -133,7 +141,7 @@ async function startLink(upstreamPort: number): Promise<{ port: number; stop: ()
 }
 
 interface RunningProxy {
-  readonly name: ProxyName;
+  readonly name: string;
   readonly child: ChildProcess;
   readonly port: number;
   readonly spawnedAt: number;
@@ -150,10 +158,15 @@ function proxyCommand(name: ProxyName, kubeconfig: string, port: number): string
 
 async function startProxy(name: ProxyName, kubeconfig: string): Promise<RunningProxy> {
   const port = await freePort();
+  return startPinned(name, proxyCommand(name, kubeconfig, port), port, { KUBECONFIG: kubeconfig });
+}
+
+/** Starts a command on the proxy core, listening (once up) on `port`. */
+function startPinned(name: string, command: readonly string[], port: number, env: Record<string, string> = {}): RunningProxy {
   const spawnedAt = preciseNow();
-  const child = spawn('taskset', ['-c', PROXY_CORE, ...proxyCommand(name, kubeconfig, port)], {
+  const child = spawn('taskset', ['-c', PROXY_CORE, ...command], {
     stdio: ['ignore', 'ignore', 'pipe'],
-    env: { ...process.env, KUBECONFIG: kubeconfig },
+    env: { ...process.env, ...env },
   });
   let stderr = '';
   child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (stderr = (stderr + chunk).slice(-4000)));
@@ -174,9 +187,11 @@ async function startProxy(name: ProxyName, kubeconfig: string): Promise<RunningP
 
 const plainAgent = new Agent({ keepAlive: false, maxSockets: Infinity });
 
-function httpGet(port: number, path: string, headers: Record<string, string> = {}): Promise<IncomingMessage> {
+function httpGet(port: number, path: string, headers: Record<string, string> = {}, timeoutMs = 0): Promise<IncomingMessage> {
   return new Promise((resolve, reject) => {
-    get({ host: '127.0.0.1', port, path, headers, agent: plainAgent }, resolve).on('error', reject);
+    const request = get({ host: '127.0.0.1', port, path, headers, agent: plainAgent }, resolve).on('error', reject);
+    // Until the answer's head: a proxy that takes the request and never answers must not stall the run.
+    if (timeoutMs > 0) request.setTimeout(timeoutMs, () => request.destroy(new Error(`no answer in ${timeoutMs} ms`)));
   });
 }
 
@@ -185,7 +200,7 @@ async function firstOk(proxy: RunningProxy): Promise<number> {
   const deadline = Date.now() + 30_000;
   for (;;) {
     try {
-      const response = await httpGet(proxy.port, POD_PATH);
+      const response = await httpGet(proxy.port, POD_PATH, {}, 5_000);
       response.resume();
       if (response.statusCode === 200) return preciseNow() - proxy.spawnedAt;
     } catch {
@@ -220,9 +235,20 @@ async function scenarioGet(proxy: RunningProxy): Promise<Sample> {
 
 async function scenarioGetWrk(proxy: RunningProxy): Promise<Sample> {
   await firstOk(proxy);
+  return getLoadWithCpu(proxy);
+}
+
+/**
+ * The wrk GET load, warmed up, with the proxy's CPU time per request: a figure that holds where
+ * requests/s moves with whatever else the machine is doing.
+ */
+async function getLoadWithCpu(proxy: RunningProxy): Promise<Sample> {
   await wrkAt(proxy.port, POD_PATH, 64, 2);
+  const pid = proxy.child.pid ?? 0;
+  const cpuBefore = cpuMsOf(pid);
   const result = await wrkAt(proxy.port, POD_PATH, 64, DURATION_S);
-  return { requestsPerSec: result.requestsPerSec, p50Ms: result.p50Ms, p90Ms: result.p90Ms, p99Ms: result.p99Ms, errors: result.errors };
+  const cpuUsPerRequest = ((cpuMsOf(pid) - cpuBefore) * 1000) / result.requests;
+  return { requestsPerSec: result.requestsPerSec, p50Ms: result.p50Ms, p90Ms: result.p90Ms, p99Ms: result.p99Ms, cpuUsPerRequest, errors: result.errors };
 }
 
 async function scenarioList(proxy: RunningProxy): Promise<Sample> {
@@ -362,6 +388,104 @@ async function scenarioWan(proxy: RunningProxy): Promise<Sample> {
     }
   }
   return { plainMs: percentile(plain, 50), gzipMs: percentile(gzip, 50), plainMB: bytes.plain / 1e6, gzipMB: bytes.gzip / 1e6, errors };
+}
+
+// ---------------------------------------------------------------- floors
+
+const FLOORS_DIR = fileURLToPath(new URL('./floors/', import.meta.url));
+/**
+ * The floors (issue 17): kubegate's stack layer by layer with nothing of kubegate's, each bundled as
+ * kubegate is, against the same upstream; what kubegate spends above the first is its own.
+ */
+const FLOORS: Readonly<Record<string, string>> = { 'fastify+undici': 'forward-fastify', 'node:http+undici': 'forward-undici', 'node:http+https': 'forward-node' };
+const EMPTY_NODE = "node -e ''";
+const FLOORS_LEGEND =
+  `floors: the same steps for each (start-up to the first proxied 200, idle RSS after 2 s, wrk GET with 64 connections), median (min–max) over rounds; ${EMPTY_NODE}: start-up is spawn to exit`;
+
+/** Bundles each floor with kubegate's own bundle settings (package.json's `bundle` script). */
+async function bundleFloors(dir: string): Promise<Record<string, string>> {
+  const { build } = await import('esbuild');
+  const bundles: Record<string, string> = {};
+  for (const [name, entry] of Object.entries(FLOORS)) {
+    const outfile = join(dir, 'floors', `${entry}.mjs`);
+    await build({
+      entryPoints: [join(FLOORS_DIR, `${entry}.js`)],
+      outfile,
+      bundle: true,
+      platform: 'node',
+      target: 'node20',
+      format: 'esm',
+      minifyWhitespace: true,
+      external: ['@fastify/ajv-compiler', '@fastify/fast-json-stringify-compiler', 'light-my-request'],
+      banner: { js: "import{createRequire as floorCreateRequire}from'node:module';const require=floorCreateRequire(import.meta.url);" },
+      logLevel: 'warning',
+    });
+    bundles[name] = outfile;
+  }
+  return bundles;
+}
+
+/** Start-up, idle memory, then the wrk GET load with CPU per request: the same steps for every member. */
+async function scenarioFloor(proxy: RunningProxy): Promise<Sample> {
+  const startupMs = await firstOk(proxy);
+  await new Promise((resolve) => setTimeout(resolve, 2_000));
+  const idleRssMiB = memoryOf(proxy.child.pid ?? 0).rssMiB;
+  return { startupMs, idleRssMiB, ...(await getLoadWithCpu(proxy)) };
+}
+
+/** Node itself: `node -e ''` from spawn to exit, and an idle `node` after 2 s. */
+async function emptyNodeSample(): Promise<Sample> {
+  const started = preciseNow();
+  const empty = spawn('taskset', ['-c', PROXY_CORE, process.execPath, '-e', ''], { stdio: 'ignore' });
+  await once(empty, 'exit');
+  const startupMs = preciseNow() - started;
+  const idle = spawn('taskset', ['-c', PROXY_CORE, process.execPath, '-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
+  await new Promise((resolve) => setTimeout(resolve, 2_000));
+  const idleRssMiB = memoryOf(idle.pid ?? 0).rssMiB;
+  const exited = once(idle, 'exit');
+  idle.kill('SIGKILL');
+  await exited;
+  return { startupMs, idleRssMiB };
+}
+
+async function runFloors(setup: Setup): Promise<Record<string, Sample[]>> {
+  const bundles = await bundleFloors(setup.dir);
+  const members = ['kubegate', 'kubectl', ...Object.keys(bundles), EMPTY_NODE];
+  const samples: Record<string, Sample[]> = Object.fromEntries(members.map((member) => [member, []]));
+  const floorCommand = (bundle: string, port: number): string[] => [
+    process.execPath,
+    bundle,
+    `--port=${port}`,
+    `--server=https://127.0.0.1:${setup.upstream.port}`,
+    `--ca=${join(setup.dir, 'ca.crt')}`,
+    `--cert=${join(setup.dir, 'client.crt')}`,
+    `--key=${join(setup.dir, 'client.key')}`,
+  ];
+  const startMember = async (member: string): Promise<RunningProxy> => {
+    const bundle = bundles[member];
+    if (bundle === undefined) return startProxy(member as ProxyName, setup.kubeconfig);
+    const port = await freePort();
+    return startPinned(member, floorCommand(bundle, port), port);
+  };
+  for (let round = 1; round <= ROUNDS; round++) {
+    for (const member of members.map((_, index) => members[(index + round - 1) % members.length] as string)) {
+      let sample: Sample;
+      if (member === EMPTY_NODE) {
+        sample = await emptyNodeSample();
+      } else {
+        const proxy = await startMember(member);
+        try {
+          sample = await scenarioFloor(proxy);
+        } finally {
+          await proxy.stop();
+        }
+      }
+      samples[member]?.push(sample);
+      process.stderr.write(`floors round ${round} ${member}: ${JSON.stringify(sample)}\n`);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+  }
+  return samples;
 }
 
 // ---------------------------------------------------------------- report
@@ -543,8 +667,11 @@ async function main(): Promise<void> {
   const setup = await setUp(MODE);
   const { upstreamDirectRps, run } = await (async () => {
     try {
-      const direct = ONLY.has('get') || ONLY.has('get-wrk') ? await measureUpstreamAlone(setup) : {};
-      return { upstreamDirectRps: direct, run: await runAll(setup) };
+      const direct = ONLY.has('get') || ONLY.has('get-wrk') || ONLY.has('floors') ? await measureUpstreamAlone(setup) : {};
+      const all = await runAll(setup);
+      if (ONLY.has('floors') && !HAS_WRK) process.stderr.write(`floors: ${WRK_HINT}\n`);
+      const floors = ONLY.has('floors') && HAS_WRK ? await runFloors(setup) : undefined;
+      return { upstreamDirectRps: direct, run: { ...all, floors } };
     } finally {
       setup.upstream.stop();
       rmSync(setup.dir, { recursive: true, force: true });
@@ -552,12 +679,13 @@ async function main(): Promise<void> {
   })();
   const results = buildRows(run.samples, run.generators, TARGETS, MANY_WATCHES);
   const settings = { rounds: ROUNDS, durationSeconds: DURATION_S, holdSeconds: HOLD_S, manyWatches: MANY_WATCHES, upstream: MODE, proxies: RUN_PROXIES, podsInWanList: POD_COUNT, kubegateNodeArgs: flags['kubegate-node-args'] };
-  const report = { machine: machine(), settings, upstreamDirectRps, results, samples: run.samples };
+  const report = { machine: machine(), settings, upstreamDirectRps, results, samples: run.samples, floors: run.floors ?? null };
   const headroom = Object.entries(upstreamDirectRps)
     .map(([generator, rps]) => `upstream alone (${MODE}, GET, 64 connections, ${generator}): ${rps.toFixed(0)} requests/s\n`)
     .join('');
   const legend = 'each figure: median over rounds (min–max); ratio = kubegate/kubectl; noise = kubectl-again/kubectl (two runs of kubectl)';
-  process.stdout.write(`\n${Object.entries(report.machine).map(([key, value]) => `${key}: ${value}`).join('\n')}\n${headroom}\n${legend}\n${formatTable(results)}\n\nJSON: ${flags.out}\n`);
+  const floors = run.floors ? `\n\n${FLOORS_LEGEND}\n${formatFloorTable(run.floors)}\n${floorGaps(run.floors, 'kubegate', 'fastify+undici')}` : '';
+  process.stdout.write(`\n${Object.entries(report.machine).map(([key, value]) => `${key}: ${value}`).join('\n')}\n${headroom}\n${legend}\n${formatTable(results)}${floors}\n\nJSON: ${flags.out}\n`);
   writeFileSync(flags.out, `${JSON.stringify(report, null, 2)}\n`);
 }
 

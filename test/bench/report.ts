@@ -121,3 +121,31 @@ export function formatTable(rows: readonly ResultRow[]): string {
   const widths = header.map((_, column) => Math.max(...cells.map((line) => (line[column] ?? '').length)));
   return cells.map((line) => line.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join('  ').trimEnd()).join('\n');
 }
+
+/** The floors table: one column per member (kubectl, kubegate, each floor), one row per metric. */
+export function formatFloorTable(samples: Readonly<Record<string, readonly Sample[]>>): string {
+  const members = Object.keys(samples);
+  const metrics = [...new Set(Object.values(samples).flatMap((list) => list.flatMap((sample) => Object.keys(sample))))];
+  const cells = [['metric', ...members]];
+  for (const metric of metrics) {
+    cells.push([
+      metric,
+      ...members.map((member) => {
+        const values = (samples[member] ?? []).map((sample) => sample[metric] ?? NaN).filter((value) => !Number.isNaN(value));
+        return values.length === 0 ? '-' : formatSpread(spreadOf(values));
+      }),
+    ]);
+  }
+  const widths = (cells[0] ?? []).map((_, column) => Math.max(...cells.map((line) => (line[column] ?? '').length)));
+  return cells.map((line) => line.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join('  ').trimEnd()).join('\n');
+}
+
+/** How far `member` is above `floor`, metric by metric (medians): `startupMs +98.0, ...`. */
+export function floorGaps(samples: Readonly<Record<string, readonly Sample[]>>, member: string, floor: string): string {
+  const median = (name: string, metric: string): number => spreadOf((samples[name] ?? []).map((sample) => sample[metric] ?? NaN)).median;
+  const gaps = ['startupMs', 'idleRssMiB', 'cpuUsPerRequest', 'requestsPerSec'].map((metric) => {
+    const gap = median(member, metric) - median(floor, metric);
+    return `${metric} ${gap >= 0 ? '+' : ''}${formatNumber(gap)} (${formatNumber(median(member, metric) / median(floor, metric))}x)`;
+  });
+  return `${member} against the ${floor} floor: ${gaps.join(', ')}`;
+}

@@ -2,7 +2,7 @@ import t from 'tap';
 import { restConfig } from '../fixtures/kubeconfig/env.js';
 import { once } from 'node:events';
 import { createServer, request as httpRequest, type IncomingHttpHeaders, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { connect, type AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import type { Teardown } from '../fixtures/teardown.js';
 import type { Credentials } from '../../src/auth/credentials.js';
@@ -296,6 +296,40 @@ t.test('shutdown ends open watches cleanly', async (t) => {
   await kubegate.shutdown(2000);
   await ended;
   t.equal(Buffer.concat(chunks).toString(), '{"type":"ADDED"}\n', 'the client saw a clean end of the stream');
+});
+
+t.test('a request that arrives during shutdown (behind one in flight on the same connection) gets a 503 Status and the connection closes', async (t) => {
+  const upstream = await startUpstream(t, (_req, res) => {
+    setTimeout(() => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end('{"kind":"Pod"}');
+    }, 300);
+  });
+  const options = completeOptions({ port: 0 }, {}, process.cwd());
+  const kubegate = buildServer(options.server, {
+    restConfig: restConfigFor(upstream.url),
+    credentials: noCredentials,
+    logger: createLogger({ verbosity: 0, destination: logSink }),
+  });
+  await kubegate.app.listen({ port: 0, host: '127.0.0.1' });
+  const port = (kubegate.app.server.address() as AddressInfo).port;
+  const socket = connect(port, '127.0.0.1');
+  let received = '';
+  socket.setEncoding('utf8').on('data', (chunk: string) => (received += chunk));
+  const closed = once(socket, 'close');
+  socket.write('GET /api/v1/namespaces/d/pods/slow HTTP/1.1\r\nHost: localhost\r\n\r\n');
+  while (upstream.seen.length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+  const stopped = kubegate.shutdown(2000);
+  socket.write('GET /api/v1/namespaces/d/pods/late HTTP/1.1\r\nHost: localhost\r\n\r\n');
+  await closed;
+  await stopped;
+  const answers = received.split(/(?=HTTP\/1\.1 )/);
+  t.equal(answers.length, 2, 'two answers on the connection');
+  t.match(answers[0], /^HTTP\/1\.1 200 OK\r\n[^]*\{"kind":"Pod"\}\r\n0\r\n\r\n$/, 'the request in flight finished');
+  t.match(answers[1], /^HTTP\/1\.1 503 Service Unavailable\r\n/, 'the late one: 503');
+  t.match(answers[1], /\r\nConnection: close\r\n/i, 'and the connection closes');
+  t.match(answers[1], /"message":"kubegate is shutting down"/, 'a Status saying why');
+  t.same(upstream.seen.map((seen) => seen.url), ['/api/v1/namespaces/d/pods/slow'], 'the late request never reached the API server');
 });
 
 t.test('-v levels through an injected destination: 0 quiet, 3 filter lines, 6 access lines, 8 headers, 9 bodies', async (t) => {

@@ -217,8 +217,8 @@ async function load(port: number, path: string, connections: number, seconds: nu
   return autocannon({ url: `http://127.0.0.1:${port}${path}`, connections, duration: seconds, pipelining: 1 });
 }
 
-const wrkAt = (port: number, path: string, connections: number, seconds: number, scheme = 'http') =>
-  runWrk({ url: `${scheme}://127.0.0.1:${port}${path}`, connections, seconds, core: DRIVER_CORE });
+const wrkAt = (port: number, path: string, connections: number, seconds: number, scheme = 'http', headers: Record<string, string> = {}) =>
+  runWrk({ url: `${scheme}://127.0.0.1:${port}${path}`, connections, seconds, core: DRIVER_CORE, headers });
 
 async function scenarioStartup(proxy: RunningProxy): Promise<Sample> {
   const startupMs = await firstOk(proxy);
@@ -255,14 +255,14 @@ async function scenarioList(proxy: RunningProxy): Promise<Sample> {
   await firstOk(proxy);
   await load(proxy.port, LIST_PATH, 8, 2);
   const result = await load(proxy.port, LIST_PATH, 8, DURATION_S);
-  return { mbPerSec: result.throughput.average / 1e6, p99Ms: result.latency.p99, errors: result.errors + result.non2xx };
+  return { mbPerSec: result.throughput.average / 1e6, requestsPerSec: result.requests.average, p99Ms: result.latency.p99, errors: result.errors + result.non2xx };
 }
 
 async function scenarioListWrk(proxy: RunningProxy): Promise<Sample> {
   await firstOk(proxy);
   await wrkAt(proxy.port, LIST_PATH, 8, 2);
   const result = await wrkAt(proxy.port, LIST_PATH, 8, DURATION_S);
-  return { mbPerSec: result.bytesPerSec / 1e6, p99Ms: result.p99Ms, errors: result.errors };
+  return { mbPerSec: result.bytesPerSec / 1e6, requestsPerSec: result.requestsPerSec, p99Ms: result.p99Ms, errors: result.errors };
 }
 
 interface OpenWatches {
@@ -587,6 +587,12 @@ async function measureUpstreamAlone(setup: Setup): Promise<Record<string, number
     figures.wrk = wrk.requestsPerSec;
     process.stderr.write(`upstream direct GET (${MODE}, wrk): ${wrk.requestsPerSec.toFixed(0)} requests/s (${wrk.errors} errors)\n`);
   }
+  if (HAS_WRK && (ONLY.has('list') || ONLY.has('list-wrk'))) {
+    // As both proxies ask for it for a client that sends no Accept-Encoding: gzipped by the upstream.
+    const list = await wrkAt(setup.upstream.openPort, LIST_PATH, 8, DURATION_S, 'https', { 'accept-encoding': 'gzip' });
+    figures['wrk LIST, gzip'] = list.requestsPerSec;
+    process.stderr.write(`upstream direct LIST gzip (${MODE}, wrk): ${list.requestsPerSec.toFixed(1)} requests/s (${list.errors} errors)\n`);
+  }
   return figures;
 }
 
@@ -667,7 +673,7 @@ async function main(): Promise<void> {
   const setup = await setUp(MODE);
   const { upstreamDirectRps, run } = await (async () => {
     try {
-      const direct = ONLY.has('get') || ONLY.has('get-wrk') || ONLY.has('floors') ? await measureUpstreamAlone(setup) : {};
+      const direct = ['get', 'get-wrk', 'floors', 'list', 'list-wrk'].some((name) => ONLY.has(name)) ? await measureUpstreamAlone(setup) : {};
       const all = await runAll(setup);
       if (ONLY.has('floors') && !HAS_WRK) process.stderr.write(`floors: ${WRK_HINT}\n`);
       const floors = ONLY.has('floors') && HAS_WRK ? await runFloors(setup) : undefined;
@@ -681,7 +687,7 @@ async function main(): Promise<void> {
   const settings = { rounds: ROUNDS, durationSeconds: DURATION_S, holdSeconds: HOLD_S, manyWatches: MANY_WATCHES, upstream: MODE, proxies: RUN_PROXIES, podsInWanList: POD_COUNT, kubegateNodeArgs: flags['kubegate-node-args'] };
   const report = { machine: machine(), settings, upstreamDirectRps, results, samples: run.samples, floors: run.floors ?? null };
   const headroom = Object.entries(upstreamDirectRps)
-    .map(([generator, rps]) => `upstream alone (${MODE}, GET, 64 connections, ${generator}): ${rps.toFixed(0)} requests/s\n`)
+    .map(([generator, rps]) => `upstream alone (${MODE}, ${generator.includes('LIST') ? '8' : 'GET, 64'} connections, ${generator}): ${rps.toFixed(rps < 100 ? 1 : 0)} requests/s\n`)
     .join('');
   const legend = 'each figure: median over rounds (min–max); ratio = kubegate/kubectl; noise = kubectl-again/kubectl (two runs of kubectl)';
   const floors = run.floors ? `\n\n${FLOORS_LEGEND}\n${formatFloorTable(run.floors)}\n${floorGaps(run.floors, 'kubegate', 'fastify+undici')}` : '';

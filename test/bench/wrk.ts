@@ -70,11 +70,14 @@ export interface WrkOptions {
   readonly threads?: number;
   /** The core to pin wrk to (taskset -c). */
   readonly core: string;
+  /** Extra request headers (`-H`). */
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 export async function runWrk(options: WrkOptions): Promise<WrkResult> {
   const threads = Math.min(options.threads ?? 2, options.connections);
-  const args = ['-c', options.core, 'wrk', `-t${threads}`, `-c${options.connections}`, `-d${options.seconds}s`, '--timeout', '10s', '--latency', options.url];
+  const headers = Object.entries(options.headers ?? {}).flatMap(([name, value]) => ['-H', `${name}: ${value}`]);
+  const args = ['-c', options.core, 'wrk', `-t${threads}`, `-c${options.connections}`, `-d${options.seconds}s`, '--timeout', '10s', '--latency', ...headers, options.url];
   const child = spawn('taskset', args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));

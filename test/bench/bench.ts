@@ -46,7 +46,7 @@ const { values: flags } = parseArgs({
     duration: { type: 'string', default: '10' },
     hold: { type: 'string', default: '30' },
     watches: { type: 'string', default: '10000' },
-    only: { type: 'string', default: 'startup,get,get-wrk,list,list-wrk,watch1k,watch10k,wan,floors' },
+    only: { type: 'string', default: 'startup,get,get-wrk,list,list-wrk,watch1k,watch10k,wan,wan-watch1k,floors' },
     out: { type: 'string', default: 'bench-results.json' },
     'kubegate-args': { type: 'string', default: '' },
     /** The kubegate entry point to measure (default: the shipped bundle; `dist/src/bin.js` is the tsc output). */
@@ -616,6 +616,8 @@ function scenarios(upstream: Upstream): Record<string, Scenario> {
     watch1k: { rounds: ROUNDS, generator: 'bench client', run: (proxy) => scenarioWatch1k(proxy, upstream) },
     watch10k: { rounds: 1, generator: 'bench client', run: (proxy) => scenarioWatchMany(proxy, upstream) },
     wan: { rounds: ROUNDS, generator: 'bench client', link: true, run: scenarioWan },
+    // The 1,000 watches of a remote cluster: every change crosses the emulated link to both proxies.
+    'wan-watch1k': { rounds: ROUNDS, generator: 'bench client', link: true, run: (proxy) => scenarioWatch1k(proxy, upstream) },
   };
 }
 

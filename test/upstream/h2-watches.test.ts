@@ -77,6 +77,29 @@ t.test('watches answered at once (headers, body and end in one go) are relayed w
   t.equal(proxy.child.exitCode, null, 'kubegate is still running');
 });
 
+t.test("watches open HTTP/2's flow-control windows as Go's transport does: the API server need not wait for WINDOW_UPDATEs", async (t) => {
+  const cluster = await startTestCluster(t);
+  const seen: { streamWindow: number | undefined; connectionWindow: number | undefined }[] = [];
+  const server = createSecureServer({ cert: cluster.api.pki.server.certPem, key: cluster.api.pki.server.keyPem });
+  server.on('stream', (stream) => {
+    // What the client granted this server to send: its SETTINGS and its connection-level window.
+    seen.push({ streamWindow: stream.session?.remoteSettings.initialWindowSize, connectionWindow: stream.session?.state.remoteWindowSize });
+    stream.respond({ ':status': 200, 'content-type': 'application/json' });
+    stream.end('{"type":"ADDED"}\n');
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  t.teardown(() => server.close());
+  const kubeconfig = cluster.kubeconfig('token', { server: `https://127.0.0.1:${(server.address() as AddressInfo).port}`, name: 'windows' });
+  const proxy = await startKubegate(t, ['--kubeconfig', kubeconfig, '--port=0'], { env: { HOME: cluster.dir, KUBECONFIG: undefined } });
+  t.equal(await (await fetch(`${proxy.url}${WATCH}`)).text(), '{"type":"ADDED"}\n');
+  t.equal(seen.length, 1, 'the watch rode HTTP/2');
+  // HTTP/2's defaults are 65,535 bytes for both: 1,000 watches sharing one connection would wait on
+  // a WINDOW_UPDATE round trip every 64 KiB of events.
+  t.equal(seen[0]?.streamWindow, 1 << 20, 'a 1 MiB window per stream');
+  t.ok((seen[0]?.connectionWindow ?? 0) >= 1 << 30, `a 1 GiB window for the connection (${seen[0]?.connectionWindow})`);
+});
+
 t.test('a burst of watches against a server that allows 50 streams per connection opens more connections instead of queueing', async (t) => {
   const cluster = await startTestCluster(t);
   const server = createSecureServer({ cert: cluster.api.pki.server.certPem, key: cluster.api.pki.server.keyPem, settings: { maxConcurrentStreams: 50 } });

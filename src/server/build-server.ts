@@ -18,7 +18,6 @@ import { decideRequest, requestFacts, type Decision, type DecisionContext, type 
 import { createHttpApp } from './http-app.js';
 import { refuseOnSocket } from './refusal.js';
 import type { RequestRecorder } from './request-recorder.js';
-import { serveStatic } from './static.js';
 
 /** What the server needs of the command's options, and nothing more (as kubectl's NewServer). */
 export interface ServerOptions {
@@ -242,11 +241,23 @@ function serveStaticFile(parts: ServerParts, request: IncomingMessage, response:
     writeStatus(response, 404, 'not found');
     return;
   }
-  serveStatic(request, response, path, { root }).catch((error: unknown) => {
-    parts.logger.error({ err: error }, 'static file error');
-    if (!response.headersSent) writeStatus(response, 500, 'static file error');
-    else response.destroy();
-  });
+  loadStatic()
+    .then(({ serveStatic }) => serveStatic(request, response, path, { root }))
+    .catch((error: unknown) => {
+      parts.logger.error({ err: error }, 'static file error');
+      if (!response.headersSent) writeStatus(response, 500, 'static file error');
+      else response.destroy();
+    });
+}
+
+/**
+ * The static-file server (with @fastify/send and its MIME table) loads with the first file --www
+ * serves: a start without --www never needs it, and evaluating it took a few ms of every start.
+ */
+let staticServer: Promise<typeof import('./static.js')> | undefined;
+function loadStatic(): Promise<typeof import('./static.js')> {
+  staticServer ??= import('./static.js');
+  return staticServer;
 }
 
 /**

@@ -41,6 +41,8 @@ t.test('a plain start loads the proxy, not the features a plain start does not u
     ['node_modules/pino-pretty/', 'pino-pretty (--log-format=text only)'],
     ['node_modules/@peculiar/', 'the demo PKI (--demo only)'],
     ['dist/src/demo-cluster/', 'the demo cluster (--demo only)'],
+    ['node_modules/@fastify/send/', '@fastify/send and its MIME table (--www only)'],
+    ['node_modules/mime/', "the MIME table (--www only)"],
   ];
   for (const [prefix, what] of lazy) {
     t.same(modules.filter((path) => path.startsWith(prefix)), [], `not loaded at start: ${what}`);

@@ -77,6 +77,18 @@ async function startProxy(
   return `http://127.0.0.1:${(kubegate.app.server.address() as AddressInfo).port}`;
 }
 
+/** A kubegate the test shuts down itself (no teardown), listening on a loopback port. */
+async function startServerToShutDown(upstream: string): Promise<{ kubegate: ReturnType<typeof buildServer>; port: number }> {
+  const options = completeOptions({ port: 0 }, {}, process.cwd());
+  const kubegate = buildServer(options.server, {
+    restConfig: restConfigFor(upstream),
+    credentials: noCredentials,
+    logger: createLogger({ verbosity: 0, destination: logSink }),
+  });
+  await kubegate.app.listen({ port: 0, host: '127.0.0.1' });
+  return { kubegate, port: (kubegate.app.server.address() as AddressInfo).port };
+}
+
 interface Answer {
   readonly status: number;
   readonly headers: IncomingHttpHeaders;
@@ -276,14 +288,7 @@ t.test('shutdown ends open watches cleanly', async (t) => {
     res.writeHead(200, { 'content-type': 'application/json' });
     res.write('{"type":"ADDED"}\n');
   });
-  const options = completeOptions({ port: 0 }, {}, process.cwd());
-  const kubegate = buildServer(options.server, {
-    restConfig: restConfigFor(upstream.url),
-    credentials: noCredentials,
-    logger: createLogger({ verbosity: 0, destination: logSink }),
-  });
-  await kubegate.app.listen({ port: 0, host: '127.0.0.1' });
-  const port = (kubegate.app.server.address() as AddressInfo).port;
+  const { kubegate, port } = await startServerToShutDown(upstream.url);
   const response = await new Promise<IncomingMessage>((resolve, reject) => {
     const req = httpRequest({ host: '127.0.0.1', port, path: '/api/v1/pods?watch=true', headers: { host: 'localhost' } }, resolve);
     req.on('error', reject);
@@ -305,14 +310,7 @@ t.test('a request that arrives during shutdown (behind one in flight on the same
       res.end('{"kind":"Pod"}');
     }, 300);
   });
-  const options = completeOptions({ port: 0 }, {}, process.cwd());
-  const kubegate = buildServer(options.server, {
-    restConfig: restConfigFor(upstream.url),
-    credentials: noCredentials,
-    logger: createLogger({ verbosity: 0, destination: logSink }),
-  });
-  await kubegate.app.listen({ port: 0, host: '127.0.0.1' });
-  const port = (kubegate.app.server.address() as AddressInfo).port;
+  const { kubegate, port } = await startServerToShutDown(upstream.url);
   const socket = connect(port, '127.0.0.1');
   let received = '';
   socket.setEncoding('utf8').on('data', (chunk: string) => (received += chunk));

@@ -1,15 +1,33 @@
 import t from 'tap';
 import { once } from 'node:events';
 import { Agent, get, type IncomingMessage } from 'node:http';
-import { createSecureServer } from 'node:http2';
+import { createSecureServer, type ServerHttp2Stream } from 'node:http2';
 import type { AddressInfo } from 'node:net';
 import type { Dispatcher } from 'undici';
 import { isH2Eligible } from '../../src/upstream/h2-watches.js';
-import { startTestCluster } from '../fixtures/cluster.js';
+import { startTestCluster, type TestCluster } from '../fixtures/cluster.js';
+import type { Teardown } from '../fixtures/teardown.js';
 import { openDescriptors } from '../fixtures/proc.js';
 import { startKubegate, waitUntil } from '../fixtures/processes.js';
 
 const WATCH = '/api/v1/namespaces/default/configmaps?watch=true';
+
+/**
+ * An HTTP/2 API server (the test cluster's certificate) that answers every stream with HEADERS, one
+ * event and END_STREAM at once, after `look` has seen the stream; returns a kubeconfig pointing at it.
+ */
+async function answerEachStreamAtOnce(t: Teardown, cluster: TestCluster, name: string, look: (stream: ServerHttp2Stream) => void = () => {}): Promise<string> {
+  const server = createSecureServer({ cert: cluster.api.pki.server.certPem, key: cluster.api.pki.server.keyPem });
+  server.on('stream', (stream) => {
+    look(stream);
+    stream.respond({ ':status': 200, 'content-type': 'application/json' });
+    stream.end('{"type":"ADDED"}\n');
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  t.teardown(() => server.close());
+  return cluster.kubeconfig('token', { server: `https://127.0.0.1:${(server.address() as AddressInfo).port}`, name });
+}
 
 t.test('a stream the caller sends may ride HTTP/2 only as a plain GET without a body', async (t) => {
   const options = (extra: Partial<Dispatcher.DispatchOptions>): Dispatcher.DispatchOptions => ({ origin: 'https://x', path: WATCH, method: 'GET', ...extra });
@@ -57,15 +75,7 @@ t.test('300 watches share a few HTTP/2 connections; GETs stay on HTTP/1.1; a cli
 t.test('watches answered at once (headers, body and end in one go) are relayed whole, headers first', async (t) => {
   const cluster = await startTestCluster(t);
   // An HTTP/2 server that answers each watch with HEADERS, DATA and END_STREAM in one write.
-  const server = createSecureServer({ cert: cluster.api.pki.server.certPem, key: cluster.api.pki.server.keyPem });
-  server.on('stream', (stream) => {
-    stream.respond({ ':status': 200, 'content-type': 'application/json' });
-    stream.end('{"type":"ADDED"}\n');
-  });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  t.teardown(() => server.close());
-  const kubeconfig = cluster.kubeconfig('token', { server: `https://127.0.0.1:${(server.address() as AddressInfo).port}`, name: 'eager' });
+  const kubeconfig = await answerEachStreamAtOnce(t, cluster, 'eager');
   const proxy = await startKubegate(t, ['--kubeconfig', kubeconfig, '--port=0'], { env: { HOME: cluster.dir, KUBECONFIG: undefined } });
   const answers = await Promise.all(
     Array.from({ length: 200 }, async () => {
@@ -80,17 +90,10 @@ t.test('watches answered at once (headers, body and end in one go) are relayed w
 t.test("watches open HTTP/2's flow-control windows as Go's transport does: the API server need not wait for WINDOW_UPDATEs", async (t) => {
   const cluster = await startTestCluster(t);
   const seen: { streamWindow: number | undefined; connectionWindow: number | undefined }[] = [];
-  const server = createSecureServer({ cert: cluster.api.pki.server.certPem, key: cluster.api.pki.server.keyPem });
-  server.on('stream', (stream) => {
+  const kubeconfig = await answerEachStreamAtOnce(t, cluster, 'windows', (stream) => {
     // What the client granted this server to send: its SETTINGS and its connection-level window.
     seen.push({ streamWindow: stream.session?.remoteSettings.initialWindowSize, connectionWindow: stream.session?.state.remoteWindowSize });
-    stream.respond({ ':status': 200, 'content-type': 'application/json' });
-    stream.end('{"type":"ADDED"}\n');
   });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  t.teardown(() => server.close());
-  const kubeconfig = cluster.kubeconfig('token', { server: `https://127.0.0.1:${(server.address() as AddressInfo).port}`, name: 'windows' });
   const proxy = await startKubegate(t, ['--kubeconfig', kubeconfig, '--port=0'], { env: { HOME: cluster.dir, KUBECONFIG: undefined } });
   t.equal(await (await fetch(`${proxy.url}${WATCH}`)).text(), '{"type":"ADDED"}\n');
   t.equal(seen.length, 1, 'the watch rode HTTP/2');

@@ -1,4 +1,5 @@
-// kubegate's answer to a bug that leaves a promise rejected with no handler: one log line, keep serving.
+// kubegate's answer to a bug that leaves a promise rejected with no handler, or a request handler that
+// throws: one log line, keep serving.
 
 import type { Logger } from '../log.js';
 
@@ -14,4 +15,14 @@ export function reportUnhandledRejection(logger: Logger, onReport?: () => void):
     logger.error({ stack }, 'internal error in kubegate (please report it): a promise was rejected and nothing handled it; still serving');
     onReport?.();
   };
+}
+
+/**
+ * A request handler threw (a bug): Go's net/http logs `http: panic serving ADDR: ...` with the stack
+ * and closes that connection, and so does kubegate (the caller drops the connection). Only that
+ * request's state was touched; the process serves on.
+ */
+export function reportHandlerPanic(logger: Logger, error: unknown, remoteAddress: string | undefined): void {
+  const stack = error instanceof Error ? (error.stack ?? error.message) : String(error);
+  logger.error({ stack, remoteAddress }, 'internal error in kubegate (please report it): a request handler threw; its connection was closed, still serving');
 }

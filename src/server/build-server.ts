@@ -6,6 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Credentials } from '../auth/credentials.js';
 import type { RestConfig } from '../kubeconfig/rest-config.js';
 import { redactUrl, type Logger } from '../log.js';
+import { reportHandlerPanic } from '../observe/internal-error.js';
 import { NO_METRICS, type ProxyMetrics } from '../observe/observer.js';
 import { writeStatus } from '../status.js';
 import { forwardRequest, type ForwardContext } from '../upstream/forward.js';
@@ -134,7 +135,13 @@ export function assembleServer(options: ServerOptions, dependencies: Pick<Server
     // Counts each connection's responses in flight, so that an answer written on the raw socket
     // (an upgrade, a rejection that closes) never cuts into an earlier pipelined response.
     parts.connections.started(response);
-    handleRequest(parts, request, response);
+    try {
+      handleRequest(parts, request, response);
+    } catch (error) {
+      // As Go's server recovers a handler's panic: logged, this connection dropped, the rest served.
+      reportHandlerPanic(parts.logger, error, request.socket.remoteAddress);
+      request.socket.destroy();
+    }
   });
   listenForRequests(app, parts);
   app.addHook('onClose', async () => {
@@ -312,8 +319,17 @@ async function shutdown(app: FastifyInstance, parts: ServerParts, graceMs: numbe
   }, graceMs);
   timer.unref();
   try {
+    // fastify closes only a server it started listening itself (serverFactory); kubegate listens
+    // through listen.ts, so it stops accepting here and waits for the open connections to finish.
+    await closeListener(app.server);
     await app.close();
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** Stops accepting and resolves once every connection has ended (idle keep-alive ones are closed at once). */
+function closeListener(server: FastifyInstance['server']): Promise<void> {
+  if (!server.listening) return Promise.resolve();
+  return new Promise((resolve) => server.close(() => resolve()));
 }

@@ -29,6 +29,24 @@ t.test('SIGTERM exits 0 after a clean shutdown', async (t) => {
   t.equal(await proxy.stop('SIGTERM'), 0);
 });
 
+t.test('SIGTERM during a slow download (curl, --www): the download completes, new connections are refused, exit 0', async (t) => {
+  const dir = t.testdir({ www: {} });
+  const size = 24 * 1024 * 1024;
+  writeFileSync(join(dir, 'www', 'big.bin'), Buffer.alloc(size, 7));
+  const proxy = await startKubegate(t, [...SERVER, '--port=0', '--www', join(dir, 'www')], { env: isolated(dir) });
+  // About 1.5 s at 16 MB/s: the signal arrives in the middle of it.
+  const download = runCommand('curl', ['-s', '-o', join(dir, 'got.bin'), '-w', '%{size_download}', '--limit-rate', '16M', `${proxy.url}/static/big.bin`]);
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  const exited = proxy.stop('SIGTERM');
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  const late = await runCommand('curl', ['-s', '-o', '/dev/null', '-w', '%{http_code}', `${proxy.url}/static/big.bin`]);
+  t.equal(late.status, 7, `a new connection after the signal is refused (curl exit 7: could not connect; got ${late.status}, ${late.stdout})`);
+  const got = await download;
+  t.equal(got.status, 0, 'curl finished the download');
+  t.equal(Number(got.stdout), size, 'every byte arrived');
+  t.equal(await exited, 0, 'then kubegate exited 0');
+});
+
 t.test('SIGINT exits 0 too', async (t) => {
   const dir = t.testdir({});
   const proxy = await startKubegate(t, [...SERVER, '--port=0'], { env: isolated(dir) });

@@ -11,7 +11,9 @@ import { KubegateError } from '../../src/errors.js';
 import type { RestConfig } from '../../src/kubeconfig/rest-config.js';
 import { createLogger } from '../../src/log.js';
 import { completeOptions, type ProxyFlags } from '../../src/options/complete.js';
-import { buildServer } from '../../src/server/build-server.js';
+import { assembleServer, buildServer, buildUpstream } from '../../src/server/build-server.js';
+import { decideRequest, type Decision, type RequestFacts } from '../../src/server/decide.js';
+import { listen } from '../../src/server/listen.js';
 
 interface Seen {
   readonly method: string;
@@ -328,6 +330,72 @@ t.test('a request that arrives during shutdown (behind one in flight on the same
   t.match(answers[1], /\r\nConnection: close\r\n/i, 'and the connection closes');
   t.match(answers[1], /"message":"kubegate is shutting down"/, 'a Status saying why');
   t.same(upstream.seen.map((seen) => seen.url), ['/api/v1/namespaces/d/pods/slow'], 'the late request never reached the API server');
+});
+
+t.test('shutdown with the listener opened as the command opens it (listen.ts, not fastify): no new connection is accepted, the request in flight finishes first', async (t) => {
+  const upstream = await startUpstream(t, (_req, res) => {
+    setTimeout(() => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end('{"kind":"Pod","slow":true}');
+    }, 300);
+  });
+  const options = completeOptions({ port: 0 }, {}, process.cwd());
+  const kubegate = buildServer(options.server, { restConfig: restConfigFor(upstream.url), credentials: noCredentials, logger: createLogger({ verbosity: 0, destination: logSink }) });
+  await kubegate.app.ready();
+  const listening = await listen(kubegate.app.server, { kind: 'tcp', host: '127.0.0.1', port: 0 });
+  const base = `http://127.0.0.1:${listening.port ?? 0}`;
+  const events: string[] = [];
+  const inFlight = send(base, 'GET', '/api/v1/namespaces/d/pods/slow').then((answer) => {
+    events.push('in-flight answered');
+    return answer;
+  });
+  while (upstream.seen.length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+  const stopped = kubegate.shutdown(2000).then(() => events.push('shutdown done'));
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  const late = await send(base, 'GET', '/api/v1/namespaces/d/pods/late').then(
+    (answer) => `answered ${answer.status}`,
+    (error: NodeJS.ErrnoException) => error.code,
+  );
+  t.equal(late, 'ECONNREFUSED', 'the listener is closed once shutdown starts');
+  const answer = await inFlight;
+  await stopped;
+  t.equal(answer.status, 200);
+  t.equal(answer.body, '{"kind":"Pod","slow":true}', 'the request in flight got its whole answer');
+  t.same(events, ['in-flight answered', 'shutdown done'], 'shutdown waited for it');
+});
+
+t.test('a request handler that throws (a bug) costs that connection only: logged, dropped, and the next request is served', async (t) => {
+  const upstream = await startUpstream(t);
+  const lines: string[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _encoding, callback) {
+      lines.push(chunk.toString());
+      callback();
+    },
+  });
+  const options = completeOptions({ port: 0 }, {}, process.cwd());
+  const dependencies = { restConfig: restConfigFor(upstream.url), credentials: noCredentials, logger: createLogger({ verbosity: 0, destination: sink }) };
+  const single = buildUpstream(options.server, dependencies);
+  const routing = {
+    decide: (method: string, target: string, facts: RequestFacts): Decision => {
+      if (target.includes('boom')) throw new Error('decide blew up');
+      return decideRequest(method, target, facts, options.server.decision);
+    },
+    upstreamFor: () => single,
+    upstreams: [single],
+  };
+  const { app, shutdown } = assembleServer(options.server, dependencies, routing);
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  t.teardown(() => shutdown(100));
+  const base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+  const failed = await send(base, 'GET', '/api/v1/boom').then(
+    (answer) => `answered ${answer.status}`,
+    (error: NodeJS.ErrnoException) => error.code,
+  );
+  t.equal(failed, 'ECONNRESET', 'the connection of the request that threw is dropped, as Go drops it after a panic');
+  t.equal((await send(base, 'GET', '/api/v1/pods')).status, 200, 'the next request is served');
+  const logged = lines.map((line) => JSON.parse(line) as { msg: string; stack?: string });
+  t.ok(logged.some((line) => line.msg.includes('a request handler threw') && line.stack?.includes('decide blew up')), 'one error line with the stack');
 });
 
 t.test('-v levels through an injected destination: 0 quiet, 3 filter lines, 6 access lines, 8 headers, 9 bodies', async (t) => {

@@ -37,8 +37,9 @@ export type RawHandler = (request: IncomingMessage, response: ServerResponse) =>
  * routes each request itself, as Go's ServeMux does (route.ts), so fastify's router, its
  * Request/Reply objects and hooks were pure cost on the hot path: about 20 µs of a proxied GET's
  * 100 (`npm run bench -- --only floors`: a fastify+undici forwarder 63 µs of CPU per GET, the same
- * on node:http 42). fastify keeps what it is here for: listen and close with their hooks, closing
- * idle connections on close, and the client-error handler.
+ * on node:http 42). fastify keeps its hooks (onClose closes the upstream pools) and the client-error
+ * handler; the listener is opened by listen.ts and closed by build-server.ts's shutdown (fastify
+ * closes only a server it started listening itself).
  *
  * The server: timeouts off (kubectl's server has none: uploads and watches take as long as they
  * take), Go's header limits, no Host requirement (Go checks a request's Host itself, before routing,

@@ -79,6 +79,16 @@ async function startProxy(
   return `http://127.0.0.1:${(kubegate.app.server.address() as AddressInfo).port}`;
 }
 
+/** An upstream that answers every request with `body` 300 ms after it arrives (a request kept in flight). */
+function startSlowUpstream(t: Teardown, body: string): ReturnType<typeof startUpstream> {
+  return startUpstream(t, (_req, res) => {
+    setTimeout(() => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(body);
+    }, 300);
+  });
+}
+
 /** A kubegate the test shuts down itself (no teardown), listening on a loopback port. */
 async function startServerToShutDown(upstream: string): Promise<{ kubegate: ReturnType<typeof buildServer>; port: number }> {
   const options = completeOptions({ port: 0 }, {}, process.cwd());
@@ -306,12 +316,7 @@ t.test('shutdown ends open watches cleanly', async (t) => {
 });
 
 t.test('a request that arrives during shutdown (behind one in flight on the same connection) gets a 503 Status and the connection closes', async (t) => {
-  const upstream = await startUpstream(t, (_req, res) => {
-    setTimeout(() => {
-      res.writeHead(200, { 'content-type': 'application/json' });
-      res.end('{"kind":"Pod"}');
-    }, 300);
-  });
+  const upstream = await startSlowUpstream(t, '{"kind":"Pod"}');
   const { kubegate, port } = await startServerToShutDown(upstream.url);
   const socket = connect(port, '127.0.0.1');
   let received = '';
@@ -333,12 +338,7 @@ t.test('a request that arrives during shutdown (behind one in flight on the same
 });
 
 t.test('shutdown with the listener opened as the command opens it (listen.ts, not fastify): no new connection is accepted, the request in flight finishes first', async (t) => {
-  const upstream = await startUpstream(t, (_req, res) => {
-    setTimeout(() => {
-      res.writeHead(200, { 'content-type': 'application/json' });
-      res.end('{"kind":"Pod","slow":true}');
-    }, 300);
-  });
+  const upstream = await startSlowUpstream(t, '{"kind":"Pod","slow":true}');
   const options = completeOptions({ port: 0 }, {}, process.cwd());
   const kubegate = buildServer(options.server, { restConfig: restConfigFor(upstream.url), credentials: noCredentials, logger: createLogger({ verbosity: 0, destination: logSink }) });
   await kubegate.app.ready();

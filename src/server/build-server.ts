@@ -135,13 +135,7 @@ export function assembleServer(options: ServerOptions, dependencies: Pick<Server
     // Counts each connection's responses in flight, so that an answer written on the raw socket
     // (an upgrade, a rejection that closes) never cuts into an earlier pipelined response.
     parts.connections.started(response);
-    try {
-      handleRequest(parts, request, response);
-    } catch (error) {
-      // As Go's server recovers a handler's panic: logged, this connection dropped, the rest served.
-      reportHandlerPanic(parts.logger, error, request.socket.remoteAddress);
-      request.socket.destroy();
-    }
+    recovering(parts, request.socket, () => handleRequest(parts, request, response));
   });
   listenForRequests(app, parts);
   app.addHook('onClose', async () => {
@@ -154,25 +148,42 @@ export function assembleServer(options: ServerOptions, dependencies: Pick<Server
 function listenForRequests(app: FastifyInstance, parts: ServerParts): void {
   // Expect: 100-continue is answered only for requests kubegate will forward: a rejected upload
   // gets its 403 at once and is never invited to send its body.
-  app.server.on('checkContinue', (request: IncomingMessage, response: ServerResponse) => {
-    const decision = decide(parts, request);
-    parts.decidedEarly.set(request, decision);
-    if (decision.kind === 'api' || decision.kind === 'static') response.writeContinue();
-    app.server.emit('request', request, response);
-  });
+  app.server.on('checkContinue', (request: IncomingMessage, response: ServerResponse) =>
+    recovering(parts, request.socket, () => {
+      const decision = decide(parts, request);
+      parts.decidedEarly.set(request, decision);
+      if (decision.kind === 'api' || decision.kind === 'static') response.writeContinue();
+      app.server.emit('request', request, response);
+    }),
+  );
   // An Expect other than 100-continue: Go answers 417 and closes, once the request has passed its
   // own checks (Node's default 417 has no Content-Length).
-  app.server.on('checkExpectation', (request: IncomingMessage, response: ServerResponse) => {
-    const decision = decide(parts, request);
-    if (decision.kind === 'refuse') {
-      parts.decidedEarly.set(request, decision);
-      handleRequest(parts, request, response);
-      return;
-    }
-    response.writeHead(417, { connection: 'close', 'content-length': 0 });
-    response.end();
-  });
+  app.server.on('checkExpectation', (request: IncomingMessage, response: ServerResponse) =>
+    recovering(parts, request.socket, () => {
+      const decision = decide(parts, request);
+      if (decision.kind === 'refuse') {
+        parts.decidedEarly.set(request, decision);
+        handleRequest(parts, request, response);
+        return;
+      }
+      response.writeHead(417, { connection: 'close', 'content-length': 0 });
+      response.end();
+    }),
+  );
   app.server.on('upgrade', (request: IncomingMessage, socket: Socket, head: Buffer) => handleUpgrade(parts, request, socket, head));
+}
+
+/**
+ * Runs one request's (or upgrade's) work. A throw is a bug: as Go's server recovers a handler's
+ * panic, it is logged and that connection dropped, and everything else is served on.
+ */
+function recovering(parts: ServerParts, socket: Socket, work: () => void): void {
+  try {
+    work();
+  } catch (error) {
+    reportHandlerPanic(parts.logger, error, socket.remoteAddress);
+    socket.destroy();
+  }
 }
 
 /** The one decision per request, for ordinary requests and upgrades alike, counted and logged here. */
@@ -248,23 +259,15 @@ function serveStaticFile(parts: ServerParts, request: IncomingMessage, response:
     writeStatus(response, 404, 'not found');
     return;
   }
-  loadStatic()
+  // The file server (with @fastify/send and its MIME table) loads with the first file --www serves:
+  // a start without --www never needs it (evaluating it took a few ms of every start).
+  import('./static.js')
     .then(({ serveStatic }) => serveStatic(request, response, path, { root }))
     .catch((error: unknown) => {
       parts.logger.error({ err: error }, 'static file error');
       if (!response.headersSent) writeStatus(response, 500, 'static file error');
       else response.destroy();
     });
-}
-
-/**
- * The static-file server (with @fastify/send and its MIME table) loads with the first file --www
- * serves: a start without --www never needs it, and evaluating it took a few ms of every start.
- */
-let staticServer: Promise<typeof import('./static.js')> | undefined;
-function loadStatic(): Promise<typeof import('./static.js')> {
-  staticServer ??= import('./static.js');
-  return staticServer;
 }
 
 /**
@@ -276,34 +279,38 @@ function handleUpgrade(parts: ServerParts, request: IncomingMessage, socket: Soc
   socket.pause();
   parts.connections.adoptDetached(socket);
   void parts.connections.whenEarlierWritten(socket, undefined).then(() => {
-    if (socket.destroyed) return;
-    const decision = decide(parts, request);
-    if (parts.recorder !== undefined && decision.kind !== 'ui' && decision.kind !== 'refuse') parts.recorder.recordUpgrade(request, socket, decision);
-    switch (decision.kind) {
-      case 'refuse':
-        refuseOnSocket(socket, decision);
-        return;
-      case 'ui':
-        answerOnSocket(socket, { kind: 'reply', status: 400, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: 'the page cannot be upgraded\n' });
-        return;
-      case 'reply':
-        answerOnSocket(socket, decision, request.method === 'HEAD');
-        return;
-      case 'static':
-        answerOnSocket(socket, { kind: 'reply', status: 400, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: 'static files cannot be upgraded\n' });
-        return;
-      case 'api': {
-        const upstream = parts.routing.upstreamFor(decision);
-        const path = `${upstream.target.basePath}${decision.upstreamPath}${decision.query === undefined ? '' : `?${decision.query}`}`;
-        upstream.tunnels.open({ request, client: socket, held: head, path });
-        return;
-      }
-      default: {
-        const unreachable: never = decision;
-        throw new Error(`unhandled decision ${JSON.stringify(unreachable)}`);
-      }
-    }
+    if (!socket.destroyed) recovering(parts, socket, () => answerUpgrade(parts, request, socket, head));
   });
+}
+
+/** The decided upgrade: refused or answered on the socket, or handed to the tunnel. */
+function answerUpgrade(parts: ServerParts, request: IncomingMessage, socket: Socket, head: Buffer): void {
+  const decision = decide(parts, request);
+  if (parts.recorder !== undefined && decision.kind !== 'ui' && decision.kind !== 'refuse') parts.recorder.recordUpgrade(request, socket, decision);
+  switch (decision.kind) {
+    case 'refuse':
+      refuseOnSocket(socket, decision);
+      return;
+    case 'ui':
+      answerOnSocket(socket, { kind: 'reply', status: 400, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: 'the page cannot be upgraded\n' });
+      return;
+    case 'reply':
+      answerOnSocket(socket, decision, request.method === 'HEAD');
+      return;
+    case 'static':
+      answerOnSocket(socket, { kind: 'reply', status: 400, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: 'static files cannot be upgraded\n' });
+      return;
+    case 'api': {
+      const upstream = parts.routing.upstreamFor(decision);
+      const path = `${upstream.target.basePath}${decision.upstreamPath}${decision.query === undefined ? '' : `?${decision.query}`}`;
+      upstream.tunnels.open({ request, client: socket, held: head, path });
+      return;
+    }
+    default: {
+      const unreachable: never = decision;
+      throw new Error(`unhandled decision ${JSON.stringify(unreachable)}`);
+    }
+  }
 }
 
 async function shutdown(app: FastifyInstance, parts: ServerParts, graceMs: number): Promise<void> {

@@ -35,11 +35,11 @@ export type RawHandler = (request: IncomingMessage, response: ServerResponse) =>
 /**
  * Builds the app around a Node server that hands every request straight to `handle`. kubegate
  * routes each request itself, as Go's ServeMux does (route.ts), so fastify's router, its
- * Request/Reply objects and hooks were pure cost on the hot path: about 20 µs of a proxied GET's
- * 100 (`npm run bench -- --only floors`: a fastify+undici forwarder 63 µs of CPU per GET, the same
- * on node:http 42). fastify keeps its hooks (onClose closes the upstream pools) and the client-error
+ * Request/Reply objects and hooks were pure cost on the hot path: 10-20 µs of CPU per proxied GET
+ * (`npm run bench -- --only floors`: the fastify+undici floor against node:http+undici). fastify keeps its hooks (onClose closes the upstream pools) and the client-error
  * handler; the listener is opened by listen.ts and closed by build-server.ts's shutdown (fastify
- * closes only a server it started listening itself).
+ * closes only a server it started listening itself; Node's server.close() also closes idle
+ * keep-alive connections, which fastify's forceCloseConnections did before).
  *
  * The server: timeouts off (kubectl's server has none: uploads and watches take as long as they
  * take), Go's header limits, no Host requirement (Go checks a request's Host itself, before routing,
@@ -48,7 +48,6 @@ export type RawHandler = (request: IncomingMessage, response: ServerResponse) =>
 export function createHttpApp(handle: RawHandler): FastifyInstance {
   const app = fastify({
     logger: false,
-    forceCloseConnections: 'idle',
     serverFactory: () => {
       // Go's server reads up to 1 MB of request head; a larger one is a 431.
       const server = createServer({ maxHeaderSize: GO_READ_LIMIT, requireHostHeader: false }, handle);

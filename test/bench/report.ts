@@ -118,7 +118,12 @@ export function formatTable(rows: readonly ResultRow[]): string {
       row.holds === null ? '' : row.holds ? 'yes' : 'NO',
     ]);
   }
-  const widths = header.map((_, column) => Math.max(...cells.map((line) => (line[column] ?? '').length)));
+  return alignColumns(cells);
+}
+
+/** Rows of cells as text, each column padded to its widest cell. */
+function alignColumns(cells: readonly (readonly string[])[]): string {
+  const widths = (cells[0] ?? []).map((_, column) => Math.max(...cells.map((line) => (line[column] ?? '').length)));
   return cells.map((line) => line.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join('  ').trimEnd()).join('\n');
 }
 
@@ -136,8 +141,7 @@ export function formatFloorTable(samples: Readonly<Record<string, readonly Sampl
       }),
     ]);
   }
-  const widths = (cells[0] ?? []).map((_, column) => Math.max(...cells.map((line) => (line[column] ?? '').length)));
-  return cells.map((line) => line.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join('  ').trimEnd()).join('\n');
+  return alignColumns(cells);
 }
 
 /** How far `member` is above `floor`, metric by metric (medians): `startupMs +98.0, ...`. */

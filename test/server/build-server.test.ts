@@ -393,9 +393,24 @@ t.test('a request handler that throws (a bug) costs that connection only: logged
     (error: NodeJS.ErrnoException) => error.code,
   );
   t.equal(failed, 'ECONNRESET', 'the connection of the request that threw is dropped, as Go drops it after a panic');
+  // The other two ways a request arrives: decided before Node's 'request' (Expect: 100-continue), and as an upgrade.
+  const port = (app.server.address() as AddressInfo).port;
+  for (const head of [
+    'POST /api/v1/boom HTTP/1.1\r\nHost: localhost\r\nExpect: 100-continue\r\nContent-Length: 5\r\n\r\n',
+    'GET /api/v1/boom HTTP/1.1\r\nHost: localhost\r\nConnection: Upgrade\r\nUpgrade: SPDY/3.1\r\n\r\n',
+  ]) {
+    const socket = connect(port, '127.0.0.1');
+    let received = '';
+    socket.setEncoding('utf8').on('data', (chunk: string) => (received += chunk));
+    socket.on('error', () => {});
+    const closed = once(socket, 'close');
+    socket.write(head);
+    await closed;
+    t.equal(received, '', `dropped without an answer: ${head.split('\r\n')[0]}`);
+  }
   t.equal((await send(base, 'GET', '/api/v1/pods')).status, 200, 'the next request is served');
   const logged = lines.map((line) => JSON.parse(line) as { msg: string; stack?: string });
-  t.ok(logged.some((line) => line.msg.includes('a request handler threw') && line.stack?.includes('decide blew up')), 'one error line with the stack');
+  t.equal(logged.filter((line) => line.msg.includes('a request handler threw') && line.stack?.includes('decide blew up')).length, 3, 'one error line with the stack for each');
 });
 
 t.test('-v levels through an injected destination: 0 quiet, 3 filter lines, 6 access lines, 8 headers, 9 bodies', async (t) => {

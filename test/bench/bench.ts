@@ -402,7 +402,7 @@ const EMPTY_NODE = "node -e ''";
 const FLOORS_LEGEND =
   `floors: the same steps for each (start-up to the first proxied 200, idle RSS after 2 s, wrk GET with 64 connections), median (min–max) over rounds; ${EMPTY_NODE}: start-up is spawn to exit`;
 
-/** Bundles each floor with kubegate's own bundle settings (package.json's `bundle` script). */
+/** Bundles each floor with kubegate's own bundle settings: package.json's `bundle` script gives the same options on its command line (change both together). */
 async function bundleFloors(dir: string): Promise<Record<string, string>> {
   const { build } = await import('esbuild');
   const bundles: Record<string, string> = {};

@@ -26,6 +26,17 @@ interface Pools {
   readonly watches: H2WatchPool | undefined;
 }
 
+/**
+ * How long an idle connection to the API server is kept for the next request. kube-apiserver closes
+ * idle connections after 90 s (IdleTimeout, HTTP/1.1 and HTTP/2 alike) and client-go keeps them as
+ * long (http.DefaultTransport's IdleConnTimeout), so kubectl proxy reuses a connection after a
+ * minute's pause; a shorter timeout makes the next request after such a pause pay a new TCP and TLS
+ * handshake, a round trip or two across a slow link. Two seconds short of the server's (undici's own
+ * margin for a server's Keep-Alive hint): kubegate closes first, so no request is written on a
+ * connection the server is closing. A server that sends a shorter Keep-Alive hint is obeyed.
+ */
+export const IDLE_CONNECTION_MS = 88_000;
+
 export class UpstreamAgent extends DispatcherBase {
   readonly #config: RestConfig;
   readonly #credentials: Credentials;
@@ -57,7 +68,7 @@ export class UpstreamAgent extends DispatcherBase {
       connect: proxiedConnector(this.#config.proxy, tls, connect),
       bodyTimeout: 0,
       headersTimeout: 0,
-      keepAliveTimeout: 30_000,
+      keepAliveTimeout: IDLE_CONNECTION_MS,
       keepAliveMaxTimeout: 600_000,
     });
     const watches = this.#config.serverUrl.protocol === 'https:' ? new H2WatchPool(this.#config.serverUrl.origin, tls, this.#config.proxy) : undefined;

@@ -46,7 +46,7 @@ const { values: flags } = parseArgs({
     duration: { type: 'string', default: '10' },
     hold: { type: 'string', default: '30' },
     watches: { type: 'string', default: '10000' },
-    only: { type: 'string', default: 'startup,get,get-wrk,list,list-wrk,watch1k,watch10k,wan,wan-watch1k,floors' },
+    only: { type: 'string', default: 'startup,get,get-wrk,list,list-wrk,watch1k,watch10k,wan,wan-idle,wan-watch1k,floors' },
     out: { type: 'string', default: 'bench-results.json' },
     'kubegate-args': { type: 'string', default: '' },
     /** The kubegate entry point to measure (default: the shipped bundle; `dist/src/bin.js` is the tsc output). */
@@ -63,7 +63,9 @@ const { values: flags } = parseArgs({
     'wan-rate-mbit': { type: 'string', default: String(DEFAULT_LINK.rateMbit) },
     'wan-delay-ms': { type: 'string', default: String(DEFAULT_LINK.delayMs) },
     /** LISTs fetched per round and encoding in the WAN scenario (the round's figure is their median). */
-    'wan-fetches': { type: 'string', default: '3' },
+    'wan-fetches': { type: 'string', default: '8' },
+    /** The pause before the `wan-idle` scenario's GET, in seconds. */
+    'wan-idle-s': { type: 'string', default: '40' },
   },
 });
 const ROUNDS = Number(flags.rounds);
@@ -368,27 +370,76 @@ async function timedList(port: number, headers: Record<string, string>): Promise
 }
 
 /**
- * The WAN scenario (issue 15): the proxy reaches the upstream through the link emulator; the client
- * (this driver, on loopback) lists 2,000 pods, once as a plain client and once asking for gzip.
+ * The WAN scenario (issue 15): the proxies reach the upstream through the link emulator; the client
+ * (this driver, on loopback) lists 2,000 pods, as a plain client and asking for gzip. The proxies'
+ * LISTs take turns (one proxy's, the next's, ...; who goes first rotates): the figures differ by a
+ * few milliseconds in 150, less than the upstream drifts (its JSON encoding alone takes 30 to 50 ms)
+ * between one proxy's whole turn and the next's, which is what measuring them one after the other
+ * compared.
  */
-async function scenarioWan(proxy: RunningProxy): Promise<Sample> {
-  await firstOk(proxy);
-  const plain: number[] = [];
-  const gzip: number[] = [];
-  let errors = 0;
-  const bytes = { plain: 0, gzip: 0 };
-  // One of each to warm the connection to the upstream (its window opens) and the JIT, then the measured ones.
+async function scenarioWan(proxies: readonly RunningProxy[]): Promise<Sample[]> {
+  const times = proxies.map(() => ({ plain: [] as number[], gzip: [] as number[], errors: 0, plainBytes: 0, gzipBytes: 0 }));
+  // The first pass warms each proxy's connection to the upstream and its JIT; it is not counted.
   for (let fetch = 0; fetch <= Number(flags['wan-fetches']); fetch++) {
-    for (const [kind, headers] of [['plain', {}], ['gzip', { 'accept-encoding': 'gzip' }]] as const) {
-      const result = await timedList(proxy.port, headers);
-      if (!result.ok) errors++;
-      if (fetch === 0) continue;
-      (kind === 'plain' ? plain : gzip).push(result.ms);
-      bytes[kind] = result.bytes;
+    for (const index of rotated(proxies.length, fetch)) {
+      const own = times[index] as (typeof times)[number];
+      for (const [kind, headers] of [['plain', {}], ['gzip', { 'accept-encoding': 'gzip' }]] as const) {
+        const result = await timedList((proxies[index] as RunningProxy).port, headers);
+        if (!result.ok) own.errors++;
+        if (fetch === 0) continue;
+        own[kind].push(result.ms);
+        own[kind === 'plain' ? 'plainBytes' : 'gzipBytes'] = result.bytes;
+      }
     }
   }
-  return { plainMs: percentile(plain, 50), gzipMs: percentile(gzip, 50), plainMB: bytes.plain / 1e6, gzipMB: bytes.gzip / 1e6, errors };
+  return times.map((own) => ({ plainMs: percentile(own.plain, 50), gzipMs: percentile(own.gzip, 50), plainMB: own.plainBytes / 1e6, gzipMB: own.gzipBytes / 1e6, errors: own.errors }));
 }
+
+/** One small GET through the proxy: milliseconds from the request to its last byte. */
+async function timedGet(port: number): Promise<{ ms: number; ok: boolean }> {
+  const started = preciseNow();
+  const response = await httpGet(port, POD_PATH);
+  response.resume();
+  await once(response, 'end');
+  return { ms: preciseNow() - started, ok: response.statusCode === 200 };
+}
+
+const WARM_GETS = 9;
+
+/**
+ * A pause across the WAN: a small GET after the proxies have sent nothing upstream for
+ * `--wan-idle-s` (a script's sleep, a person reading the last answer), then the same GET on the
+ * connection that one left warm. kube-apiserver and client-go keep an idle connection 90 s; the
+ * bench upstream never closes one, so a pause below 90 s measures only what the proxy does.
+ */
+async function scenarioWanIdle(proxies: readonly RunningProxy[]): Promise<Sample[]> {
+  const errors = proxies.map(() => 0);
+  const count = (index: number, result: { ok: boolean }): void => {
+    if (!result.ok) errors[index] = (errors[index] ?? 0) + 1;
+  };
+  for (const [index, proxy] of proxies.entries()) count(index, await timedGet(proxy.port));
+  await new Promise((resolve) => setTimeout(resolve, Number(flags['wan-idle-s']) * 1000));
+  const afterIdle: number[] = proxies.map(() => Number.NaN);
+  const warm: number[][] = proxies.map(() => []);
+  // Each proxy's first GET after the pause, one after another (a GET takes a few round trips, so the
+  // last proxy's pause is longer by well under a second in the tens).
+  for (const index of rotated(proxies.length, 0)) {
+    const result = await timedGet((proxies[index] as RunningProxy).port);
+    count(index, result);
+    afterIdle[index] = result.ms;
+  }
+  for (let turn = 0; turn < WARM_GETS; turn++) {
+    for (const index of rotated(proxies.length, turn)) {
+      const result = await timedGet((proxies[index] as RunningProxy).port);
+      count(index, result);
+      warm[index]?.push(result.ms);
+    }
+  }
+  return proxies.map((_, index) => ({ afterIdleMs: afterIdle[index] ?? Number.NaN, warmMs: percentile(warm[index] ?? [], 50), errors: errors[index] ?? 0 }));
+}
+
+/** 0..n-1 starting at `turn` mod n: who goes first changes every turn. */
+const rotated = (n: number, turn: number): number[] => Array.from({ length: n }, (_, offset) => (offset + turn) % n);
 
 // ---------------------------------------------------------------- floors
 
@@ -506,6 +557,7 @@ const TARGETS: readonly Target[] = [
   { scenario: 'startup', metric: 'idleRssMiB', kind: '<=', want: 1.3 },
   { scenario: 'wan', metric: 'plainMs', kind: '<=', want: 1.0 },
   { scenario: 'wan', metric: 'gzipMs', kind: '<=', want: 1.0 },
+  { scenario: 'wan-idle', metric: 'afterIdleMs', kind: '<=', want: 1.0 },
 ];
 
 function machine(): Record<string, string | number> {
@@ -521,8 +573,8 @@ function machine(): Record<string, string | number> {
     kubectl: kubectlVersion,
     wrk,
     upstream: MODE ?? 'unknown',
-    pinning: `proxy on core ${PROXY_CORE}; driver, load generators, upstream and link emulator on core ${DRIVER_CORE}`,
-    wan: `${flags['wan-rate-mbit']} Mbit/s and ${flags['wan-delay-ms']} ms each way`,
+    pinning: `proxy on core ${PROXY_CORE} (wan, wan-idle: a round's proxies together, asked in turns); driver, load generators, upstream and link emulator on core ${DRIVER_CORE}`,
+    wan: `${flags['wan-rate-mbit']} Mbit/s and ${flags['wan-delay-ms']} ms each way; wan-idle pause ${flags['wan-idle-s']} s`,
   };
 }
 
@@ -597,15 +649,21 @@ async function measureUpstreamAlone(setup: Setup): Promise<Record<string, number
   return figures;
 }
 
-interface Scenario {
+interface ScenarioBase {
   readonly rounds: number;
   /** Who generates the load: named in the table next to every figure. */
   readonly generator: string;
   readonly needsWrk?: boolean;
   /** `wan`: the proxies use the kubeconfig that points at the link emulator. */
   readonly link?: boolean;
-  run(proxy: RunningProxy): Promise<Sample>;
 }
+
+/**
+ * A scenario measures each proxy alone on the proxy core (`run`, for load), or all of a round's
+ * proxies started together and asked in turns (`runTogether`, for one request at a time, where
+ * nothing runs at once and pairing the turns cancels the upstream's drift).
+ */
+type Scenario = ScenarioBase & ({ run(proxy: RunningProxy): Promise<Sample> } | { runTogether(proxies: readonly RunningProxy[]): Promise<Sample[]> });
 
 function scenarios(upstream: Upstream): Record<string, Scenario> {
   return {
@@ -616,7 +674,8 @@ function scenarios(upstream: Upstream): Record<string, Scenario> {
     'list-wrk': { rounds: ROUNDS, generator: 'wrk', needsWrk: true, run: scenarioListWrk },
     watch1k: { rounds: ROUNDS, generator: 'bench client', run: (proxy) => scenarioWatch1k(proxy, upstream) },
     watch10k: { rounds: 1, generator: 'bench client', run: (proxy) => scenarioWatchMany(proxy, upstream) },
-    wan: { rounds: ROUNDS, generator: 'bench client', link: true, run: scenarioWan },
+    wan: { rounds: ROUNDS, generator: 'bench client', link: true, runTogether: scenarioWan },
+    'wan-idle': { rounds: ROUNDS, generator: 'bench client', link: true, runTogether: scenarioWanIdle },
     // The 1,000 watches of a remote cluster: every change crosses the emulated link to both proxies.
     'wan-watch1k': { rounds: ROUNDS, generator: 'bench client', link: true, run: (proxy) => scenarioWatch1k(proxy, upstream) },
   };
@@ -627,13 +686,31 @@ const roundOrder = (round: number): ProxyName[] => RUN_PROXIES.map((_, index) =>
 
 async function runScenario(name: string, scenario: Scenario, kubeconfig: string): Promise<Record<ProxyName, Sample[]>> {
   const byProxy: Record<ProxyName, Sample[]> = { kubectl: [], kubegate: [], 'kubectl-again': [] };
+  const record = (round: number, proxyName: ProxyName, sample: Sample): void => {
+    byProxy[proxyName].push(sample);
+    process.stderr.write(`${name} round ${round} ${proxyName}: ${JSON.stringify(sample)}\n`);
+  };
   for (let round = 1; round <= scenario.rounds; round++) {
+    if ('runTogether' in scenario) {
+      const order = roundOrder(round);
+      const proxies: RunningProxy[] = [];
+      try {
+        for (const proxyName of order) {
+          const proxy = await startProxy(proxyName, kubeconfig);
+          proxies.push(proxy);
+          await firstOk(proxy);
+        }
+        const samples = await scenario.runTogether(proxies);
+        order.forEach((proxyName, index) => record(round, proxyName, samples[index] as Sample));
+      } finally {
+        for (const proxy of proxies) await proxy.stop();
+      }
+      continue;
+    }
     for (const proxyName of roundOrder(round)) {
       const proxy = await startProxy(proxyName, kubeconfig);
       try {
-        const sample = await scenario.run(proxy);
-        byProxy[proxyName].push(sample);
-        process.stderr.write(`${name} round ${round} ${proxyName}: ${JSON.stringify(sample)}\n`);
+        record(round, proxyName, await scenario.run(proxy));
       } finally {
         await proxy.stop();
       }

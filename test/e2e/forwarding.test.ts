@@ -156,6 +156,24 @@ t.test('a keep-alive connection the server closes as it is reused costs a replay
   t.equal(await get(), 200, 'kubegate keeps serving');
 });
 
+/** Past the 30 s kubegate once kept an idle upstream connection; short of kube-apiserver's 90 s. */
+const IDLE_PAUSE_MS = 33_000;
+
+t.test('after half a minute without requests the next one reuses the connection to the API server, as in kubectl proxy', async (t) => {
+  const cluster = await startTestCluster(t);
+  const upstream = await startRawUpstream(t, cluster.api.pki, FINAL);
+  const kubeconfig = cluster.kubeconfig('token', { server: upstream.url, name: 'idle' });
+  const proxies = await bothProxies(t, cluster, kubeconfig);
+  for (const { name, proxy } of proxies) t.equal((await rawRequest(proxy.port, buildRawRequest('GET', '/api/v1/namespaces'))).status, 200, `${name}: the first request`);
+  t.equal(upstream.connections(), 2, 'one upstream connection per proxy');
+  // A pause in a script or a person reading the output: across a slow link a new connection costs
+  // a TCP and a TLS handshake before the request can even leave.
+  await new Promise((resolve) => setTimeout(resolve, IDLE_PAUSE_MS));
+  for (const { name, proxy } of proxies) t.equal((await rawRequest(proxy.port, buildRawRequest('GET', '/api/v1/namespaces'))).status, 200, `${name}: the request after the pause`);
+  t.equal(upstream.heads.filter((head) => head.startsWith('GET /api/v1/namespaces ')).length, 4, 'the four requests arrived');
+  t.equal(upstream.connections(), 2, 'on the same two connections: neither proxy dialled again');
+});
+
 t.test('interim 103 answers before the final one are relayed, as kubectl proxy relays them', async (t) => {
   const cluster = await startTestCluster(t);
   const early = await startRawUpstream(t, cluster.api.pki, `HTTP/1.1 103 Early Hints\r\nLink: </style.css>; rel=preload\r\n\r\n${FINAL}`);

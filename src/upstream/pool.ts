@@ -35,7 +35,7 @@ interface Pools {
  * margin for a server's Keep-Alive hint): kubegate closes first, so no request is written on a
  * connection the server is closing. A server that sends a shorter Keep-Alive hint is obeyed.
  */
-export const IDLE_CONNECTION_MS = 88_000;
+const IDLE_CONNECTION_MS = 88_000;
 
 export class UpstreamAgent extends DispatcherBase {
   readonly #config: RestConfig;

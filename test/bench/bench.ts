@@ -378,21 +378,21 @@ async function timedList(port: number, headers: Record<string, string>): Promise
  * compared.
  */
 async function scenarioWan(proxies: readonly RunningProxy[]): Promise<Sample[]> {
-  const times = proxies.map(() => ({ plain: [] as number[], gzip: [] as number[], errors: 0, plainBytes: 0, gzipBytes: 0 }));
+  const own = proxies.map(() => ({ plain: [] as number[], gzip: [] as number[], bytes: { plain: 0, gzip: 0 }, errors: 0 }));
   // The first pass warms each proxy's connection to the upstream and its JIT; it is not counted.
   for (let fetch = 0; fetch <= Number(flags['wan-fetches']); fetch++) {
     for (const index of rotated(proxies.length, fetch)) {
-      const own = times[index] as (typeof times)[number];
+      const mine = own[index] as (typeof own)[number];
       for (const [kind, headers] of [['plain', {}], ['gzip', { 'accept-encoding': 'gzip' }]] as const) {
         const result = await timedList((proxies[index] as RunningProxy).port, headers);
-        if (!result.ok) own.errors++;
+        if (!result.ok) mine.errors++;
         if (fetch === 0) continue;
-        own[kind].push(result.ms);
-        own[kind === 'plain' ? 'plainBytes' : 'gzipBytes'] = result.bytes;
+        mine[kind].push(result.ms);
+        mine.bytes[kind] = result.bytes;
       }
     }
   }
-  return times.map((own) => ({ plainMs: percentile(own.plain, 50), gzipMs: percentile(own.gzip, 50), plainMB: own.plainBytes / 1e6, gzipMB: own.gzipBytes / 1e6, errors: own.errors }));
+  return own.map((mine) => ({ plainMs: percentile(mine.plain, 50), gzipMs: percentile(mine.gzip, 50), plainMB: mine.bytes.plain / 1e6, gzipMB: mine.bytes.gzip / 1e6, errors: mine.errors }));
 }
 
 /** One small GET through the proxy: milliseconds from the request to its last byte. */
@@ -409,33 +409,24 @@ const WARM_GETS = 9;
 /**
  * A pause across the WAN: a small GET after the proxies have sent nothing upstream for
  * `--wan-idle-s` (a script's sleep, a person reading the last answer), then the same GET on the
- * connection that one left warm. kube-apiserver and client-go keep an idle connection 90 s; the
- * bench upstream never closes one, so a pause below 90 s measures only what the proxy does.
+ * connection that one left warm. Each proxy's connection was opened by its start-up check
+ * (`firstOk`). kube-apiserver and client-go keep an idle connection 90 s; the bench upstream never
+ * closes one, so a pause below 90 s measures only what the proxy does.
  */
 async function scenarioWanIdle(proxies: readonly RunningProxy[]): Promise<Sample[]> {
-  const errors = proxies.map(() => 0);
-  const count = (index: number, result: { ok: boolean }): void => {
-    if (!result.ok) errors[index] = (errors[index] ?? 0) + 1;
-  };
-  for (const [index, proxy] of proxies.entries()) count(index, await timedGet(proxy.port));
-  await new Promise((resolve) => setTimeout(resolve, Number(flags['wan-idle-s']) * 1000));
-  const afterIdle: number[] = proxies.map(() => Number.NaN);
-  const warm: number[][] = proxies.map(() => []);
-  // Each proxy's first GET after the pause, one after another (a GET takes a few round trips, so the
-  // last proxy's pause is longer by well under a second in the tens).
-  for (const index of rotated(proxies.length, 0)) {
+  const own = proxies.map(() => ({ afterIdleMs: Number.NaN, warm: [] as number[], errors: 0 }));
+  const ask = async (index: number): Promise<number> => {
     const result = await timedGet((proxies[index] as RunningProxy).port);
-    count(index, result);
-    afterIdle[index] = result.ms;
-  }
+    if (!result.ok) (own[index] as (typeof own)[number]).errors++;
+    return result.ms;
+  };
+  await new Promise((resolve) => setTimeout(resolve, Number(flags['wan-idle-s']) * 1000));
+  // One after another: the last proxy's pause is longer by a few round trips, nothing in 40 s.
+  for (const [index, mine] of own.entries()) mine.afterIdleMs = await ask(index);
   for (let turn = 0; turn < WARM_GETS; turn++) {
-    for (const index of rotated(proxies.length, turn)) {
-      const result = await timedGet((proxies[index] as RunningProxy).port);
-      count(index, result);
-      warm[index]?.push(result.ms);
-    }
+    for (const index of rotated(proxies.length, turn)) own[index]?.warm.push(await ask(index));
   }
-  return proxies.map((_, index) => ({ afterIdleMs: afterIdle[index] ?? Number.NaN, warmMs: percentile(warm[index] ?? [], 50), errors: errors[index] ?? 0 }));
+  return own.map((mine) => ({ afterIdleMs: mine.afterIdleMs, warmMs: percentile(mine.warm, 50), errors: mine.errors }));
 }
 
 /** 0..n-1 starting at `turn` mod n: who goes first changes every turn. */

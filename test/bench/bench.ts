@@ -46,7 +46,7 @@ const { values: flags } = parseArgs({
     duration: { type: 'string', default: '10' },
     hold: { type: 'string', default: '30' },
     watches: { type: 'string', default: '10000' },
-    only: { type: 'string', default: 'startup,get,get-wrk,list,list-wrk,watch1k,watch10k,wan,wan-idle,wan-watch1k,floors' },
+    only: { type: 'string', default: 'startup,get,get-wrk,list,list-wrk,watch1k,watch10k,wan,wan-idle,wan-watch1k,single,floors' },
     out: { type: 'string', default: 'bench-results.json' },
     'kubegate-args': { type: 'string', default: '' },
     /** The kubegate entry point to measure (default: the shipped bundle; `dist/src/bin.js` is the tsc output). */
@@ -360,13 +360,17 @@ async function scenarioWatchMany(proxy: RunningProxy, upstream: Upstream): Promi
 }
 
 /** One LIST through the proxy, read to its last byte: milliseconds from the request to then, and bytes received. */
-async function timedList(port: number, headers: Record<string, string>): Promise<{ ms: number; bytes: number; ok: boolean }> {
+async function timedList(port: number, headers: Record<string, string>): Promise<{ ms: number; firstByteMs: number; bytes: number; ok: boolean }> {
   const started = preciseNow();
   const response = await httpGet(port, PODS_PATH, headers);
   let bytes = 0;
-  response.on('data', (chunk: Buffer) => (bytes += chunk.length));
+  let firstByteMs = Number.NaN;
+  response.on('data', (chunk: Buffer) => {
+    if (bytes === 0) firstByteMs = preciseNow() - started;
+    bytes += chunk.length;
+  });
   await once(response, 'end');
-  return { ms: preciseNow() - started, bytes, ok: response.statusCode === 200 };
+  return { ms: preciseNow() - started, firstByteMs, bytes, ok: response.statusCode === 200 };
 }
 
 /**
@@ -378,7 +382,7 @@ async function timedList(port: number, headers: Record<string, string>): Promise
  * compared.
  */
 async function scenarioWan(proxies: readonly RunningProxy[]): Promise<Sample[]> {
-  const own = proxies.map(() => ({ plain: [] as number[], gzip: [] as number[], bytes: { plain: 0, gzip: 0 }, errors: 0 }));
+  const own = proxies.map(() => ({ plain: [] as number[], gzip: [] as number[], firstByte: { plain: [] as number[], gzip: [] as number[] }, bytes: { plain: 0, gzip: 0 }, errors: 0 }));
   // The first pass warms each proxy's connection to the upstream and its JIT; it is not counted.
   for (let fetch = 0; fetch <= Number(flags['wan-fetches']); fetch++) {
     for (const index of rotated(proxies.length, fetch)) {
@@ -388,11 +392,13 @@ async function scenarioWan(proxies: readonly RunningProxy[]): Promise<Sample[]> 
         if (!result.ok) mine.errors++;
         if (fetch === 0) continue;
         mine[kind].push(result.ms);
+        mine.firstByte[kind].push(result.firstByteMs);
         mine.bytes[kind] = result.bytes;
       }
     }
   }
-  return own.map((mine) => ({ plainMs: percentile(mine.plain, 50), gzipMs: percentile(mine.gzip, 50), plainMB: mine.bytes.plain / 1e6, gzipMB: mine.bytes.gzip / 1e6, errors: mine.errors }));
+  // The first body byte: the request's way out and the API server's work; the rest is the body crossing the link.
+  return own.map((mine) => ({ plainMs: percentile(mine.plain, 50), gzipMs: percentile(mine.gzip, 50), plainFirstByteMs: percentile(mine.firstByte.plain, 50), gzipFirstByteMs: percentile(mine.firstByte.gzip, 50), plainMB: mine.bytes.plain / 1e6, gzipMB: mine.bytes.gzip / 1e6, errors: mine.errors }));
 }
 
 /** One small GET through the proxy: milliseconds from the request to its last byte. */
@@ -429,6 +435,38 @@ async function scenarioWanIdle(proxies: readonly RunningProxy[]): Promise<Sample
   return own.map((mine) => ({ afterIdleMs: mine.afterIdleMs, warmMs: percentile(mine.warm, 50), errors: mine.errors }));
 }
 
+const SINGLE_GETS = 60;
+const SINGLE_PAUSE_MS = 100;
+
+/**
+ * One request at a time on an idle proxy, no link: a small GET every 100 ms, each on a new
+ * connection (as curl and most scripts ask). What a proxy spends per request when nothing else is
+ * running, its code and caches cold after each pause, which is what the WAN scenarios' few requests
+ * pay on top of the link; load scenarios cannot see it.
+ */
+async function scenarioSingle(proxies: readonly RunningProxy[]): Promise<Sample[]> {
+  const own = proxies.map(() => ({ ms: [] as number[], errors: 0 }));
+  const cpuBefore = proxies.map((proxy) => cpuMsOf(proxy.child.pid ?? 0));
+  for (let turn = 0; turn < SINGLE_GETS; turn++) {
+    for (const index of rotated(proxies.length, turn)) {
+      const mine = own[index] as (typeof own)[number];
+      const result = await getAfterPause((proxies[index] as RunningProxy).port);
+      if (!result.ok) mine.errors++;
+      mine.ms.push(result.ms);
+    }
+  }
+  // CPU over the whole scenario, the pauses included (a proxy's timers count against it too); /proc
+  // counts in 10 ms ticks, so over 60 requests the figure moves in steps of about 170 µs.
+  const cpuUs = proxies.map((proxy, index) => ((cpuMsOf(proxy.child.pid ?? 0) - (cpuBefore[index] as number)) * 1000) / SINGLE_GETS);
+  return own.map((mine, index) => ({ p50Ms: percentile(mine.ms, 50), p90Ms: percentile(mine.ms, 90), cpuUsPerRequest: cpuUs[index] as number, errors: mine.errors }));
+}
+
+/** A small GET after SINGLE_PAUSE_MS without requests: the proxy idle, as a person or a script's loop leaves it. */
+async function getAfterPause(port: number): Promise<{ ms: number; ok: boolean }> {
+  await new Promise((resolve) => setTimeout(resolve, SINGLE_PAUSE_MS));
+  return timedGet(port);
+}
+
 /** 0..n-1 starting at `turn` mod n: who goes first changes every turn. */
 const rotated = (n: number, turn: number): number[] => Array.from({ length: n }, (_, offset) => (offset + turn) % n);
 
@@ -442,7 +480,7 @@ const FLOORS_DIR = fileURLToPath(new URL('./floors/', import.meta.url));
 const FLOORS: Readonly<Record<string, string>> = { 'fastify+undici': 'forward-fastify', 'node:http+undici': 'forward-undici', 'node:http+https': 'forward-node' };
 const EMPTY_NODE = "node -e ''";
 const FLOORS_LEGEND =
-  `floors: the same steps for each (start-up to the first proxied 200, idle RSS after 2 s, wrk GET with 64 connections), median (min–max) over rounds; ${EMPTY_NODE}: start-up is spawn to exit`;
+  `floors: the same steps for each (start-up to the first proxied 200, idle RSS after 2 s, p50 of single GETs 100 ms apart, wrk GET with 64 connections), median (min–max) over rounds; ${EMPTY_NODE}: start-up is spawn to exit`;
 
 /** Bundles each floor with kubegate's own bundle settings: package.json's `bundle` script gives the same options on its command line (change both together). */
 async function bundleFloors(dir: string): Promise<Record<string, string>> {
@@ -467,12 +505,17 @@ async function bundleFloors(dir: string): Promise<Record<string, string>> {
   return bundles;
 }
 
-/** Start-up, idle memory, then the wrk GET load with CPU per request: the same steps for every member. */
+/**
+ * Start-up, idle memory, one GET at a time on the idle member (as in the `single` scenario, before
+ * any load has warmed it), then the wrk GET load with CPU per request: the same steps for every member.
+ */
 async function scenarioFloor(proxy: RunningProxy): Promise<Sample> {
   const startupMs = await firstOk(proxy);
   await new Promise((resolve) => setTimeout(resolve, 2_000));
   const idleRssMiB = memoryOf(proxy.child.pid ?? 0).rssMiB;
-  return { startupMs, idleRssMiB, ...(await getLoadWithCpu(proxy)) };
+  const single: number[] = [];
+  for (let get = 0; get < SINGLE_GETS; get++) single.push((await getAfterPause(proxy.port)).ms);
+  return { startupMs, idleRssMiB, singleGetMs: percentile(single, 50), ...(await getLoadWithCpu(proxy)) };
 }
 
 /** Node itself: `node -e ''` from spawn to exit, and an idle `node` after 2 s. */
@@ -564,7 +607,7 @@ function machine(): Record<string, string | number> {
     kubectl: kubectlVersion,
     wrk,
     upstream: MODE ?? 'unknown',
-    pinning: `proxy on core ${PROXY_CORE} (wan, wan-idle: a round's proxies together, asked in turns); driver, load generators, upstream and link emulator on core ${DRIVER_CORE}`,
+    pinning: `proxy on core ${PROXY_CORE} (wan, wan-idle, single: a round's proxies together, asked in turns); driver, load generators, upstream and link emulator on core ${DRIVER_CORE}`,
     wan: `${flags['wan-rate-mbit']} Mbit/s and ${flags['wan-delay-ms']} ms each way; wan-idle pause ${flags['wan-idle-s']} s`,
   };
 }
@@ -667,6 +710,7 @@ function scenarios(upstream: Upstream): Record<string, Scenario> {
     watch10k: { rounds: 1, generator: 'bench client', run: (proxy) => scenarioWatchMany(proxy, upstream) },
     wan: { rounds: ROUNDS, generator: 'bench client', link: true, runTogether: scenarioWan },
     'wan-idle': { rounds: ROUNDS, generator: 'bench client', link: true, runTogether: scenarioWanIdle },
+    single: { rounds: ROUNDS, generator: 'bench client', runTogether: scenarioSingle },
     // The 1,000 watches of a remote cluster: every change crosses the emulated link to both proxies.
     'wan-watch1k': { rounds: ROUNDS, generator: 'bench client', link: true, run: (proxy) => scenarioWatch1k(proxy, upstream) },
   };

@@ -147,7 +147,7 @@ export function formatFloorTable(samples: Readonly<Record<string, readonly Sampl
 /** How far `member` is above `floor`, metric by metric (medians): `startupMs +98.0, ...`. */
 export function floorGaps(samples: Readonly<Record<string, readonly Sample[]>>, member: string, floor: string): string {
   const median = (name: string, metric: string): number => spreadOf((samples[name] ?? []).map((sample) => sample[metric] ?? NaN)).median;
-  const gaps = ['startupMs', 'idleRssMiB', 'cpuUsPerRequest', 'requestsPerSec'].map((metric) => {
+  const gaps = ['startupMs', 'idleRssMiB', 'singleGetMs', 'cpuUsPerRequest', 'requestsPerSec'].map((metric) => {
     const gap = median(member, metric) - median(floor, metric);
     return `${metric} ${gap >= 0 ? '+' : ''}${formatNumber(gap)} (${formatNumber(median(member, metric) / median(floor, metric))}x)`;
   });

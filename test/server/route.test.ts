@@ -1,5 +1,5 @@
 import t from 'tap';
-import { cleanPath, normalizePrefix, resolveRoute, type Route, type RouteOptions } from '../../src/server/route.js';
+import { cleanPath, normalizePrefix, resolveRoute, resolveRouteByBytes, type Route, type RouteOptions } from '../../src/server/route.js';
 
 const ROOT: RouteOptions = { apiPrefix: '/' };
 const api = (upstreamPath: string, filterPath = upstreamPath, rawQuery = '', hasQuery = false): Route => ({ kind: 'api', filterPath, upstreamPath, rawQuery, hasQuery });
@@ -104,4 +104,39 @@ t.test('normalizePrefix appends a slash and defaults to /', async (t) => {
   t.equal(normalizePrefix(''), '/');
   t.equal(normalizePrefix('/x'), '/x/');
   t.equal(normalizePrefix('/x/'), '/x/');
+});
+
+t.test('the shortcut for plain paths answers as the byte-level rules do, for every prefix set-up', async (t) => {
+  const setups: RouteOptions[] = [
+    ROOT,
+    { apiPrefix: '/custom/' },
+    { apiPrefix: '/api/' },
+    { apiPrefix: '/apix/' },
+    { apiPrefix: '/', wwwPrefix: '/static/' },
+    { apiPrefix: '/k8s/', wwwPrefix: '/k8s/www/' },
+    { apiPrefix: '/x/', wwwPrefix: '/' },
+  ];
+  // Every path of up to four pieces from plain characters, prefix words, dots and slashes, and the
+  // characters that leave the shortcut (an escape, one to escape, a byte above 0x7f); with and
+  // without a query.
+  const pieces = ['/', 'a', '.', '..', 'api', 'custom', 'static', 'k8s', 'www', 'x', '-_~', '%2F', '%zz', ' ', '\u00e9', ';=@'];
+  let compared = 0;
+  let shortcut = 0;
+  const differences: string[] = [];
+  const visit = (path: string, depth: number): void => {
+    for (const target of [path, `${path}?q=1`, `${path}?`]) {
+      for (const setup of setups) {
+        compared++;
+        if (/^[A-Za-z0-9\-._~$&+,/:;=@]*$/.test(path)) shortcut++;
+        const fast = resolveRoute(target, setup);
+        const slow = resolveRouteByBytes(target, setup);
+        if (JSON.stringify(fast) !== JSON.stringify(slow) && differences.length < 10) differences.push(`${JSON.stringify(target)} ${JSON.stringify(setup)}: ${JSON.stringify(fast)} vs ${JSON.stringify(slow)}`);
+      }
+    }
+    if (depth === 4) return;
+    for (const piece of pieces) visit(path + piece, depth + 1);
+  };
+  visit('/', 0);
+  t.same(differences, [], `${compared} targets and set-ups compared`);
+  t.ok(shortcut > compared / 4, `the shortcut applied to ${shortcut} of them`);
 });

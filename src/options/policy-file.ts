@@ -3,7 +3,7 @@
 
 import { readFileSync } from 'node:fs';
 import { parseAllDocuments } from 'yaml';
-import { policyError, type KubegateError } from '../errors.js';
+import { policyError } from '../errors.js';
 import { normalizeLineBreaks, TO_JS_OPTIONS, YAML_OPTIONS } from '../kubeconfig/parse.js';
 import type { PolicyRole, PolicyRule, RolePolicy } from '../server/rbac-rules.js';
 import { closestName } from './did-you-mean.js';
@@ -26,17 +26,40 @@ function child(path: string, field: string): string {
   return path === '' ? field : `${path}.${field}`;
 }
 
-/** Narrowing of the YAML's values; every failure names the file and the field. */
+/**
+ * A problem in one place of the file. Thrown where nothing below can be read (a rule that is not a
+ * map), caught by the nearest enclosing item, which moves on to its next sibling: the user sees
+ * every problem of the file at once, as `kubectl apply` lists every invalid field.
+ */
+class PolicyProblem extends Error {}
+
+/** Narrowing of the YAML's values; every problem names the file and the field, and is recorded. */
 class PolicyReader {
-  /** `document` is `document 2` inside a file of several YAML documents, else ''. */
+  /**
+   * `document` is `document 2` inside a file of several YAML documents, else ''; `problems` is the
+   * whole file's list, shared by the readers of its documents.
+   */
   constructor(
     readonly file: string,
     readonly document = '',
+    readonly problems: string[] = [],
   ) {}
 
-  fail(path: string, detail: string): KubegateError {
-    const where = [this.file, this.document, path].filter((part) => part !== '').join(': ');
-    return policyError(`${where}: ${detail}`);
+  /** Records a problem at `path` and returns it to throw when nothing more can be read there. */
+  fail(path: string, detail: string): PolicyProblem {
+    const problem = new PolicyProblem([this.document, path, detail].filter((part) => part !== '').join(': '));
+    this.problems.push(problem.message);
+    return problem;
+  }
+
+  /** Runs one item's reading; a problem inside it (already recorded) leaves undefined, and the caller goes on. */
+  each<T>(read: () => T): T | undefined {
+    try {
+      return read();
+    } catch (error) {
+      if (error instanceof PolicyProblem) return undefined;
+      throw error;
+    }
   }
 
   map(value: unknown, path: string): Fields {
@@ -64,12 +87,12 @@ class PolicyReader {
     return value;
   }
 
-  /** Users misspell `resourceName`: an unknown field is an error naming it, never silently ignored. */
+  /** Users misspell `resourceName`: each unknown field is a problem naming it, never silently ignored. */
   onlyFields(fields: Fields, known: readonly string[], path: string, what: string): void {
     for (const field of Object.keys(fields)) {
       if (known.includes(field)) continue;
       const near = closestName(field, known);
-      throw this.fail(child(path, field), `unknown field${near ? ` (did you mean "${near}"?)` : ''}; ${what} has ${known.join(', ')}`);
+      this.fail(child(path, field), `unknown field${near ? ` (did you mean "${near}"?)` : ''}; ${what} has ${known.join(', ')}`);
     }
   }
 }
@@ -87,46 +110,51 @@ export function loadPolicyFile(path: string, displayName: string): RolePolicy {
   return parsePolicyFile(text, displayName);
 }
 
-/** The roles in a policy file's text; at least one rule among them. */
+/** The roles in a policy file's text; at least one rule among them. Every problem is reported, each with its place. */
 export function parsePolicyFile(text: string, file: string): RolePolicy {
-  const reader = new PolicyReader(file);
   const normalized = normalizeLineBreaks(text);
   const documents = parseAllDocuments(normalized, YAML_OPTIONS);
   const values: unknown[] = [];
   for (const document of Array.isArray(documents) ? documents : []) {
+    // Past a YAML syntax error nothing can be trusted to line up: it is the one problem reported.
     const problem = document.errors[0];
     if (problem) {
       const line = normalized.slice(0, problem.pos[0]).split('\n').length;
-      throw reader.fail('', `yaml: line ${line}: ${problem.message.split('\n')[0] ?? problem.message}`);
+      throw policyError(`${file}: yaml: line ${line}: ${problem.message.split('\n')[0] ?? problem.message}`);
     }
     try {
       values.push(document.toJS(TO_JS_OPTIONS));
     } catch (error) {
-      throw reader.fail('', `yaml: ${(error as Error).message}`);
+      throw policyError(`${file}: yaml: ${(error as Error).message}`);
     }
   }
+  const problems: string[] = [];
   const present = values.map((value, i) => ({ value, where: `document ${i + 1}` })).filter((entry) => entry.value !== null && entry.value !== undefined);
-  const roles = present.flatMap((entry) => parseTopLevel(reader, entry.value, present.length > 1 ? entry.where : ''));
+  const roles = present.flatMap((entry) => {
+    const reader = new PolicyReader(file, present.length > 1 ? entry.where : '', problems);
+    return reader.each(() => parseTopLevel(reader, entry.value)) ?? [];
+  });
+  if (problems.length === 1) throw policyError(`${file}: ${problems[0]}`);
+  if (problems.length > 1) throw policyError(`${file}: ${problems.length} problems:\n${problems.map((problem) => `  ${problem}`).join('\n')}`);
   if (!roles.some((role) => role.rules.length > 0)) {
-    throw reader.fail('', 'the policy grants nothing: no Role or ClusterRole in it has a rule, so kubegate would refuse every request');
+    throw policyError(`${file}: the policy grants nothing: no Role or ClusterRole in it has a rule, so kubegate would refuse every request`);
   }
   return { file, roles };
 }
 
 /** One document: a Role, a ClusterRole, or a List of them. */
-function parseTopLevel(reader: PolicyReader, value: unknown, where: string): PolicyRole[] {
+function parseTopLevel(reader: PolicyReader, value: unknown): PolicyRole[] {
   // Paths inside one of several documents read `document 2: rules[0].verbs`.
-  const scoped = new PolicyReader(reader.file, where);
-  const prefix = where === '' ? '' : `${where}: `;
-  const fields = scoped.map(value, '');
+  const prefix = reader.document === '' ? '' : `${reader.document}: `;
+  const fields = reader.map(value, '');
   if (fields.kind === 'List') {
-    scoped.onlyFields(fields, LIST_FIELDS, '', 'a List');
-    const apiVersion = scoped.optionalString(fields.apiVersion, 'apiVersion');
-    if (apiVersion !== undefined && apiVersion !== 'v1') throw scoped.fail('apiVersion', `a List is apiVersion v1, got ${JSON.stringify(apiVersion)}`);
-    if (!Array.isArray(fields.items)) throw scoped.fail('items', `expected a list of Roles and ClusterRoles, got ${describe(fields.items)}`);
-    return fields.items.map((item: unknown, i) => parseRole(scoped, scoped.map(item, `items[${i}]`), `items[${i}]`, `${prefix}items[${i}].`));
+    reader.onlyFields(fields, LIST_FIELDS, '', 'a List');
+    const apiVersion = reader.each(() => reader.optionalString(fields.apiVersion, 'apiVersion'));
+    if (apiVersion !== undefined && apiVersion !== 'v1') reader.fail('apiVersion', `a List is apiVersion v1, got ${JSON.stringify(apiVersion)}`);
+    if (!Array.isArray(fields.items)) throw reader.fail('items', `expected a list of Roles and ClusterRoles, got ${describe(fields.items)}`);
+    return fields.items.flatMap((item: unknown, i) => reader.each(() => parseRole(reader, reader.map(item, `items[${i}]`), `items[${i}]`, `${prefix}items[${i}].`)) ?? []);
   }
-  return [parseRole(scoped, fields, '', prefix)];
+  return [parseRole(reader, fields, '', prefix)];
 }
 
 function parseKind(reader: PolicyReader, fields: Fields, path: string): 'Role' | 'ClusterRole' {
@@ -140,44 +168,45 @@ function parseKind(reader: PolicyReader, fields: Fields, path: string): 'Role' |
 function parseRole(reader: PolicyReader, fields: Fields, path: string, where: string): PolicyRole {
   const kind = parseKind(reader, fields, path);
   reader.onlyFields(fields, ROLE_FIELDS, path, `a ${kind}`);
-  const apiVersion = reader.optionalString(fields.apiVersion, child(path, 'apiVersion'));
-  if (apiVersion !== RBAC_API_VERSION) throw reader.fail(child(path, 'apiVersion'), `a ${kind} is apiVersion ${RBAC_API_VERSION}, got ${apiVersion === undefined ? 'none' : JSON.stringify(apiVersion)}`);
-  if (fields.aggregationRule !== undefined && fields.aggregationRule !== null) {
-    throw reader.fail(child(path, 'aggregationRule'), 'kubegate cannot aggregate ClusterRoles (the cluster fills in their rules): list the rules themselves');
+  // Undefined when the field is there and not a string (that problem is recorded); `value` undefined when absent.
+  const apiVersion = reader.each(() => ({ value: reader.optionalString(fields.apiVersion, child(path, 'apiVersion')) }));
+  if (apiVersion !== undefined && apiVersion.value !== RBAC_API_VERSION) {
+    reader.fail(child(path, 'apiVersion'), `a ${kind} is apiVersion ${RBAC_API_VERSION}, got ${apiVersion.value === undefined ? 'none' : JSON.stringify(apiVersion.value)}`);
   }
-  const metadata = fields.metadata === undefined || fields.metadata === null ? {} : reader.map(fields.metadata, child(path, 'metadata'));
-  const name = reader.optionalString(metadata.name, child(path, 'metadata.name')) ?? '';
-  const namespace = reader.optionalString(metadata.namespace, child(path, 'metadata.namespace'));
+  if (fields.aggregationRule !== undefined && fields.aggregationRule !== null) {
+    reader.fail(child(path, 'aggregationRule'), 'kubegate cannot aggregate ClusterRoles (the cluster fills in their rules): list the rules themselves');
+  }
+  const metadata = (fields.metadata === undefined || fields.metadata === null ? {} : reader.each(() => reader.map(fields.metadata, child(path, 'metadata')))) ?? {};
+  const name = reader.each(() => reader.optionalString(metadata.name, child(path, 'metadata.name'))) ?? '';
+  const namespace = reader.each(() => reader.optionalString(metadata.namespace, child(path, 'metadata.namespace')));
   if (kind === 'ClusterRole' && namespace !== undefined) {
-    throw reader.fail(child(path, 'metadata.namespace'), 'a ClusterRole is cluster-wide and a namespace does not restrict it: use a Role for one namespace');
+    reader.fail(child(path, 'metadata.namespace'), 'a ClusterRole is cluster-wide and a namespace does not restrict it: use a Role for one namespace');
   }
   const rulesPath = child(path, 'rules');
-  if (fields.rules !== undefined && fields.rules !== null && !Array.isArray(fields.rules)) throw reader.fail(rulesPath, `expected a list of rules, got ${describe(fields.rules)}`);
+  if (fields.rules !== undefined && fields.rules !== null && !Array.isArray(fields.rules)) reader.fail(rulesPath, `expected a list of rules, got ${describe(fields.rules)}`);
   const rawRules: readonly unknown[] = Array.isArray(fields.rules) ? fields.rules : [];
-  const rules = rawRules.map((rule, i) => parseRule(reader, rule, `${rulesPath}[${i}]`, kind === 'Role'));
+  const rules = rawRules.flatMap((rule, i) => reader.each(() => parseRule(reader, rule, `${rulesPath}[${i}]`, kind === 'Role')) ?? []);
   return { kind, name, namespace: kind === 'Role' && namespace !== '' ? namespace : undefined, rules, where };
 }
 
-/** RBAC's ValidatePolicyRule, plus no unknown fields. */
-function parseRule(reader: PolicyReader, value: unknown, path: string, namespaced: boolean): PolicyRule {
+/** RBAC's ValidatePolicyRule (every field's problem, as its ErrorList), plus no unknown fields; [] when the rule has a problem. */
+function parseRule(reader: PolicyReader, value: unknown, path: string, namespaced: boolean): PolicyRule[] {
   const fields = reader.map(value, path);
+  const before = reader.problems.length;
   reader.onlyFields(fields, RULE_FIELDS, path, 'a rule');
-  const rule: PolicyRule = {
-    verbs: reader.strings(fields.verbs, child(path, 'verbs')),
-    apiGroups: reader.strings(fields.apiGroups, child(path, 'apiGroups')),
-    resources: reader.strings(fields.resources, child(path, 'resources')),
-    resourceNames: reader.strings(fields.resourceNames, child(path, 'resourceNames')),
-    nonResourceURLs: reader.strings(fields.nonResourceURLs, child(path, 'nonResourceURLs')),
-  };
-  if (rule.verbs.length === 0) throw reader.fail(child(path, 'verbs'), 'Required value: verbs must contain at least one value');
-  if (rule.nonResourceURLs.length > 0) {
-    if (namespaced) throw reader.fail(child(path, 'nonResourceURLs'), 'namespaced rules cannot apply to non-resource URLs (a Role cannot grant them; use a ClusterRole)');
-    if (rule.apiGroups.length > 0 || rule.resources.length > 0 || rule.resourceNames.length > 0) {
-      throw reader.fail(child(path, 'nonResourceURLs'), 'rules cannot apply to both regular resources and non-resource URLs: split it in two rules');
+  const list = (field: (typeof RULE_FIELDS)[number]): string[] | undefined => reader.each(() => reader.strings(fields[field], child(path, field)));
+  const [verbs, apiGroups, resources, resourceNames, nonResourceURLs] = RULE_FIELDS.map(list);
+  if (verbs?.length === 0) reader.fail(child(path, 'verbs'), 'Required value: verbs must contain at least one value');
+  if (nonResourceURLs !== undefined && nonResourceURLs.length > 0) {
+    if (namespaced) reader.fail(child(path, 'nonResourceURLs'), 'namespaced rules cannot apply to non-resource URLs (a Role cannot grant them; use a ClusterRole)');
+    if ((apiGroups?.length ?? 0) > 0 || (resources?.length ?? 0) > 0 || (resourceNames?.length ?? 0) > 0) {
+      reader.fail(child(path, 'nonResourceURLs'), 'rules cannot apply to both regular resources and non-resource URLs: split it in two rules');
     }
-    return rule;
+  } else if (nonResourceURLs !== undefined) {
+    if (apiGroups?.length === 0) reader.fail(child(path, 'apiGroups'), 'Required value: resource rules must supply at least one api group (the core group, of pods and secrets, is "")');
+    if (resources?.length === 0) reader.fail(child(path, 'resources'), 'Required value: resource rules must supply at least one resource');
   }
-  if (rule.apiGroups.length === 0) throw reader.fail(child(path, 'apiGroups'), 'Required value: resource rules must supply at least one api group (the core group, of pods and secrets, is "")');
-  if (rule.resources.length === 0) throw reader.fail(child(path, 'resources'), 'Required value: resource rules must supply at least one resource');
-  return rule;
+  // A list that could not be read is undefined and its problem recorded: the file fails as a whole.
+  if (reader.problems.length > before || !verbs || !apiGroups || !resources || !resourceNames || !nonResourceURLs) return [];
+  return [{ verbs, apiGroups, resources, resourceNames, nonResourceURLs }];
 }

@@ -72,7 +72,7 @@ t.test('errors name the file and the field path, in RBAC\'s words where RBAC has
     [rules('  - resources: [pods]\n    verbs: [get]\n'), 'policy.yaml: rules[0].apiGroups: Required value: resource rules must supply at least one api group (the core group, of pods and secrets, is "")'],
     [rules('  - apiGroups: [""]\n    verbs: [get]\n'), 'policy.yaml: rules[0].resources: Required value: resource rules must supply at least one resource'],
     [rules('  - nonResourceURLs: [/healthz]\n    resources: [pods]\n    verbs: [get]\n'), 'policy.yaml: rules[0].nonResourceURLs: rules cannot apply to both regular resources and non-resource URLs: split it in two rules'],
-    [rules('  - verbs: [get]\n    apiGroups: [""]\n    resources: [pods]\n  - verbs: [get]\n    apiGroups: [""]\n    resources: [pods]\n  - verbs: yes\n'), 'policy.yaml: rules[2].verbs: expected a list of strings, got a boolean (true)'],
+    [rules('  - verbs: [get]\n    apiGroups: [""]\n    resources: [pods]\n  - verbs: [get]\n    apiGroups: [""]\n    resources: [pods]\n  - verbs: yes\n    apiGroups: [""]\n    resources: [pods]\n'), 'policy.yaml: rules[2].verbs: expected a list of strings, got a boolean (true)'],
     [rules('  - verbs: [get, on]\n    apiGroups: [""]\n    resources: [pods]\n'), 'policy.yaml: rules[0].verbs[1]: expected a string, got a boolean (true) (YAML 1.1 reads unquoted yes/no/on/off/y/n as booleans: quote it)'],
     [rules('  - pods\n'), 'policy.yaml: rules[0]: expected a map, got a string ("pods")'],
     [`apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nrules:\n  verbs: [get]\n`, 'policy.yaml: rules: expected a list of rules, got a map'],
@@ -92,6 +92,49 @@ t.test('errors name the file and the field path, in RBAC\'s words where RBAC has
     [`${ROLE}---\n${ROLE.replace('verbs: ["get", "list", "watch"]', 'verbs: [get]\n    resourceNames: x')}`, 'policy.yaml: document 2: rules[0].resourceNames: expected a list of strings, got a string ("x") (write resourceNames: ["x"])'],
   ];
   for (const [text, message] of cases) t.equal(failure(text), message, message);
+});
+
+t.test('every problem of the file is reported at once, each with its place, as kubectl apply lists every invalid field', async (t) => {
+  const text = [
+    'apiVersion: rbac.authorization.k8s.io/v1',
+    'kind: ClusterRole',
+    'metadata: {name: a, namespace: x}',
+    'rules:',
+    '  - apiGroups: [""]',
+    '    resources: [pods]',
+    '    verbs: [get]',
+    '  - verbs: yes',
+    '  - apiGroups: [""]',
+    '    resourceName: [a]',
+    '    resources: [configmaps]',
+    '    verbs: [get, on]',
+    '  - pods',
+    '---',
+    'apiVersion: rbac.authorization.k8s.io/v1beta1',
+    'kind: Role',
+    'rules:',
+    '  - nonResourceURLs: [/healthz]',
+    '    verbs: [get]',
+    '---',
+    'kind: RoleBinding',
+    '',
+  ].join('\n');
+  t.equal(
+    failure(text),
+    [
+      'policy.yaml: 10 problems:',
+      '  document 1: metadata.namespace: a ClusterRole is cluster-wide and a namespace does not restrict it: use a Role for one namespace',
+      '  document 1: rules[1].verbs: expected a list of strings, got a boolean (true)',
+      '  document 1: rules[1].apiGroups: Required value: resource rules must supply at least one api group (the core group, of pods and secrets, is "")',
+      '  document 1: rules[1].resources: Required value: resource rules must supply at least one resource',
+      '  document 1: rules[2].resourceName: unknown field (did you mean "resourceNames"?); a rule has verbs, apiGroups, resources, resourceNames, nonResourceURLs',
+      '  document 1: rules[2].verbs[1]: expected a string, got a boolean (true) (YAML 1.1 reads unquoted yes/no/on/off/y/n as booleans: quote it)',
+      '  document 1: rules[3]: expected a map, got a string ("pods")',
+      '  document 2: apiVersion: a Role is apiVersion rbac.authorization.k8s.io/v1, got "rbac.authorization.k8s.io/v1beta1"',
+      '  document 2: rules[0].nonResourceURLs: namespaced rules cannot apply to non-resource URLs (a Role cannot grant them; use a ClusterRole)',
+      '  document 3: kind: "RoleBinding": expected Role, ClusterRole or List: a binding says who holds a role; give kubegate the role itself',
+    ].join('\n'),
+  );
 });
 
 t.test('loadPolicyFile reads the file and names it as the user gave it', async (t) => {

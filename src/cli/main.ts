@@ -1,7 +1,6 @@
 // The command: kubectl proxy's flags, help and output; start-up in kubectl's order, Complete → Validate → Run.
 
 import { createCredentials } from '../auth/create-credentials.js';
-import type { Credentials } from '../auth/credentials.js';
 import { STARTUP_ERRORS, isKubegateError } from '../errors.js';
 import { loadRestConfig } from '../kubeconfig/load-rest-config.js';
 import type { RestConfig } from '../kubeconfig/rest-config.js';
@@ -11,15 +10,13 @@ import type { Metrics } from '../observe/metrics.js';
 import { completeOptions, type ResolvedOptions } from '../options/complete.js';
 import { SHUTDOWN_GRACE_MS } from '../options/defaults.js';
 import { FLAG_TABLE, flagsToOptions } from '../options/flag-table.js';
-import { warnAboutPolicyResources } from '../options/policy-resource-warnings.js';
 import { proxyNotice, startupWarnings } from '../options/startup-warnings.js';
-import { buildServer, type KubegateServer } from '../server/build-server.js';
+import { buildServer } from '../server/build-server.js';
 import { listen, type Listening } from '../server/listen.js';
 import { uiAnnouncement } from '../ui/ui-url.js';
-import { createDiscoveryGet } from '../upstream/discovery.js';
 import { helpText } from './help.js';
 import { parseFlags, type ParsedFlags } from './parse-flags.js';
-import { credentialOptions, type Cleanups, type PrepareContext, type Serving, type ServingIo } from './serving.js';
+import { credentialOptions, warnAboutPolicyNames, type Cleanups, type PrepareContext, type Serving, type ServingIo } from './serving.js';
 import { packageVersion } from './version.js';
 
 /** What the command reads from and writes to the outside world; bin.ts passes the real process, tests their own. */
@@ -144,6 +141,7 @@ async function prepareSingle(options: ResolvedOptions, context: PrepareContext):
   const viaProxy = proxyNotice(target.restConfig);
   if (viaProxy !== undefined) logger.info(viaProxy);
   const credentials = createCredentials(target.restConfig, credentialOptions(options, context));
+  const roles = options.server.decision.policy?.roles;
   const server = buildServer(options.server, { restConfig: target.restConfig, credentials, logger, userAgent, ...(metrics ? { metrics } : {}), ...(context.recorder ? { recorder: context.recorder } : {}) });
   return {
     server,
@@ -152,20 +150,8 @@ async function prepareSingle(options: ResolvedOptions, context: PrepareContext):
     warnings: (bound) => startupWarnings(options, target.restConfig, bound),
     readyFields: { context: target.restConfig.names.context, server: redactUrlUserinfo(target.restConfig.server) },
     ...(target.afterListening ? { afterListening: target.afterListening } : {}),
-    ...(options.server.decision.policy?.roles ? { afterAnnounce: () => warnAboutPolicy(options, context, server, credentials) } : {}),
+    ...(roles ? { afterAnnounce: () => warnAboutPolicyNames(roles, server, credentials, options.verbosity, logger, userAgent) } : {}),
   };
-}
-
-/** --policy: once, in the background, names the file's resources the cluster does not serve; the first request never waits for it. */
-function warnAboutPolicy(options: ResolvedOptions, context: PrepareContext, server: KubegateServer, credentials: Credentials): void {
-  const roles = options.server.decision.policy?.roles;
-  if (!roles) return;
-  const { logger, userAgent } = context;
-  void warnAboutPolicyResources(roles, createDiscoveryGet(server.agent, server.target, credentials, `${userAgent} policy-check`), {
-    warn: (message) => logger.warn(message),
-    // An unreachable cluster only says so at -v=2.
-    unchecked: (message) => (options.verbosity >= 2 ? logger.warn(message) : undefined),
-  });
 }
 
 interface Target {

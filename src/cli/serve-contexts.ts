@@ -14,7 +14,7 @@ import { proxyNotice, startupWarnings, type BoundAddresses } from '../options/st
 import { buildContextServer, type ContextServer, type ContextSource, type LiveContext } from '../server/build-context-server.js';
 import { CLUSTERS_PATH, contextPath, contextSegment, unservableName } from '../server/context-path.js';
 import type { Listening } from '../server/listen.js';
-import { credentialOptions, type PrepareContext, type Serving } from './serving.js';
+import { credentialOptions, warnAboutPolicyNames, type PrepareContext, type Serving } from './serving.js';
 
 /** Loads every context, builds one upstream per usable one, and says how to serve them. */
 export async function prepareContexts(options: ResolvedOptions, context: PrepareContext): Promise<Serving> {
@@ -25,7 +25,23 @@ export async function prepareContexts(options: ResolvedOptions, context: Prepare
     if (why !== undefined) throw usageError(why);
   }
   const sources = configs.map((config) => contextSource(options, context, config));
-  const server = buildContextServer(options.server, { contexts: sources, logger, userAgent, ...(context.recorder ? { recorder: context.recorder } : {}), ...(metrics ? { metrics, metricsFor: (name: string) => metrics.forContext(name) } : {}) });
+  const roles = options.server.decision.policy?.roles;
+  const server = buildContextServer(options.server, {
+    contexts: sources,
+    logger,
+    userAgent,
+    ...(context.recorder ? { recorder: context.recorder } : {}),
+    ...(metrics ? { metrics, metricsFor: (name: string) => metrics.forContext(name) } : {}),
+    // --policy: each context's discovery is checked for the file's names on its first use, in the background.
+    ...(roles
+      ? {
+          onFirstUse: (live: LiveContext) => {
+            if ('error' in live.source || live.upstream === undefined) return;
+            warnAboutPolicyNames(roles, live.upstream, live.source.credentials, options.verbosity, logger.child({ context: live.name }), userAgent);
+          },
+        }
+      : {}),
+  });
   return {
     server,
     readiness: (create) => contextReadiness(server, create),

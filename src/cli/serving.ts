@@ -1,15 +1,19 @@
 // How run() serves: one context at `/` (main.ts) or several under /clusters/ (serve-contexts.ts), and what both share.
 
 import type { CredentialOptions } from '../auth/create-credentials.js';
+import type { Credentials } from '../auth/credentials.js';
 import type { Logger } from '../log.js';
 import type { AdminOptions, createReadinessCheck } from '../observe/admin.js';
 import type { Metrics } from '../observe/metrics.js';
 import type { ProxyMetrics } from '../observe/observer.js';
 import type { ResolvedOptions } from '../options/complete.js';
+import { warnAboutPolicyResources } from '../options/policy-resource-warnings.js';
 import type { BoundAddresses } from '../options/startup-warnings.js';
-import type { KubegateServer } from '../server/build-server.js';
+import type { KubegateServer, Upstream } from '../server/build-server.js';
 import type { Listening } from '../server/listen.js';
+import type { RolePolicy } from '../server/rbac-rules.js';
 import type { RequestRecorder } from '../server/request-recorder.js';
+import { createDiscoveryGet } from '../upstream/discovery.js';
 
 /** Things to undo on the way out, last first. */
 export type Cleanups = (() => Promise<void> | void)[];
@@ -67,3 +71,15 @@ export function credentialOptions(options: ResolvedOptions, context: PrepareCont
   };
 }
 
+
+/**
+ * --policy: once, in the background, names the file's API groups and resources the cluster does not
+ * serve (through `upstream`, with its credentials); the request that led here never waits for it.
+ */
+export function warnAboutPolicyNames(roles: RolePolicy, upstream: Pick<Upstream, 'agent' | 'target'>, credentials: Credentials, verbosity: number, log: Logger, userAgent: string): void {
+  void warnAboutPolicyResources(roles, createDiscoveryGet(upstream.agent, upstream.target, credentials, `${userAgent} policy-check`), {
+    warn: (message) => log.warn(message),
+    // An unreachable cluster only says so at -v=2.
+    unchecked: (message) => (verbosity >= 2 ? log.warn(message) : undefined),
+  });
+}

@@ -24,6 +24,11 @@ export interface ContextServerDependencies {
   readonly userAgent?: string;
   /** --ui: one recorder for every context's requests. */
   readonly recorder?: RequestRecorder;
+  /**
+   * Told once per context, when its first request is routed to it (the request is not held up): what
+   * a single-context kubegate does at start, a context with an exec plugin must not do before it is used.
+   */
+  readonly onFirstUse?: (context: LiveContext) => void;
 }
 
 /** A served context at run time. */
@@ -56,7 +61,12 @@ export function buildContextServer(options: ServerOptions, dependencies: Context
       const upstream = decision.context === undefined ? undefined : byName.get(decision.context)?.upstream;
       // The router only names contexts that have an upstream: anything else is a kubegate bug.
       if (upstream === undefined) throw new Error(`no upstream for context ${JSON.stringify(decision.context)}`);
-      used.add(decision.context as string);
+      const name = decision.context as string;
+      if (!used.has(name)) {
+        used.add(name);
+        const live = byName.get(name);
+        if (live) dependencies.onFirstUse?.(live);
+      }
       return upstream;
     },
     upstreams: contexts.flatMap((context) => (context.upstream ? [context.upstream] : [])),

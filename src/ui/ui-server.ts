@@ -2,7 +2,6 @@
 // its assets, its event stream and each request's redacted detail under /-/ui/.
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Socket } from 'node:net';
 import type { Decision } from '../server/decide.js';
 import type { RequestRecorder } from '../server/request-recorder.js';
 import { isUiTarget } from '../server/ui-route.js';

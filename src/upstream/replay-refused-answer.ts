@@ -1,6 +1,6 @@
 // Replays a bodyless idempotent request through node:http(s) when undici refused the API server's answer (a dispatcher interceptor).
 
-import { request as httpRequest, type ClientRequest, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
+import { request as httpRequest, type ClientRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { Duplex } from 'node:stream';
 import type { Dispatcher } from 'undici';

@@ -64,6 +64,20 @@ t.test('a typo in the file: one warning at start from the cluster\'s discovery, 
   t.ok(check.every((r) => r.user?.name === 'alice-admin'), "with kubegate's own credential");
 });
 
+t.test('with --contexts: each context\'s discovery is checked on its first request, each warning naming its context', async (t) => {
+  const dir = t.testdir({
+    'typo.yaml': 'apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nrules:\n  - nonResourceURLs: ["/api", "/api/*", "/apis", "/apis/*"]\n    verbs: [get]\n  - apiGroups: [""]\n    resources: [pod, configmaps]\n    verbs: [get, list]\n',
+  });
+  const proxy = await startKubegate(t, ['--demo', '--contexts=east,west', '--port=0', '--policy', 'typo.yaml'], { cwd: dir });
+  const warning = (context: string): RegExp => new RegExp(`"context":"${context}".*"msg":"typo\\.yaml: rules\\[1\\]\\.resources: \\\\"pod\\\\" is not a resource the cluster serves in API group \\\\"\\\\" \\(did you mean \\\\"pods\\\\"\\?\\)"`);
+  t.equal((await fetch(`${proxy.url}/clusters/east/api/v1/namespaces/default/configmaps`)).status, 200, 'east serves what the file allows');
+  await waitUntil(() => warning('east').test(proxy.stderr()), 'the warning for east');
+  t.notMatch(proxy.stderr(), /"context":"west"[^\n]*is not a resource/, 'west, not used yet, was not asked');
+  t.equal((await fetch(`${proxy.url}/clusters/west/api/v1/namespaces/default/configmaps`)).status, 200);
+  await waitUntil(() => warning('west').test(proxy.stderr()), 'the warning for west, on its first request');
+  t.equal(proxy.stderr().match(/is not a resource the cluster serves/g)?.length, 2, 'once per context');
+});
+
 t.test('discovery unreachable: start-up neither fails nor waits, and -v=2 says the file was not checked', async (t) => {
   const port = await freePort();
   const proxy = await startKubegate(t, ['--server', `http://127.0.0.1:${port}`, '--port=0', '--policy', EXAMPLE, '-v=2'], { env: { KUBECONFIG: '/dev/null' } });
@@ -72,7 +86,7 @@ t.test('discovery unreachable: start-up neither fails nor waits, and -v=2 says t
   t.notMatch(proxy.stderr(), /\n\s+at .+:\d+:\d+/, 'no stack trace');
 });
 
-t.test('errors in the file: exit 1, one "error: FILE: field: ..." line, no stack trace', async (t) => {
+t.test('errors in the file: exit 1, one "error: FILE: field: ..." line (every problem, one per line, when there are several), no stack trace', async (t) => {
   const rules = (text: string): string => `apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nrules:\n${text}`;
   const dir = t.testdir({
     'verbs.yaml': rules('  - apiGroups: [""]\n    resources: [pods]\n    verbs: [get]\n  - apiGroups: [""]\n    resources: [pods]\n    verbs: [get]\n  - apiGroups: [""]\n    resources: [pods]\n'),
@@ -81,6 +95,7 @@ t.test('errors in the file: exit 1, one "error: FILE: field: ..." line, no stack
     'binding.yaml': 'apiVersion: rbac.authorization.k8s.io/v1\nkind: RoleBinding\n',
     'role-urls.yaml': 'apiVersion: rbac.authorization.k8s.io/v1\nkind: Role\nrules:\n  - nonResourceURLs: ["/healthz"]\n    verbs: [get]\n',
     'broken.yaml': 'rules: [\n',
+    'several.yaml': rules('  - apiGroups: [""]\n    resources: [pods]\n  - resources: [configmaps]\n    resourceName: [app]\n    verbs: [get]\n'),
   });
   const cases: readonly (readonly [string, string])[] = [
     ['verbs.yaml', 'error: verbs.yaml: rules[2].verbs: Required value: verbs must contain at least one value\n'],
@@ -90,6 +105,13 @@ t.test('errors in the file: exit 1, one "error: FILE: field: ..." line, no stack
     ['role-urls.yaml', 'error: role-urls.yaml: rules[0].nonResourceURLs: namespaced rules cannot apply to non-resource URLs (a Role cannot grant them; use a ClusterRole)\n'],
     ['broken.yaml', 'error: broken.yaml: yaml: line 2: Flow sequence in block collection must be sufficiently indented and end with a ]\n'],
     ['missing.yaml', 'error: missing.yaml: cannot read the --policy file: no such file\n'],
+    [
+      'several.yaml',
+      'error: several.yaml: 3 problems:\n' +
+        '  rules[0].verbs: Required value: verbs must contain at least one value\n' +
+        '  rules[1].resourceName: unknown field (did you mean "resourceNames"?); a rule has verbs, apiGroups, resources, resourceNames, nonResourceURLs\n' +
+        '  rules[1].apiGroups: Required value: resource rules must supply at least one api group (the core group, of pods and secrets, is "")\n',
+    ],
   ];
   for (const [file, message] of cases) {
     const result = runKubegate(['--server', 'https://127.0.0.1:1', '--port=0', `--policy=${file}`], { cwd: dir });

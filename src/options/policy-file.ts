@@ -87,13 +87,20 @@ class PolicyReader {
     return value;
   }
 
-  /** Users misspell `resourceName`: each unknown field is a problem naming it, never silently ignored. */
-  onlyFields(fields: Fields, known: readonly string[], path: string, what: string): void {
+  /**
+   * Users misspell `resourceName`: each unknown field is a problem naming it, never silently ignored.
+   * Returns the known fields the misspellings were taken for, so that the caller does not also
+   * report those as missing (one mistake, one problem).
+   */
+  onlyFields(fields: Fields, known: readonly string[], path: string, what: string): ReadonlySet<string> {
+    const meant = new Set<string>();
     for (const field of Object.keys(fields)) {
       if (known.includes(field)) continue;
       const near = closestName(field, known);
+      if (near) meant.add(near);
       this.fail(child(path, field), `unknown field${near ? ` (did you mean "${near}"?)` : ''}; ${what} has ${known.join(', ')}`);
     }
+    return meant;
   }
 }
 
@@ -167,10 +174,10 @@ function parseKind(reader: PolicyReader, fields: Fields, path: string): 'Role' |
 
 function parseRole(reader: PolicyReader, fields: Fields, path: string, where: string): PolicyRole {
   const kind = parseKind(reader, fields, path);
-  reader.onlyFields(fields, ROLE_FIELDS, path, `a ${kind}`);
+  const meant = reader.onlyFields(fields, ROLE_FIELDS, path, `a ${kind}`);
   // Undefined when the field is there and not a string (that problem is recorded); `value` undefined when absent.
   const apiVersion = reader.each(() => ({ value: reader.optionalString(fields.apiVersion, child(path, 'apiVersion')) }));
-  if (apiVersion !== undefined && apiVersion.value !== RBAC_API_VERSION) {
+  if (apiVersion !== undefined && apiVersion.value !== RBAC_API_VERSION && !(apiVersion.value === undefined && meant.has('apiVersion'))) {
     reader.fail(child(path, 'apiVersion'), `a ${kind} is apiVersion ${RBAC_API_VERSION}, got ${apiVersion.value === undefined ? 'none' : JSON.stringify(apiVersion.value)}`);
   }
   if (fields.aggregationRule !== undefined && fields.aggregationRule !== null) {
@@ -193,18 +200,21 @@ function parseRole(reader: PolicyReader, fields: Fields, path: string, where: st
 function parseRule(reader: PolicyReader, value: unknown, path: string, namespaced: boolean): PolicyRule[] {
   const fields = reader.map(value, path);
   const before = reader.problems.length;
-  reader.onlyFields(fields, RULE_FIELDS, path, 'a rule');
+  // A misspelt field (`verb`, `nonResourceURL`) is its one problem: what it was meant to be is not also "required".
+  const meant = reader.onlyFields(fields, RULE_FIELDS, path, 'a rule');
   const list = (field: (typeof RULE_FIELDS)[number]): string[] | undefined => reader.each(() => reader.strings(fields[field], child(path, field)));
   const [verbs, apiGroups, resources, resourceNames, nonResourceURLs] = RULE_FIELDS.map(list);
-  if (verbs?.length === 0) reader.fail(child(path, 'verbs'), 'Required value: verbs must contain at least one value');
-  if (nonResourceURLs !== undefined && nonResourceURLs.length > 0) {
+  if (verbs?.length === 0 && !meant.has('verbs')) reader.fail(child(path, 'verbs'), 'Required value: verbs must contain at least one value');
+  if (meant.has('nonResourceURLs')) {
+    // Meant as a non-resource rule: the resource rule's requirements do not apply.
+  } else if (nonResourceURLs !== undefined && nonResourceURLs.length > 0) {
     if (namespaced) reader.fail(child(path, 'nonResourceURLs'), 'namespaced rules cannot apply to non-resource URLs (a Role cannot grant them; use a ClusterRole)');
     if ((apiGroups?.length ?? 0) > 0 || (resources?.length ?? 0) > 0 || (resourceNames?.length ?? 0) > 0) {
       reader.fail(child(path, 'nonResourceURLs'), 'rules cannot apply to both regular resources and non-resource URLs: split it in two rules');
     }
   } else if (nonResourceURLs !== undefined) {
-    if (apiGroups?.length === 0) reader.fail(child(path, 'apiGroups'), 'Required value: resource rules must supply at least one api group (the core group, of pods and secrets, is "")');
-    if (resources?.length === 0) reader.fail(child(path, 'resources'), 'Required value: resource rules must supply at least one resource');
+    if (apiGroups?.length === 0 && !meant.has('apiGroups')) reader.fail(child(path, 'apiGroups'), 'Required value: resource rules must supply at least one api group (the core group, of pods and secrets, is "")');
+    if (resources?.length === 0 && !meant.has('resources')) reader.fail(child(path, 'resources'), 'Required value: resource rules must supply at least one resource');
   }
   // A list that could not be read is undefined and its problem recorded: the file fails as a whole.
   if (reader.problems.length > before || !verbs || !apiGroups || !resources || !resourceNames || !nonResourceURLs) return [];

@@ -75,6 +75,11 @@ t.test('errors name the file and the field path, in RBAC\'s words where RBAC has
     [rules('  - verbs: [get]\n    apiGroups: [""]\n    resources: [pods]\n  - verbs: [get]\n    apiGroups: [""]\n    resources: [pods]\n  - verbs: yes\n    apiGroups: [""]\n    resources: [pods]\n'), 'policy.yaml: rules[2].verbs: expected a list of strings, got a boolean (true)'],
     [rules('  - verbs: [get, on]\n    apiGroups: [""]\n    resources: [pods]\n'), 'policy.yaml: rules[0].verbs[1]: expected a string, got a boolean (true) (YAML 1.1 reads unquoted yes/no/on/off/y/n as booleans: quote it)'],
     [rules('  - pods\n'), 'policy.yaml: rules[0]: expected a map, got a string ("pods")'],
+    // A misspelt field is one problem: what it was taken for is not also reported missing.
+    [rules('  - apiGroups: [""]\n    resources: [pods]\n    verb: [get]\n'), 'policy.yaml: rules[0].verb: unknown field (did you mean "verbs"?); a rule has verbs, apiGroups, resources, resourceNames, nonResourceURLs'],
+    [rules('  - nonResourceURL: [/healthz]\n    verbs: [get]\n'), 'policy.yaml: rules[0].nonResourceURL: unknown field (did you mean "nonResourceURLs"?); a rule has verbs, apiGroups, resources, resourceNames, nonResourceURLs'],
+    [rules('  - apiGroups: [""]\n    resource: [pods]\n    verbs: [get]\n'), 'policy.yaml: rules[0].resource: unknown field (did you mean "resources"?); a rule has verbs, apiGroups, resources, resourceNames, nonResourceURLs'],
+    ['apiversion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nrules:\n  - nonResourceURLs: [/healthz]\n    verbs: [get]\n', 'policy.yaml: apiversion: unknown field (did you mean "apiVersion"?); a ClusterRole has apiVersion, kind, metadata, rules, aggregationRule'],
     [`apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nrules:\n  verbs: [get]\n`, 'policy.yaml: rules: expected a list of rules, got a map'],
     [`apiVersion: rbac.authorization.k8s.io/v1\nkind: Role\nmetadata: {namespace: a}\nrules:\n  - nonResourceURLs: ["/healthz"]\n    verbs: [get]\n`, 'policy.yaml: rules[0].nonResourceURLs: namespaced rules cannot apply to non-resource URLs (a Role cannot grant them; use a ClusterRole)'],
     [`apiVersion: rbac.authorization.k8s.io/v1\nkind: RoleBinding\n`, 'policy.yaml: kind: "RoleBinding": expected Role, ClusterRole or List: a binding says who holds a role; give kubegate the role itself'],

@@ -71,7 +71,6 @@ export function credentialOptions(options: ResolvedOptions, context: PrepareCont
   };
 }
 
-
 /**
  * --policy: once, in the background, names the file's API groups and resources the cluster does not
  * serve (through `upstream`, with its credentials); the request that led here never waits for it.

@@ -175,11 +175,12 @@ function parseKind(reader: PolicyReader, fields: Fields, path: string): 'Role' |
 function parseRole(reader: PolicyReader, fields: Fields, path: string, where: string): PolicyRole {
   const kind = parseKind(reader, fields, path);
   const meant = reader.onlyFields(fields, ROLE_FIELDS, path, `a ${kind}`);
-  // Undefined when the field is there and not a string (that problem is recorded); `value` undefined when absent.
-  const apiVersion = reader.each(() => ({ value: reader.optionalString(fields.apiVersion, child(path, 'apiVersion')) }));
-  if (apiVersion !== undefined && apiVersion.value !== RBAC_API_VERSION && !(apiVersion.value === undefined && meant.has('apiVersion'))) {
-    reader.fail(child(path, 'apiVersion'), `a ${kind} is apiVersion ${RBAC_API_VERSION}, got ${apiVersion.value === undefined ? 'none' : JSON.stringify(apiVersion.value)}`);
-  }
+  reader.each(() => {
+    const apiVersion = reader.optionalString(fields.apiVersion, child(path, 'apiVersion'));
+    // Absent because it was misspelt (`apiversion`): that is its one problem, already recorded.
+    if (apiVersion === RBAC_API_VERSION || (apiVersion === undefined && meant.has('apiVersion'))) return;
+    reader.fail(child(path, 'apiVersion'), `a ${kind} is apiVersion ${RBAC_API_VERSION}, got ${apiVersion === undefined ? 'none' : JSON.stringify(apiVersion)}`);
+  });
   if (fields.aggregationRule !== undefined && fields.aggregationRule !== null) {
     reader.fail(child(path, 'aggregationRule'), 'kubegate cannot aggregate ClusterRoles (the cluster fills in their rules): list the rules themselves');
   }
@@ -205,14 +206,13 @@ function parseRule(reader: PolicyReader, value: unknown, path: string, namespace
   const list = (field: (typeof RULE_FIELDS)[number]): string[] | undefined => reader.each(() => reader.strings(fields[field], child(path, field)));
   const [verbs, apiGroups, resources, resourceNames, nonResourceURLs] = RULE_FIELDS.map(list);
   if (verbs?.length === 0 && !meant.has('verbs')) reader.fail(child(path, 'verbs'), 'Required value: verbs must contain at least one value');
-  if (meant.has('nonResourceURLs')) {
-    // Meant as a non-resource rule: the resource rule's requirements do not apply.
-  } else if (nonResourceURLs !== undefined && nonResourceURLs.length > 0) {
+  if (nonResourceURLs !== undefined && nonResourceURLs.length > 0) {
     if (namespaced) reader.fail(child(path, 'nonResourceURLs'), 'namespaced rules cannot apply to non-resource URLs (a Role cannot grant them; use a ClusterRole)');
     if ((apiGroups?.length ?? 0) > 0 || (resources?.length ?? 0) > 0 || (resourceNames?.length ?? 0) > 0) {
       reader.fail(child(path, 'nonResourceURLs'), 'rules cannot apply to both regular resources and non-resource URLs: split it in two rules');
     }
-  } else if (nonResourceURLs !== undefined) {
+  } else if (nonResourceURLs !== undefined && !meant.has('nonResourceURLs')) {
+    // A resource rule (a misspelt `nonResourceURLs` meant a non-resource one: these do not apply).
     if (apiGroups?.length === 0 && !meant.has('apiGroups')) reader.fail(child(path, 'apiGroups'), 'Required value: resource rules must supply at least one api group (the core group, of pods and secrets, is "")');
     if (resources?.length === 0 && !meant.has('resources')) reader.fail(child(path, 'resources'), 'Required value: resource rules must supply at least one resource');
   }

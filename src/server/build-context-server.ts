@@ -58,16 +58,14 @@ export function buildContextServer(options: ServerOptions, dependencies: Context
   const routing: Routing = {
     decide: (method, target, facts) => decideContextRequest(method, target, facts, table),
     upstreamFor(decision) {
-      const upstream = decision.context === undefined ? undefined : byName.get(decision.context)?.upstream;
+      const live = decision.context === undefined ? undefined : byName.get(decision.context);
       // The router only names contexts that have an upstream: anything else is a kubegate bug.
-      if (upstream === undefined) throw new Error(`no upstream for context ${JSON.stringify(decision.context)}`);
-      const name = decision.context as string;
-      if (!used.has(name)) {
-        used.add(name);
-        const live = byName.get(name);
-        if (live) dependencies.onFirstUse?.(live);
+      if (live?.upstream === undefined) throw new Error(`no upstream for context ${JSON.stringify(decision.context)}`);
+      if (!used.has(live.name)) {
+        used.add(live.name);
+        dependencies.onFirstUse?.(live);
       }
-      return upstream;
+      return live.upstream;
     },
     upstreams: contexts.flatMap((context) => (context.upstream ? [context.upstream] : [])),
     ...(dependencies.metricsFor ? { metricsFor: dependencies.metricsFor } : {}),

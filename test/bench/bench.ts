@@ -14,7 +14,7 @@ import { Agent, get, type IncomingMessage } from 'node:http';
 import { createServer, type AddressInfo } from 'node:net';
 import { cpus, release, tmpdir, totalmem } from 'node:os';
 import { join, resolve as resolvePath } from 'node:path';
-import { parseArgs } from 'node:util';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { createPki } from '../../src/demo-cluster/pki.js';
 import { DEFAULT_LINK } from './link-emulator.js';
@@ -40,13 +40,40 @@ const LINK_JS = fileURLToPath(new URL('./link-emulator.js', import.meta.url));
 const PROXY_CORE = '0';
 const DRIVER_CORE = '1';
 
-const { values: flags } = parseArgs({
-  options: {
+/** Every scenario, in the order they run; `--only` takes a comma-separated subset. */
+const ALL_SCENARIOS = ['startup', 'get', 'get-wrk', 'list', 'list-wrk', 'watch1k', 'watch10k', 'wan', 'wan-idle', 'wan-watch1k', 'single', 'floors'] as const;
+const NUMERIC_FLAGS = ['rounds', 'duration', 'hold', 'watches', 'wan-rate-mbit', 'wan-delay-ms', 'wan-fetches', 'wan-idle-s'] as const;
+
+/** The command line, or a usage error on stderr and exit 2 (a typo is not a stack trace). */
+function readFlags() {
+  const usage = `usage: node dist/test/bench/bench.js [--${Object.keys(BENCH_OPTIONS).filter((name) => name !== 'help').join(' X] [--')} X] (defaults and meanings: the options at the top of test/bench/bench.ts)\n`;
+  try {
+    const { values } = parseArgs({ options: BENCH_OPTIONS });
+    if (values.help) {
+      process.stdout.write(usage);
+      process.exit(0);
+    }
+    const unknown = values.only.split(',').filter((name) => !(ALL_SCENARIOS as readonly string[]).includes(name));
+    if (unknown.length > 0) throw new Error(`--only: no scenario ${unknown.map((name) => `"${name}"`).join(', ')}; the scenarios are ${ALL_SCENARIOS.join(', ')}`);
+    for (const name of NUMERIC_FLAGS) {
+      if (!(Number(values[name]) >= 0)) throw new Error(`--${name} must be a number, not "${values[name]}"`);
+    }
+    return values;
+  } catch (error) {
+    process.stderr.write(`bench: ${(error as Error).message}
+usage: node dist/test/bench/bench.js [--${Object.keys(BENCH_OPTIONS).join(' X] [--')} X] (defaults and meanings: the options at the top of test/bench/bench.ts)
+`);
+    process.exit(2);
+  }
+}
+
+const BENCH_OPTIONS = {
+  help: { type: 'boolean', default: false },
     rounds: { type: 'string', default: '3' },
     duration: { type: 'string', default: '10' },
     hold: { type: 'string', default: '30' },
     watches: { type: 'string', default: '10000' },
-    only: { type: 'string', default: 'startup,get,get-wrk,list,list-wrk,watch1k,watch10k,wan,wan-idle,wan-watch1k,single,floors' },
+    only: { type: 'string', default: ALL_SCENARIOS.join(',') },
     out: { type: 'string', default: 'bench-results.json' },
     'kubegate-args': { type: 'string', default: '' },
     /** The kubegate entry point to measure (default: the shipped bundle; `dist/src/bin.js` is the tsc output). */
@@ -66,8 +93,8 @@ const { values: flags } = parseArgs({
     'wan-fetches': { type: 'string', default: '8' },
     /** The pause before the `wan-idle` scenario's GET, in seconds. */
     'wan-idle-s': { type: 'string', default: '40' },
-  },
-});
+} as const satisfies ParseArgsConfig['options'];
+const flags = readFlags();
 const ROUNDS = Number(flags.rounds);
 const DURATION_S = Number(flags.duration);
 const HOLD_S = Number(flags.hold);
@@ -390,7 +417,8 @@ async function scenarioWan(proxies: readonly RunningProxy[]): Promise<Sample[]> 
       for (const [kind, headers] of [['plain', {}], ['gzip', { 'accept-encoding': 'gzip' }]] as const) {
         const result = await timedList((proxies[index] as RunningProxy).port, headers);
         if (!result.ok) mine.errors++;
-        if (fetch === 0) continue;
+        // A failed LIST's time is not a LIST's time: it is counted in `errors` only.
+        if (fetch === 0 || !result.ok) continue;
         mine[kind].push(result.ms);
         mine.firstByte[kind].push(result.firstByteMs);
         mine.bytes[kind] = result.bytes;
@@ -424,7 +452,8 @@ async function scenarioWanIdle(proxies: readonly RunningProxy[]): Promise<Sample
   const ask = async (index: number): Promise<number> => {
     const result = await timedGet((proxies[index] as RunningProxy).port);
     if (!result.ok) (own[index] as (typeof own)[number]).errors++;
-    return result.ms;
+    // A failed GET is counted in `errors`, not timed (percentile skips NaN).
+    return result.ok ? result.ms : Number.NaN;
   };
   await new Promise((resolve) => setTimeout(resolve, Number(flags['wan-idle-s']) * 1000));
   // One after another: the last proxy's pause is longer by a few round trips, nothing in 40 s.
@@ -452,7 +481,7 @@ async function scenarioSingle(proxies: readonly RunningProxy[]): Promise<Sample[
       const mine = own[index] as (typeof own)[number];
       const result = await getAfterPause((proxies[index] as RunningProxy).port);
       if (!result.ok) mine.errors++;
-      mine.ms.push(result.ms);
+      else mine.ms.push(result.ms);
     }
   }
   // CPU over the whole scenario, the pauses included (a proxy's timers count against it too); /proc

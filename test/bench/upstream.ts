@@ -155,8 +155,14 @@ function answerList(request: Http2ServerRequest, response: Http2ServerResponse, 
     response.end(list.gzipped);
     return;
   }
-  // As kube-apiserver: compressed while it is written, no content-length.
-  response.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'gzip' });
+  // As kube-apiserver: compressed while it is written, no content-length; the head goes out with the
+  // first compressed bytes. Go's servers, HTTP/1.1 and HTTP/2 alike, only record WriteHeader and send
+  // the head with the first body write (x/net/http2's writeChunk); Node's HTTP/2 writeHead sends its
+  // HEADERS frame at once, which gave HTTP/2 clients (kubectl) the head about a millisecond before the
+  // body and before HTTP/1.1 clients (kubegate). statusCode and setHeader wait for the first write on both.
+  response.statusCode = 200;
+  response.setHeader('content-type', 'application/json');
+  response.setHeader('content-encoding', 'gzip');
   const gzip = createGzip({ level: GZIP_LEVEL });
   gzip.pipe(response as unknown as NodeJS.WritableStream);
   gzip.end(list.plain);

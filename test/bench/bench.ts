@@ -60,39 +60,37 @@ function readFlags() {
     }
     return values;
   } catch (error) {
-    process.stderr.write(`bench: ${(error as Error).message}
-usage: node dist/test/bench/bench.js [--${Object.keys(BENCH_OPTIONS).join(' X] [--')} X] (defaults and meanings: the options at the top of test/bench/bench.ts)
-`);
+    process.stderr.write(`bench: ${(error as Error).message}\n${usage}`);
     process.exit(2);
   }
 }
 
 const BENCH_OPTIONS = {
   help: { type: 'boolean', default: false },
-    rounds: { type: 'string', default: '3' },
-    duration: { type: 'string', default: '10' },
-    hold: { type: 'string', default: '30' },
-    watches: { type: 'string', default: '10000' },
-    only: { type: 'string', default: ALL_SCENARIOS.join(',') },
-    out: { type: 'string', default: 'bench-results.json' },
-    'kubegate-args': { type: 'string', default: '' },
-    /** The kubegate entry point to measure (default: the shipped bundle; `dist/src/bin.js` is the tsc output). */
-    'kubegate-bin': { type: 'string', default: KUBEGATE_BIN },
-    /** Node options for kubegate's process, space-separated (the container image's: `--max-semi-space-size=2`). */
-    'kubegate-node-args': { type: 'string', default: '' },
-    /** Write a V8 CPU profile of every kubegate run into this directory (for finding where time goes). */
-    profile: { type: 'string' },
-    /** `precomputed` (answers built once: never the limit) or `apiserver` (JSON encoded per request, real pods, real watch changes). */
-    upstream: { type: 'string', default: 'precomputed' },
-    /** `off` skips the second kubectl run of each round (and the noise column). */
-    'kubectl-again': { type: 'string', default: 'on' },
-    /** The WAN scenario's link, each direction: rate and one-way delay. */
-    'wan-rate-mbit': { type: 'string', default: String(DEFAULT_LINK.rateMbit) },
-    'wan-delay-ms': { type: 'string', default: String(DEFAULT_LINK.delayMs) },
-    /** LISTs fetched per round and encoding in the WAN scenario (the round's figure is their median). */
-    'wan-fetches': { type: 'string', default: '8' },
-    /** The pause before the `wan-idle` scenario's GET, in seconds. */
-    'wan-idle-s': { type: 'string', default: '40' },
+  rounds: { type: 'string', default: '3' },
+  duration: { type: 'string', default: '10' },
+  hold: { type: 'string', default: '30' },
+  watches: { type: 'string', default: '10000' },
+  only: { type: 'string', default: ALL_SCENARIOS.join(',') },
+  out: { type: 'string', default: 'bench-results.json' },
+  'kubegate-args': { type: 'string', default: '' },
+  /** The kubegate entry point to measure (default: the shipped bundle; `dist/src/bin.js` is the tsc output). */
+  'kubegate-bin': { type: 'string', default: KUBEGATE_BIN },
+  /** Node options for kubegate's process, space-separated (the container image's: `--max-semi-space-size=2`). */
+  'kubegate-node-args': { type: 'string', default: '' },
+  /** Write a V8 CPU profile of every kubegate run into this directory (for finding where time goes). */
+  profile: { type: 'string' },
+  /** `precomputed` (answers built once: never the limit) or `apiserver` (JSON encoded per request, real pods, real watch changes). */
+  upstream: { type: 'string', default: 'precomputed' },
+  /** `off` skips the second kubectl run of each round (and the noise column). */
+  'kubectl-again': { type: 'string', default: 'on' },
+  /** The WAN scenario's link, each direction: rate and one-way delay. */
+  'wan-rate-mbit': { type: 'string', default: String(DEFAULT_LINK.rateMbit) },
+  'wan-delay-ms': { type: 'string', default: String(DEFAULT_LINK.delayMs) },
+  /** LISTs fetched per round and encoding in the WAN scenario (the round's figure is their median). */
+  'wan-fetches': { type: 'string', default: '8' },
+  /** The pause before the `wan-idle` scenario's GET, in seconds. */
+  'wan-idle-s': { type: 'string', default: '40' },
 } as const satisfies ParseArgsConfig['options'];
 const flags = readFlags();
 const ROUNDS = Number(flags.rounds);

@@ -69,12 +69,12 @@ t.test('expiry: refreshed shortly before expirationTimestamp, the old token serv
 });
 
 t.test('401: the plugin is re-run once and the request retried, the client never sees the 401', async (t) => {
-  const s = await setup(t, { tokens: ['tok-revoked-by-the-server', SECRETS.userToken] });
+  const s = await setup(t, { tokens: [SECRETS.revokedToken, SECRETS.userToken] });
   const answer = await list(s.proxy);
   t.equal(answer.status, 200, answer.body);
   t.equal(s.plugin.runs(), 2);
   const seen = s.cluster.api.requests.all.map((entry) => RequestLog.header(entry, 'authorization'));
-  t.same(seen, ['Bearer tok-revoked-by-the-server', `Bearer ${SECRETS.userToken}`]);
+  t.same(seen, [`Bearer ${SECRETS.revokedToken}`, `Bearer ${SECRETS.userToken}`]);
 });
 
 t.test('a failing plugin: its exit code reaches the error response, its stderr only the log', async (t) => {

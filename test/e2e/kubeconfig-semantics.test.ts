@@ -81,7 +81,7 @@ async function startIssuer(t: Teardown, cluster: TestCluster): Promise<Issuer> {
         return;
       }
       const form = new URLSearchParams(body);
-      const ok = req.url === '/token' && form.get('grant_type') === 'refresh_token' && form.get('client_id') === 'kubegate-cli' && form.get('client_secret') === 'client-s3cret' && form.get('refresh_token') === 'refresh-1';
+      const ok = req.url === '/token' && form.get('grant_type') === 'refresh_token' && form.get('client_id') === 'kubegate-cli' && form.get('client_secret') === SECRETS.oidcClientSecret && form.get('refresh_token') === SECRETS.oidcRefreshToken;
       if (!ok) {
         res.statusCode = 400;
         res.setHeader('content-type', 'application/json').end('{"error":"invalid_grant"}');
@@ -90,7 +90,7 @@ async function startIssuer(t: Teardown, cluster: TestCluster): Promise<Issuer> {
       const idToken = jwt({ iss: base, sub: 'oidc-dana', exp: Math.floor(Date.now() / 1000) + 3600, n: minted.length });
       minted.push(idToken);
       appendFileSync(cluster.serverTokenFile, `\n${idToken},dana,uid-dana,"system:masters"`);
-      res.setHeader('content-type', 'application/json').end(JSON.stringify({ access_token: 'at', token_type: 'Bearer', id_token: idToken, refresh_token: 'refresh-2' }));
+      res.setHeader('content-type', 'application/json').end(JSON.stringify({ access_token: 'at', token_type: 'Bearer', id_token: idToken, refresh_token: SECRETS.oidcRotatedRefreshToken }));
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -124,10 +124,10 @@ users:
       config:
         idp-issuer-url: ${issuer.url}
         client-id: kubegate-cli
-        client-secret: client-s3cret
+        client-secret: ${SECRETS.oidcClientSecret}
         idp-certificate-authority: ${issuer.caFile}
         id-token: ${expired}
-        refresh-token: refresh-1   # rotated by the issuer
+        refresh-token: ${SECRETS.oidcRefreshToken}   # rotated by the issuer
 `;
   writeFileSync(file, original);
   const proxy = await startKubegate(t, ['--kubeconfig', file, '--port=0'], { env: env(cluster.dir) });
@@ -137,8 +137,8 @@ users:
   const seen = cluster.api.requests.last();
   t.equal(RequestLog.header(seen!, 'authorization'), `Bearer ${issuer.minted[0]}`);
   t.equal(seen?.user?.name, 'dana');
-  t.equal(readFileSync(file, 'utf8'), original.replace(expired, issuer.minted[0] ?? '').replace('refresh-1   #', 'refresh-2   #'), 'only the two values changed');
-  t.notMatch(proxy.stderr(), /client-s3cret|refresh-[12]|eyJ/, 'no secret in the log');
+  t.equal(readFileSync(file, 'utf8'), original.replace(expired, issuer.minted[0] ?? '').replace(`${SECRETS.oidcRefreshToken}   #`, `${SECRETS.oidcRotatedRefreshToken}   #`), 'only the two values changed');
+  t.notMatch(proxy.stderr(), new RegExp(`${SECRETS.oidcClientSecret}|${SECRETS.oidcRefreshToken}|${SECRETS.oidcRotatedRefreshToken}|eyJ`), 'no secret in the log');
 });
 
 t.test('auth-provider oidc with an expired id-token and no refresh-token: a start-up warning, and requests fail as with kubectl', async (t) => {

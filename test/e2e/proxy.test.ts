@@ -2,7 +2,7 @@ import t, { type Test } from 'tap';
 import { once } from 'node:events';
 import type { Socket } from 'node:net';
 import { seedDemoCluster } from '../../src/demo-cluster/seed.js';
-import { startTestCluster, type TestCluster } from '../fixtures/cluster.js';
+import { PROXY_USER, SECRETS, startTestCluster, type TestCluster } from '../fixtures/cluster.js';
 import { startKubegate, waitUntil, type RunningProxy } from '../fixtures/processes.js';
 import { startConnectProxy, startSocksProxy, type RecordingProxy } from '../fixtures/proxies.js';
 import { echoOnce, openSpdyTunnel } from '../fixtures/tunnels.js';
@@ -11,8 +11,8 @@ import type { Teardown } from '../fixtures/teardown.js';
 // proxy-url and HTTPS_PROXY (issue 15 item 3): ordinary requests, HTTP/2 watches and upgrade tunnels
 // all go through the proxy the kubeconfig or environment names, judged by what the proxy saw.
 
-const USER = 'proxy-user';
-const PASSWORD = 'proxy-pw-Zq8x1';
+const USER = PROXY_USER;
+const PASSWORD = SECRETS.proxyPassword;
 const basic = (user: string, password: string): string => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
 
 interface Setup {

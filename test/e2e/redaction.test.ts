@@ -1,7 +1,7 @@
 import t from 'tap';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SECRETS, startTestCluster } from '../fixtures/cluster.js';
 import { credentialLeaks } from '../fixtures/leaks.js';
@@ -84,9 +84,16 @@ t.test(`${Object.keys(CREDENTIAL_SUITES).length} credential-carrying e2e suites 
   // --test-arg gives every re-run test file an extra argument, and so t.testdir() fixture directories of
   // their own: without it the re-run and the outer run of the same file (often at the same moment) share
   // .tap/fixtures/<file>-<test>, and one run's clean-up deletes the other's files.
+  // The suites go in a --save list rather than on the command line: a tap run given files starts by
+  // deleting .tap/processinfo, which the outer run is writing into at that moment (CI has failed on
+  // "ENOTEMPTY: rmdir .tap/processinfo"); a run of a save list is a subset and leaves it alone.
+  const saveDir = mkdtempSync(join(tmpdir(), 'kubegate-v9-suites-'));
+  t.teardown(() => rmSync(saveDir, { recursive: true, force: true }));
+  const saveList = join(saveDir, 'suites.txt');
+  writeFileSync(saveList, suites.map((suite) => relative(repoRoot, suite).split(sep).join('/')).join('\n') + '\n');
   const tap = join(repoRoot, 'node_modules', 'tap', 'dist', 'esm', 'run.mjs');
   const began = Date.now();
-  const run = await runCommand(process.execPath, [tap, '--reporter=tap', '--jobs=1', '--test-arg=kubegate-v9-rerun', ...suites], {
+  const run = await runCommand(process.execPath, [tap, '--reporter=tap', '--jobs=1', '--test-arg=kubegate-v9-rerun', `--save=${saveList}`, ...suites], {
     cwd: repoRoot,
     // A clean tap run: none of this (outer) tap process's TAP_* settings leak into the inner one.
     env: { ...Object.fromEntries(Object.keys(process.env).filter((name) => name.startsWith('TAP')).map((name) => [name, undefined])), KUBEGATE_E2E_VERBOSITY: '9', KUBEGATE_E2E_LOG_DIR: logDir },

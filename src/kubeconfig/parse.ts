@@ -181,14 +181,19 @@ function toMap<T extends { readonly name: string }>(reader: Reader, entries: rea
 /**
  * kubectl reads kubeconfig with go-yaml (YAML 1.1): `yes`/`no`/`on`/`off`/`y`/`n` are booleans,
  * `0644` octal, `0b1` binary, `1_000` a number. go-yaml has no sexagesimal numbers and leaves
- * timestamps as text, so those YAML 1.1 tags are left out.
+ * timestamps as text, so those YAML 1.1 tags are left out. It also ignores the `!!omap`, `!!pairs`
+ * and `!!set` tags, reading the sequence or mapping under them as written (`cluster: !!omap
+ * [{server: …}]` is a list, which kubectl refuses: "cannot unmarshal array into … v1.Cluster");
+ * the yaml package would build a Map or a Set, which reads here as an empty object, and a field
+ * written that way silently vanished ("no server found").
  */
-const GO_YAML_UNSUPPORTED = new Set(['TIME']);
+const GO_YAML_UNSUPPORTED_FORMATS = new Set(['TIME']);
+const GO_YAML_UNSUPPORTED_TAGS = new Set(['timestamp', 'omap', 'pairs', 'set'].map((name) => `tag:yaml.org,2002:${name}`));
 export const YAML_OPTIONS: ParseOptions & DocumentOptions & SchemaOptions = {
   prettyErrors: false,
   uniqueKeys: false,
   version: '1.1',
-  customTags: (tags) => tags.filter((tag) => !(typeof tag === 'object' && (GO_YAML_UNSUPPORTED.has(tag.format ?? '') || tag.tag === 'tag:yaml.org,2002:timestamp'))),
+  customTags: (tags) => tags.filter((tag) => !(typeof tag === 'object' && (GO_YAML_UNSUPPORTED_FORMATS.has(tag.format ?? '') || GO_YAML_UNSUPPORTED_TAGS.has(tag.tag)))),
 };
 export const TO_JS_OPTIONS: ToJSOptions = { maxAliasCount: 100 };
 

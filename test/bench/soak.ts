@@ -17,7 +17,26 @@ import { openDescriptors, rssMiB } from '../fixtures/proc.js';
 import { echoOnce, openSpdyTunnel } from '../fixtures/tunnels.js';
 import { KUBEGATE_BIN } from '../fixtures/processes.js';
 
-const { values } = parseArgs({ options: { minutes: { type: 'string', default: '30' }, 'sample-seconds': { type: 'string', default: '30' } } });
+/** The command line, or a usage line on stderr and exit 2: a mistyped flag is not a stack trace. */
+function readFlags(): { readonly minutes: string; readonly 'sample-seconds': string } {
+  const usage = 'usage: npm run soak -- [--minutes N (default 30)] [--sample-seconds N (default 30)]\n';
+  try {
+    const { values } = parseArgs({ options: { help: { type: 'boolean', default: false }, minutes: { type: 'string', default: '30' }, 'sample-seconds': { type: 'string', default: '30' } } });
+    if (values.help) {
+      process.stdout.write(usage);
+      process.exit(0);
+    }
+    for (const name of ['minutes', 'sample-seconds'] as const) {
+      if (!(Number(values[name]) > 0)) throw new Error(`--${name} must be a number above 0, not "${values[name]}"`);
+    }
+    return values;
+  } catch (error) {
+    process.stderr.write(`soak: ${(error as Error).message}\n${usage}`);
+    process.exit(2);
+  }
+}
+
+const values = readFlags();
 const DURATION_MS = Number(values.minutes) * 60_000;
 const SAMPLE_MS = Number(values['sample-seconds']) * 1_000;
 const WATCHES = 50;

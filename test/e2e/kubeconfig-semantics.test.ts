@@ -43,6 +43,16 @@ t.test('a certificate given both as a file and inline: both refuse to start with
   }
 });
 
+t.test('a cluster written as !!omap: both refuse the file, naming the cluster (a list where a map belongs)', async (t) => {
+  const file = await scenarioFile(t, 'omap-cluster.yaml');
+  const ours = await kubegate(['--kubeconfig', file, '--port=0'], join(file, '..'));
+  const theirs = await exitOf(requireKubectl(), ['proxy', '--kubeconfig', file, '--port=0'], join(file, '..'));
+  t.equal(theirs.status, 1);
+  t.match(theirs.stderr, /cannot unmarshal array into Go struct field NamedCluster\.clusters\.cluster/);
+  t.equal(ours.status, 1);
+  t.match(ours.stderr, `error loading config file "${file}": clusters[0].cluster: expected a map, got a list`);
+});
+
 t.test('YAML 1.1 booleans and CRLF line breaks: the API server gets the exact token', async (t) => {
   const cluster = await startTestCluster(t);
   const text = readFileSync(cluster.kubeconfig('token'), 'utf8')

@@ -89,6 +89,15 @@ t.test('a YAML 1.1 boolean or number in a string field refuses the file, as kube
   t.equal(parseKubeconfig("users:\n- {name: 'n', user: {token: 'yes'}}\n", '/f').users.get('n')?.token, 'yes', 'quoted, they are strings');
 });
 
+t.test('the YAML 1.1 collection tags are ignored, as go-yaml ignores them: !!omap is a list, !!set a map', async (t) => {
+  // kubectl: 'json: cannot unmarshal array into Go struct field NamedCluster.clusters.cluster of type v1.Cluster'.
+  // The yaml package built a Map here, which read as an empty cluster: "no server found".
+  t.match(parseError('clusters:\n- name: c\n  cluster: !!omap [{server: "https://k:6443"}]\n'), /clusters\[0\]\.cluster: expected a map, got a list/);
+  t.match(parseError('users:\n- name: u\n  user: !!pairs [{token: secret-token}]\n'), /users\[0\]\.user: expected a map, got a list/);
+  t.same(parseKubeconfig('users:\n- name: u\n  user: !!set {token}\n', '/f').users.get('u')?.token, undefined, '!!set {token} is a map whose token is null, as go-yaml reads it');
+  t.equal(parseKubeconfig('clusters:\n- name: c\n  cluster: !!map {server: "https://k:6443"}\n', '/f').clusters.get('c')?.server, 'https://k:6443', '!!map is still a map');
+});
+
 t.test('CRLF and lone CR line breaks never leave a CR in a value', async (t) => {
   const crlf = fixture('crlf.yaml').replaceAll('${CA_DATA}', Buffer.from('-----BEGIN CERTIFICATE-----\n').toString('base64'));
   t.ok(crlf.endsWith('\r') && crlf.includes('\r\n'), 'the fixture is CRLF with a final CR and no LF');

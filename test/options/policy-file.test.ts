@@ -75,6 +75,9 @@ t.test('errors name the file and the field path, in RBAC\'s words where RBAC has
     [rules('  - verbs: [get]\n    apiGroups: [""]\n    resources: [pods]\n  - verbs: [get]\n    apiGroups: [""]\n    resources: [pods]\n  - verbs: yes\n    apiGroups: [""]\n    resources: [pods]\n'), 'policy.yaml: rules[2].verbs: expected a list of strings, got a boolean (true)'],
     [rules('  - verbs: [get, on]\n    apiGroups: [""]\n    resources: [pods]\n'), 'policy.yaml: rules[0].verbs[1]: expected a string, got a boolean (true) (YAML 1.1 reads unquoted yes/no/on/off/y/n as booleans: quote it)'],
     [rules('  - pods\n'), 'policy.yaml: rules[0]: expected a map, got a string ("pods")'],
+    // go-yaml ignores the YAML 1.1 collection tags: an !!omap rule is the list it is written as (it read as an empty rule).
+    [rules('  - !!omap [{apiGroups: [""]}, {resources: [pods]}, {verbs: [get]}]\n'), 'policy.yaml: rules[0]: expected a map, got a list'],
+    [rules('  - apiGroups: [""]\n    resources: [pods]\n    verbs: !!set {get, list}\n'), 'policy.yaml: rules[0].verbs: expected a list of strings, got a map'],
     // A misspelt field is one problem: what it was taken for is not also reported missing.
     [rules('  - apiGroups: [""]\n    resources: [pods]\n    verb: [get]\n'), 'policy.yaml: rules[0].verb: unknown field (did you mean "verbs"?); a rule has verbs, apiGroups, resources, resourceNames, nonResourceURLs'],
     [rules('  - nonResourceURL: [/healthz]\n    verbs: [get]\n'), 'policy.yaml: rules[0].nonResourceURL: unknown field (did you mean "nonResourceURLs"?); a rule has verbs, apiGroups, resources, resourceNames, nonResourceURLs'],

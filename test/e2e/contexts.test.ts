@@ -9,7 +9,7 @@ import { seedDemoCluster } from '../../src/demo-cluster/seed.js';
 import { startTestCluster, SECRETS, type TestCluster } from '../fixtures/cluster.js';
 import { writeTestPlugin, type PluginBehaviour, type TestPlugin } from '../fixtures/exec-plugins.js';
 import { pastRecheckInterval } from '../fixtures/credentials.js';
-import { freePort, KUBEGATE_BIN, requireKubectl, requirePythonKubernetes, runCommand, startCommand, startKubegate, waitUntil, type RunningProxy } from '../fixtures/processes.js';
+import { freePort, requireKubectl, requirePythonKubernetes, runCommand, runKubegate, startCommand, startKubegate, waitUntil, type RunningProxy } from '../fixtures/processes.js';
 import type { Teardown } from '../fixtures/teardown.js';
 
 // Several clusters on one port: two test API servers with their own CAs, one reached with a client
@@ -232,8 +232,8 @@ t.test('a broken context never breaks another: server down, failing plugin, inva
   const s = await setup(t, ['--all-contexts', `--admin-address=127.0.0.1:${adminPort}`], {
     plugin: { exitCode: 3, stderr: 'error: not logged in\n' },
     extras: (dir) => [
-      { name: 'down', server: `https://127.0.0.1:${downPort}`, ca: join(dir, 'ca.crt'), user: 'token: "tok-down"' },
-      { name: 'invalid', server: 'https://127.0.0.1:1', ca: join(dir, 'no-such-ca.crt'), user: 'token: "tok-invalid"' },
+      { name: 'down', server: `https://127.0.0.1:${downPort}`, ca: join(dir, 'ca.crt'), user: `token: "${SECRETS.downClusterToken}"` },
+      { name: 'invalid', server: 'https://127.0.0.1:1', ca: join(dir, 'no-such-ca.crt'), user: `token: "${SECRETS.invalidClusterToken}"` },
     ],
   });
   t.match(s.proxy.stderr(), /context \\"invalid\\" cannot be served/, 'the invalid entry is reported at start');
@@ -262,7 +262,7 @@ t.test('a broken context never breaks another: server down, failing plugin, inva
     t.match(message, /^context "invalid" cannot be served: .*no-such-ca\.crt/);
   }
   t.equal(s.execCluster.api.requests.received, 0, 'nothing went to the exec cluster without a credential');
-  t.notMatch(JSON.stringify(answers), /tok-down|tok-invalid|not logged in/, 'no secret and no plugin stderr in any answer');
+  t.notMatch(JSON.stringify(answers), new RegExp(`${SECRETS.downClusterToken}|${SECRETS.invalidClusterToken}|not logged in`), 'no secret and no plugin stderr in any answer');
   const listing = (await getJson(`${s.proxy.url}/clusters/`)).body as { clusters: { name: string; credentialsReady: boolean; error?: string }[] };
   t.same(listing.clusters.map((c) => [c.name, c.credentialsReady]), [['cert', true], [EXEC, false], ['down', true], ['invalid', false]]);
   t.match(listing.clusters[3]?.error, /no-such-ca\.crt/);
@@ -371,13 +371,13 @@ t.test('--demo --contexts=a,b: two demo clusters, each with its own server', asy
 t.test('start-up: a context the kubeconfig lacks, or --server with --contexts, stops kubegate with a clear error', async (t) => {
   const cluster = await startTestCluster(t);
   const kubeconfig = cluster.kubeconfig('token');
-  const missing = await runCommand(process.execPath, [KUBEGATE_BIN, '--kubeconfig', kubeconfig, '--contexts=test,tset', '--port=0']);
+  const missing = runKubegate(['--kubeconfig', kubeconfig, '--contexts=test,tset', '--port=0']);
   t.equal(missing.status, 1);
   t.match(missing.stderr, /^error: context "tset" does not exist \(in .*\); it defines: "test"\n$/);
-  const server = await runCommand(process.execPath, [KUBEGATE_BIN, '--kubeconfig', kubeconfig, '--contexts=test', '--server=https://x', '--port=0']);
+  const server = runKubegate(['--kubeconfig', kubeconfig, '--contexts=test', '--server=https://x', '--port=0']);
   t.equal(server.status, 1);
   t.match(server.stderr, /--server cannot be combined with --contexts/);
-  const unwritable = await runCommand(process.execPath, [KUBEGATE_BIN, '--kubeconfig', kubeconfig, '--contexts=test', '--port=0', `--print-kubeconfig=${join(cluster.dir, 'no-such-dir', 'k.yaml')}`]);
+  const unwritable = runKubegate(['--kubeconfig', kubeconfig, '--contexts=test', '--port=0', `--print-kubeconfig=${join(cluster.dir, 'no-such-dir', 'k.yaml')}`]);
   t.equal(unwritable.status, 1);
   t.match(unwritable.stderr, /^error: cannot write --print-kubeconfig .*no-such-dir\/k\.yaml: ENOENT/);
   t.notMatch(unwritable.stdout, /Starting to serve/, 'nothing announced');

@@ -151,7 +151,7 @@ t.test('unix socket: a second kubegate on a live socket is refused; the first ke
 
 t.test('a server URL with user:password@ shows the password in no output', async (t) => {
   const cluster = await startTestCluster(t);
-  const server = `https://user:secretpw@127.0.0.1:${cluster.api.port}`;
+  const server = `https://user:${SECRETS.serverUrlPassword}@127.0.0.1:${cluster.api.port}`;
   const proxy = await startKubegate(t, ['--kubeconfig', cluster.kubeconfig('cert', { server }), '--port=0', '--ready-json', '-v=9'], {
     env: { ...isolated(cluster.dir), HTTPS_PROXY: 'http://proxy.invalid:3128' },
   });
@@ -162,6 +162,6 @@ t.test('a server URL with user:password@ shows the password in no output', async
   t.equal(ready.server, `https://user:xxxxx@127.0.0.1:${cluster.api.port}`);
   t.match(proxy.stderr(), /HTTPS_PROXY is set, but connecting to the API server at https:\/\/user:xxxxx@127\.0\.0\.1:\d+ directly/);
   for (const [name, text] of [['stdout', proxy.stdout()], ['stderr', proxy.stderr()], ['response', answer.body + missing.body]] as const) {
-    t.notMatch(text, 'secretpw', `no password in ${name}`);
+    t.notMatch(text, SECRETS.serverUrlPassword, `no password in ${name}`);
   }
 });

@@ -7,7 +7,7 @@ import t from 'tap';
 import { RequestLog } from '../../src/demo-cluster/request-log.js';
 import { startTestCluster, SECRETS, type TestCluster } from '../fixtures/cluster.js';
 import { writeTestPlugin, type PluginBehaviour, type TestPlugin } from '../fixtures/exec-plugins.js';
-import { KUBEGATE_BIN, startKubegate } from '../fixtures/processes.js';
+import { e2eVerbosity, failOnCredentials, KUBEGATE_BIN, startKubegate } from '../fixtures/processes.js';
 import type { Teardown } from '../fixtures/teardown.js';
 
 // Interactive exec plugins (a device-code login, an MFA prompt): kubegate run under a real pseudo-terminal,
@@ -46,7 +46,7 @@ interface Terminal {
 /** kubegate with a pseudo-terminal as stdin, stdout and stderr: python3's pty module, as `script` would. */
 function runUnderTerminal(t: Teardown, s: Setup, args: readonly string[]): Terminal {
   const wrapper = 'import os, pty, sys; sys.exit(os.waitstatus_to_exitcode(pty.spawn(sys.argv[1:])))';
-  const child = spawn('python3', ['-c', wrapper, process.execPath, KUBEGATE_BIN, '--kubeconfig', s.kubeconfig, '--port=0', ...args], {
+  const child = spawn('python3', ['-c', wrapper, process.execPath, KUBEGATE_BIN, '--kubeconfig', s.kubeconfig, '--port=0', ...args, ...e2eVerbosity(args)], {
     env: { ...process.env, ...s.env, TERM: 'dumb' },
     stdio: ['pipe', 'pipe', 'pipe'],
   });
@@ -58,7 +58,7 @@ function runUnderTerminal(t: Teardown, s: Setup, args: readonly string[]): Termi
     // Ctrl-C first (SIGINT to kubegate through the terminal), then the wrapper, whose exit hangs the terminal up.
     if (child.exitCode === null) child.stdin?.write('\u0003');
     setTimeout(() => child.kill('SIGKILL'), 2000).unref();
-    return exited;
+    return exited.then(() => failOnCredentials(t, 'the kubegate this test ran under a terminal', output));
   });
   return { output: () => output, type: (text) => child.stdin?.write(text), exited, child };
 }
@@ -136,11 +136,15 @@ t.test("interactiveMode Always without a terminal: the request fails in client-g
 t.test("IfAvailable without a terminal: the plugin runs with no stdin; kubegate's own stdin is not handed over", async (t) => {
   const s = await setup(t, { tokens: [SECRETS.userToken], readStdinLine: true, stderr: 'Press Enter to continue: ' }, 'IfAvailable');
   // kubegate's stdin is a pipe holding a line: a plugin given that stdin would read it.
-  const child = spawn(process.execPath, [KUBEGATE_BIN, '--kubeconfig', s.kubeconfig, '--port=0'], { env: { ...process.env, ...s.env }, stdio: ['pipe', 'pipe', 'pipe'] });
-  t.teardown(() => child.kill('SIGKILL'));
-  child.stdin.write('typed-into-kubegate\n');
+  const child = spawn(process.execPath, [KUBEGATE_BIN, '--kubeconfig', s.kubeconfig, '--port=0', ...e2eVerbosity([])], { env: { ...process.env, ...s.env }, stdio: ['pipe', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
+  t.teardown(async () => {
+    child.kill('SIGKILL');
+    if (child.exitCode === null && child.signalCode === null) await once(child, 'exit');
+    failOnCredentials(t, 'the kubegate this test started with a stdin of its own', `${out}\n${err}`);
+  });
+  child.stdin.write('typed-into-kubegate\n');
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
   child.stderr.setEncoding('utf8').on('data', (chunk: string) => (err += chunk));
   await until(() => SERVING.test(out), '"Starting to serve on"', () => `${out}${err}`);
@@ -149,7 +153,8 @@ t.test("IfAvailable without a terminal: the plugin runs with no stdin; kubegate'
   t.equal((await fetch(`http://127.0.0.1:${port}/api/v1/namespaces/default/pods`)).status, 200);
   t.same(s.plugin.answer(), { line: null, stdinIsTTY: false }, 'the plugin read nothing: its stdin was empty');
   t.match(s.plugin.lastSeen().execInfo, { spec: { interactive: false } });
-  t.notMatch(err, /Press Enter/, 'nobody watches: no live copy, the log keeps it (at -v=3)');
+  // A live copy would be the plugin's own line; the log's copy (at -v=3 and above, so in the -v=9 re-run) is inside a JSON line.
+  t.notMatch(err, /^Press Enter/m, 'nobody watches: no live copy, the log keeps it (at -v=3)');
 });
 
 t.test('a shell-script plugin reads its answer from the terminal with a plain blocking read', async (t) => {

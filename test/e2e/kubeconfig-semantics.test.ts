@@ -7,7 +7,7 @@ import { createPki } from '../../src/demo-cluster/pki.js';
 import { RequestLog } from '../../src/demo-cluster/request-log.js';
 import { SECRETS, startTestCluster, type TestCluster } from '../fixtures/cluster.js';
 import { scenarioFile } from '../fixtures/kubeconfig/env.js';
-import { KUBEGATE_BIN, requireKubectl, runCommand, startKubegate } from '../fixtures/processes.js';
+import { KUBEGATE_BIN, requireKubectl, runCommand, startKubegate, throwOnCredentials } from '../fixtures/processes.js';
 import type { Teardown } from '../fixtures/teardown.js';
 
 // kubectl's kubeconfig semantics, judged by the exit code and what the test API server received.
@@ -18,7 +18,11 @@ async function exitOf(command: string, args: readonly string[], dir: string): Pr
   const result = await runCommand(command, args, { env: env(dir), timeoutMs: 10_000 });
   return { status: result.status, stderr: result.stderr };
 }
-const kubegate = (args: readonly string[], dir: string): Promise<{ status: number | null; stderr: string }> => exitOf(process.execPath, [KUBEGATE_BIN, ...args], dir);
+const kubegate = async (args: readonly string[], dir: string): Promise<{ status: number | null; stderr: string }> => {
+  const result = await exitOf(process.execPath, [KUBEGATE_BIN, ...args], dir);
+  throwOnCredentials(`kubegate ${args.join(' ')}`, result.stderr);
+  return result;
+};
 
 t.test('a name defined twice in one file: kubegate and kubectl proxy both refuse to start; kubegate never prints the tokens', async (t) => {
   const file = await scenarioFile(t, 'dupe-user.yaml');

@@ -84,13 +84,22 @@ async function send(port: number, raw: string): Promise<void> {
   const socket = connect(port, '127.0.0.1');
   socket.on('error', () => {});
   await once(socket, 'connect');
+  let answered = false;
+  socket.once('data', () => (answered = true));
   socket.end(raw);
+  // kubegate may hold a half-closed connection open after its answers: 300 ms after the start is enough to
+  // have them. A socket with no answer yet waits longer (up to 3 s): cut early, a forbidden request could be
+  // dropped before kubegate forwarded it, and the sweep would pass without having tried it.
   await new Promise<void>((resolve) => {
+    const started = Date.now();
     socket.once('close', () => resolve());
-    setTimeout(() => {
+    const check = (): void => {
+      if (socket.destroyed) return;
+      if (!answered && Date.now() - started < 3_000) return void setTimeout(check, 100).unref();
       socket.destroy();
       resolve();
-    }, 300).unref();
+    };
+    setTimeout(check, 300).unref();
   });
 }
 

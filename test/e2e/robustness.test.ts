@@ -141,9 +141,11 @@ t.test('an upload aborted half way is aborted upstream too; 10,000 connections o
     // and fails only when it stops falling for 15 s: a leak stays, slowness does not.
     const open = (): number => tcpConnections(pid(proxy), { local: proxy.port });
     let lowest = open();
-    let lastProgress = Date.now();
+    const began = Date.now();
+    let lastProgress = began;
     while (lowest > ownConnections) {
       if (Date.now() - lastProgress > 15_000) throw new Error(`kubegate's client connections stopped closing: ${lowest - ownConnections} of 10,000 still open after 15 s without one closing (${ownConnections} of this test's own stay)`);
+      if (Date.now() - began > 90_000) throw new Error(`kubegate's client connections close too slowly: ${lowest - ownConnections} of 10,000 still open after 90 s`);
       await new Promise((resolve) => setTimeout(resolve, 100));
       const now = open();
       if (now < lowest) [lowest, lastProgress] = [now, Date.now()];

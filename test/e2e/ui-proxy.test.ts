@@ -37,7 +37,7 @@ t.test('with --ui: the page for accepted Hosts only, strict headers, records wit
   t.equal((await rawRequest(proxy.port, buildRawRequest('POST', '/-/ui/events'))).status, 405);
   t.equal(cluster.api.requests.received, before, "none of the page's requests reached the API server");
 
-  await rawRequest(proxy.port, buildRawRequest('GET', '/api/v1/namespaces/default/pods', { Authorization: 'Bearer client-own-token-123' }));
+  await rawRequest(proxy.port, buildRawRequest('GET', '/api/v1/namespaces/default/pods', { Authorization: `Bearer ${SECRETS.clientOwnToken}` }));
   await rawRequest(proxy.port, buildRawRequest('GET', '/api/v1/namespaces/default/configmaps'));
   const exec = await rawRequest(proxy.port, buildRawRequest('POST', '/api/v1/namespaces/default/pods/p/exec?command=ls', { Connection: 'Upgrade', Upgrade: 'SPDY/3.1' }));
   t.equal(exec.status, 403, 'exec is refused by the default --reject-paths');
@@ -49,7 +49,7 @@ t.test('with --ui: the page for accepted Hosts only, strict headers, records wit
   const tunnel = JSON.parse((await rawRequest(proxy.port, buildRawRequest('GET', '/-/ui/requests/3'))).body.toString()) as Record<string, unknown>;
   t.match(tunnel, { stream: 'tunnel', status: 403, refusedBy: '--reject-paths', subresource: 'exec' }, 'an upgrade is recorded, refused and by which rule');
   for (const text of [events.body.toString(), second, JSON.stringify(tunnel)]) {
-    t.notMatch(text, 'client-own-token-123');
+    t.notMatch(text, SECRETS.clientOwnToken);
     t.notMatch(text, SECRETS.userToken, 'the token kubegate adds upstream is never recorded');
   }
 });

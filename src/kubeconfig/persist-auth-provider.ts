@@ -3,6 +3,7 @@
 import { readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { isMap, isScalar, isSeq, parseDocument, Scalar, type Document, type YAMLMap } from 'yaml';
 import { fileError } from '../errors.js';
+import { YAML_OPTIONS } from './parse.js';
 
 /** A plain YAML scalar needs no quotes: JWTs and opaque tokens are letters, digits and `-_.~+/=`. */
 const PLAIN_SAFE = /^[A-Za-z0-9_~+/=][A-Za-z0-9._~+/=-]*$/;
@@ -28,7 +29,8 @@ function configMap(document: Document, userName: string): YAMLMap | undefined {
  * re-rendering the document with the yaml package, which keeps comments.
  */
 export function updateAuthProviderConfig(text: string, userName: string, updates: Readonly<Record<string, string>>): string | undefined {
-  const document = parseDocument(text, { keepSourceTokens: true, version: '1.1' });
+  // Read as parse.ts reads kubeconfig (go-yaml's YAML 1.1), so the entry found here is the one that was loaded.
+  const document = parseDocument(text, { ...YAML_OPTIONS, keepSourceTokens: true });
   const config = configMap(document, userName);
   if (config === undefined) return undefined;
   const splices: { start: number; end: number; text: string }[] = [];

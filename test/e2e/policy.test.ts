@@ -84,22 +84,24 @@ async function send(port: number, raw: string): Promise<void> {
   const socket = connect(port, '127.0.0.1');
   socket.on('error', () => {});
   await once(socket, 'connect');
-  let answered = false;
-  socket.once('data', () => (answered = true));
   socket.end(raw);
-  // kubegate may hold a half-closed connection open after its answers: 300 ms after the start is enough to
-  // have them. A socket with no answer yet waits longer (up to 3 s): cut early, a forbidden request could be
-  // dropped before kubegate forwarded it, and the sweep would pass without having tried it.
+  // kubegate may hold a half-closed connection open after its answers: 300 ms after the first byte of them is
+  // enough to have the rest. A socket with no answer yet waits for one up to 3 s: cut early, a forbidden
+  // request could be dropped before kubegate forwarded it, and the sweep would pass without having tried it.
   await new Promise<void>((resolve) => {
-    const started = Date.now();
-    socket.once('close', () => resolve());
-    const check = (): void => {
-      if (socket.destroyed) return;
-      if (!answered && Date.now() - started < 3_000) return void setTimeout(check, 100).unref();
+    const cut = (): void => {
       socket.destroy();
       resolve();
     };
-    setTimeout(check, 300).unref();
+    let timer = setTimeout(cut, 3_000).unref();
+    socket.once('data', () => {
+      clearTimeout(timer);
+      timer = setTimeout(cut, 300).unref();
+    });
+    socket.once('close', () => {
+      clearTimeout(timer);
+      resolve();
+    });
   });
 }
 

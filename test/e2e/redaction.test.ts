@@ -54,9 +54,10 @@ function unfinishedFiles(tapOutput: string): string[] {
   return started.filter((file) => !finished.has(file));
 }
 
-// The re-run takes about 180 s on a quiet 2-core machine (measured: 176 s, 72 kubegate processes, 4,097 log lines), one file at a time (--jobs=1: the outer run already
-// keeps both cores busy, and two more test processes beside it made timing-bound tests miss their deadlines).
-// This file gets more than the project-wide 120 s, and the inner run its own limit below that.
+// The re-run takes about 180 s (176 s alone on a quiet 2-core machine, 160–181 s inside `npm test`), one file
+// at a time (--jobs=1: the outer run already keeps both cores busy, and two more test processes beside it
+// made timing-bound tests miss their deadlines). This file gets more than the project-wide 120 s, and the
+// inner run its own limit below that.
 const INNER_LIMIT_MS = 420_000;
 t.setTimeout(600_000);
 

@@ -42,7 +42,7 @@ const DRIVER_CORE = '1';
 
 /** Every scenario, in the order they run; `--only` takes a comma-separated subset. */
 const ALL_SCENARIOS = ['startup', 'get', 'get-wrk', 'list', 'list-wrk', 'watch1k', 'watch10k', 'wan', 'wan-idle', 'wan-watch1k', 'single', 'floors'] as const;
-const NUMERIC_FLAGS = ['rounds', 'duration', 'hold', 'watches', 'wan-rate-mbit', 'wan-delay-ms', 'wan-fetches', 'wan-idle-s'] as const;
+const NUMERIC_FLAGS = ['rounds', 'duration', 'hold', 'watches', 'wan-rate-mbit', 'wan-delay-ms', 'wan-piece-bytes', 'wan-fetches', 'wan-idle-s'] as const;
 
 /** The command line, or a usage error on stderr and exit 2 (a typo is not a stack trace). */
 function readFlags() {
@@ -58,6 +58,7 @@ function readFlags() {
     for (const name of NUMERIC_FLAGS) {
       if (!(Number(values[name]) >= 0)) throw new Error(`--${name} must be a number, not "${values[name]}"`);
     }
+    if (!(Number(values['wan-piece-bytes']) >= 1)) throw new Error(`--wan-piece-bytes must be 1 or more, not "${values['wan-piece-bytes']}"`);
     return values;
   } catch (error) {
     process.stderr.write(`bench: ${(error as Error).message}\n${usage}`);
@@ -87,6 +88,8 @@ const BENCH_OPTIONS = {
   /** The WAN scenario's link, each direction: rate and one-way delay. */
   'wan-rate-mbit': { type: 'string', default: String(DEFAULT_LINK.rateMbit) },
   'wan-delay-ms': { type: 'string', default: String(DEFAULT_LINK.delayMs) },
+  /** The largest piece the link hands on at once: one packet's payload (see link-emulator.ts). */
+  'wan-piece-bytes': { type: 'string', default: String(DEFAULT_LINK.pieceBytes) },
   /** LISTs fetched per round and encoding in the WAN scenario (the round's figure is their median). */
   'wan-fetches': { type: 'string', default: '8' },
   /** The pause before the `wan-idle` scenario's GET, in seconds. */
@@ -162,7 +165,7 @@ async function startUpstream(dir: string, mode: UpstreamMode): Promise<Upstream>
 
 /** The WAN link emulator in front of the upstream: the port to point a kubeconfig at. */
 async function startLink(upstreamPort: number): Promise<{ port: number; stop: () => void }> {
-  const args = [`--target=127.0.0.1:${upstreamPort}`, `--rate-mbit=${flags['wan-rate-mbit']}`, `--delay-ms=${flags['wan-delay-ms']}`];
+  const args = [`--target=127.0.0.1:${upstreamPort}`, `--rate-mbit=${flags['wan-rate-mbit']}`, `--delay-ms=${flags['wan-delay-ms']}`, `--piece-bytes=${flags['wan-piece-bytes']}`];
   const { child, first } = await forkPinned<{ port: number }>(LINK_JS, args);
   return { port: first.port, stop: () => child.kill() };
 }
@@ -635,7 +638,7 @@ function machine(): Record<string, string | number> {
     wrk,
     upstream: MODE ?? 'unknown',
     pinning: `proxy on core ${PROXY_CORE} (wan, wan-idle, single: a round's proxies together, asked in turns); driver, load generators, upstream and link emulator on core ${DRIVER_CORE}`,
-    wan: `${flags['wan-rate-mbit']} Mbit/s and ${flags['wan-delay-ms']} ms each way; wan-idle pause ${flags['wan-idle-s']} s`,
+    wan: `${flags['wan-rate-mbit']} Mbit/s and ${flags['wan-delay-ms']} ms each way in pieces of ${flags['wan-piece-bytes']} bytes; wan-idle pause ${flags['wan-idle-s']} s`,
   };
 }
 

@@ -7,7 +7,7 @@
 // it on. When more than a buffer's worth waits for tokens, the sending socket is paused, so TCP's
 // own flow control pushes back on the sender as a full router queue would. Nothing is dropped.
 //
-// `node dist/test/bench/link-emulator.js --target 127.0.0.1:6443 [--port 0] [--rate-mbit 50] [--delay-ms 10]`
+// `node dist/test/bench/link-emulator.js --target 127.0.0.1:6443 [--port 0] [--rate-mbit 50] [--delay-ms 10] [--piece-bytes 1448]`
 // prints `listening PORT`; bench.ts forks it (IPC) and reads the port from a message.
 
 import { once } from 'node:events';
@@ -22,7 +22,14 @@ export interface LinkOptions {
   readonly rateMbit: number;
   /** Each direction's one-way delay, in milliseconds (the round trip is twice this). */
   readonly delayMs: number;
-  /** Largest piece that leaves at once (bytes): about ten 1500-byte packets. */
+  /**
+   * Largest piece that leaves at once (bytes): one packet. A real link hands the receiver each
+   * packet as it arrives (1448 bytes of TCP payload in a 1500-byte Ethernet frame, every 0.23 ms at
+   * 50 Mbit/s). Pieces ten times that made whatever straddled a piece boundary wait a whole piece
+   * time (2.6 ms): a 16 KiB TLS record sent as 16,406 bytes lost its last 22 bytes to the next piece,
+   * which a real link delays by one packet at most. (Node's timers tick in whole milliseconds, so
+   * the pieces that are due leave a millisecond's worth together: about 6 KB at 50 Mbit/s.)
+   */
   readonly pieceBytes?: number;
   /**
    * The bucket's depth (bytes): the burst the link lets through after an idle moment. Deeper than a
@@ -33,7 +40,7 @@ export interface LinkOptions {
   readonly queueBytes?: number;
 }
 
-export const DEFAULT_LINK = { rateMbit: 50, delayMs: 10, pieceBytes: 16 * 1024, bucketBytes: 64 * 1024, queueBytes: 256 * 1024 } as const;
+export const DEFAULT_LINK = { rateMbit: 50, delayMs: 10, pieceBytes: 1448, bucketBytes: 64 * 1024, queueBytes: 256 * 1024 } as const;
 
 /** One direction of the link: source → bucket → delay queue → sink. */
 class ShapedDirection {
@@ -175,11 +182,16 @@ async function main(): Promise<void> {
       port: { type: 'string', default: '0' },
       'rate-mbit': { type: 'string', default: String(DEFAULT_LINK.rateMbit) },
       'delay-ms': { type: 'string', default: String(DEFAULT_LINK.delayMs) },
+      'piece-bytes': { type: 'string', default: String(DEFAULT_LINK.pieceBytes) },
     },
   });
   const [host, port] = (values.target ?? '').split(/:(?=\d+$)/);
-  if (!host || !port) throw new Error('usage: link-emulator --target HOST:PORT [--port 0] [--rate-mbit 50] [--delay-ms 10]');
-  const link = await startLinkEmulator({ targetHost: host, targetPort: Number(port), rateMbit: Number(values['rate-mbit']), delayMs: Number(values['delay-ms']) }, Number(values.port));
+  if (!host || !port) throw new Error('usage: link-emulator --target HOST:PORT [--port 0] [--rate-mbit 50] [--delay-ms 10] [--piece-bytes 1448]');
+  if (!(Number(values['piece-bytes']) >= 1)) throw new Error(`--piece-bytes must be 1 or more, not "${values['piece-bytes']}"`);
+  const link = await startLinkEmulator(
+    { targetHost: host, targetPort: Number(port), rateMbit: Number(values['rate-mbit']), delayMs: Number(values['delay-ms']), pieceBytes: Number(values['piece-bytes']) },
+    Number(values.port),
+  );
   if (process.send) {
     process.send({ type: 'listening', port: link.port });
     process.on('disconnect', () => process.exit(0));

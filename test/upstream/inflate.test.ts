@@ -1,7 +1,7 @@
 import t from 'tap';
 import { randomBytes } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
-import { GzipInflater, type InflateSink } from '../../src/upstream/inflate.js';
+import { GzipInflater, INFLATED_CHUNK_BYTES, type InflateSink } from '../../src/upstream/inflate.js';
 
 interface Recording {
   readonly chunks: Buffer[];
@@ -56,6 +56,20 @@ t.test('a gzip body fed in pieces comes out whole and ends', async (t) => {
   t.equal(record.error, undefined);
   t.ok(record.ended);
   t.ok(Buffer.concat(record.chunks).equals(plain));
+});
+
+t.test('a large body comes out in few large writes, not zlib\'s 16 KiB default (each write is a thread-pool round trip)', async (t) => {
+  // 4 MB of JSON-like text that compresses well, as a LIST does: fed in one piece, every write but the last is a full chunk.
+  const plain = Buffer.from(JSON.stringify(Array.from({ length: 40_000 }, (_, i) => ({ name: `pod-${i}`, namespace: `ns-${i % 20}`, phase: 'Running' }))));
+  const { record, settled } = recordingSink();
+  const inflater = new GzipInflater(record.sink);
+  inflater.write(gzipSync(plain), source);
+  inflater.end();
+  await settled;
+  t.ok(Buffer.concat(record.chunks).equals(plain));
+  t.ok(INFLATED_CHUNK_BYTES >= 256 * 1024, `chunk is ${INFLATED_CHUNK_BYTES} bytes`);
+  t.same(record.chunks.slice(0, -1).map((chunk) => chunk.length).filter((length) => length !== INFLATED_CHUNK_BYTES), [], 'every write but the last is a full chunk');
+  t.equal(record.chunks.length, Math.ceil(plain.length / INFLATED_CHUNK_BYTES));
 });
 
 t.test('two gzip members one after the other are one body (Go reads multistream gzip too)', async (t) => {

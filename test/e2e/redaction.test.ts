@@ -84,6 +84,7 @@ t.test('the search finds a credential in base64 wherever it starts, and nothing 
     ['a token in base64url (a WebSocket subprotocol)', Buffer.from(`k8s:${SECRETS.userToken}?`).toString('base64url')],
     ['a PEM key in client-key-data', b64('-----BEGIN PRIVATE KEY-----\nMIIE\n')],
     ['an RSA key in client-key-data', b64('-----BEGIN RSA PRIVATE KEY-----\nMIIE\n')],
+    ['a JWT no test named (an id-token an issuer minted while the test ran)', `id-token: ${Buffer.from('{"alg":"RS256"}').toString('base64url')}.${Buffer.from('{"sub":"dana"}').toString('base64url')}.c2ln`],
   ];
   for (const [what, line] of found) t.not(credentialLeaks(`ok\n${line}\n`).length, 0, what);
   t.same(credentialLeaks('{"kind":"PodList","apiVersion":"v1","items":[]}\nStarting to serve on 127.0.0.1:8001\n'), [], 'ordinary output has none');

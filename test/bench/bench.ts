@@ -18,7 +18,7 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { createPki } from '../../src/demo-cluster/pki.js';
 import { DEFAULT_LINK } from './link-emulator.js';
-import { PROXIES, buildRows, floorGaps, formatFloorTable, formatTable, percentile, type ProxyName, type Sample, type Target } from './report.js';
+import { PROXIES, buildRows, floorGaps, formatFloorTable, formatPaired, formatTable, pairedMedian, percentile, type PairedMedian, type ProxyName, type Sample, type Target } from './report.js';
 import {
   LIST_PATH,
   POD_COUNT,
@@ -402,6 +402,12 @@ async function timedList(port: number, headers: Record<string, string>): Promise
 }
 
 /**
+ * The WAN LISTs in pairs, over all rounds: each proxy's time less kubectl's for the same fetch in the
+ * same turn. Printed under the table (a median and its interval, `pairedMedian`).
+ */
+const wanPairs: Partial<Record<ProxyName, { plain: number[]; gzip: number[] }>> = { kubegate: { plain: [], gzip: [] }, 'kubectl-again': { plain: [], gzip: [] } };
+
+/**
  * The WAN scenario (issue 15): the proxies reach the upstream through the link emulator; the client
  * (this driver, on loopback) lists 2,000 pods, as a plain client and asking for gzip. The proxies'
  * LISTs take turns (one proxy's, the next's, ...; who goes first rotates): the figures differ by a
@@ -410,9 +416,11 @@ async function timedList(port: number, headers: Record<string, string>): Promise
  * compared.
  */
 async function scenarioWan(proxies: readonly RunningProxy[]): Promise<Sample[]> {
-  const own = proxies.map(() => ({ plain: [] as number[], gzip: [] as number[], firstByte: { plain: [] as number[], gzip: [] as number[] }, bytes: { plain: 0, gzip: 0 }, errors: 0 }));
+  const fetches = Number(flags['wan-fetches']);
+  // byFetch: each counted fetch's time in its turn (NaN when it failed), for pairing with kubectl's.
+  const own = proxies.map(() => ({ plain: [] as number[], gzip: [] as number[], firstByte: { plain: [] as number[], gzip: [] as number[] }, byFetch: { plain: new Array<number>(fetches).fill(NaN), gzip: new Array<number>(fetches).fill(NaN) }, bytes: { plain: 0, gzip: 0 }, errors: 0 }));
   // The first pass warms each proxy's connection to the upstream and its JIT; it is not counted.
-  for (let fetch = 0; fetch <= Number(flags['wan-fetches']); fetch++) {
+  for (let fetch = 0; fetch <= fetches; fetch++) {
     for (const index of rotated(proxies.length, fetch)) {
       const mine = own[index] as (typeof own)[number];
       for (const [kind, headers] of [['plain', {}], ['gzip', { 'accept-encoding': 'gzip' }]] as const) {
@@ -421,11 +429,19 @@ async function scenarioWan(proxies: readonly RunningProxy[]): Promise<Sample[]> 
         // A failed LIST's time is not a LIST's time: it is counted in `errors` only.
         if (fetch === 0 || !result.ok) continue;
         mine[kind].push(result.ms);
+        mine.byFetch[kind][fetch - 1] = result.ms;
         mine.firstByte[kind].push(result.firstByteMs);
         mine.bytes[kind] = result.bytes;
       }
     }
   }
+  const kubectl = own[proxies.findIndex((proxy) => proxy.name === 'kubectl')];
+  proxies.forEach((proxy, index) => {
+    const mine = own[index] as (typeof own)[number];
+    const pairs = wanPairs[proxy.name as ProxyName];
+    if (!kubectl || proxy.name === 'kubectl' || !pairs) return;
+    for (const kind of ['plain', 'gzip'] as const) pairs[kind].push(...mine.byFetch[kind].map((ms, fetch) => ms - (kubectl.byFetch[kind][fetch] ?? NaN)));
+  });
   // The first body byte: the request's way out and the API server's work; the rest is the body crossing the link.
   return own.map((mine) => ({ plainMs: percentile(mine.plain, 50), gzipMs: percentile(mine.gzip, 50), plainFirstByteMs: percentile(mine.firstByte.plain, 50), gzipFirstByteMs: percentile(mine.firstByte.gzip, 50), plainMB: mine.bytes.plain / 1e6, gzipMB: mine.bytes.gzip / 1e6, errors: mine.errors }));
 }
@@ -809,6 +825,13 @@ async function runAll(setup: Setup): Promise<{ samples: Record<string, Record<Pr
   return { samples, generators };
 }
 
+/** The lines under the table for `wan`: kubegate and kubectl-again against kubectl, fetch by fetch. */
+function wanPairedText(paired: Readonly<Record<string, { readonly plain: PairedMedian; readonly gzip: PairedMedian }>>): string {
+  const line = (kind: 'plain' | 'gzip'): string =>
+    `wan ${kind}: kubegate ${formatPaired(paired.kubegate?.[kind] ?? pairedMedian([]))}, kubectl again ${formatPaired(paired['kubectl-again']?.[kind] ?? pairedMedian([]))}; ${paired.kubegate?.[kind].pairs ?? 0} pairs`;
+  return `wan in pairs (each LIST less kubectl's for the same fetch, in the same turn; median and its 95% interval over all rounds):\n${line('plain')}\n${line('gzip')}`;
+}
+
 async function main(): Promise<void> {
   if (spawnSync('taskset', ['--version']).error) throw new Error('taskset (util-linux) is required to pin processes to cores');
   if (spawnSync('kubectl', ['version', '--client']).error) throw new Error('kubectl is required on PATH: the benchmark compares against the real kubectl proxy');
@@ -830,13 +853,15 @@ async function main(): Promise<void> {
   })();
   const results = buildRows(run.samples, run.generators, TARGETS, MANY_WATCHES);
   const settings = { rounds: ROUNDS, durationSeconds: DURATION_S, holdSeconds: HOLD_S, manyWatches: MANY_WATCHES, upstream: MODE, proxies: RUN_PROXIES, podsInWanList: POD_COUNT, kubegateNodeArgs: flags['kubegate-node-args'] };
-  const report = { machine: machine(), settings, upstreamDirectRps, results, samples: run.samples, floors: run.floors ?? null };
+  const wanPaired = Object.fromEntries(Object.entries(wanPairs).map(([name, pairs]) => [name, { plain: pairedMedian(pairs.plain), gzip: pairedMedian(pairs.gzip) }]));
+  const report = { machine: machine(), settings, upstreamDirectRps, results, samples: run.samples, wanPaired, floors: run.floors ?? null };
   const headroom = Object.entries(upstreamDirectRps)
     .map(([what, rps]) => `upstream alone (${MODE}, ${what}): ${rps.toFixed(rps < 100 ? 1 : 0)} requests/s\n`)
     .join('');
   const legend = 'each figure: median over rounds (min–max); ratio = kubegate/kubectl; noise = kubectl-again/kubectl (two runs of kubectl)';
   const floors = run.floors ? `\n\n${FLOORS_LEGEND}\n${formatFloorTable(run.floors)}\n${floorGaps(run.floors, 'kubegate', 'fastify+undici')}` : '';
-  process.stdout.write(`\n${Object.entries(report.machine).map(([key, value]) => `${key}: ${value}`).join('\n')}\n${headroom}\n${legend}\n${formatTable(results)}${floors}\n\nJSON: ${flags.out}\n`);
+  const paired = run.samples.wan ? `\n\n${wanPairedText(report.wanPaired)}` : '';
+  process.stdout.write(`\n${Object.entries(report.machine).map(([key, value]) => `${key}: ${value}`).join('\n')}\n${headroom}\n${legend}\n${formatTable(results)}${paired}${floors}\n\nJSON: ${flags.out}\n`);
   writeFileSync(flags.out, `${JSON.stringify(report, null, 2)}\n`);
 }
 

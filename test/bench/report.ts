@@ -127,6 +127,53 @@ function alignColumns(cells: readonly (readonly string[])[]): string {
   return cells.map((line) => line.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join('  ').trimEnd()).join('\n');
 }
 
+/** A median of paired differences and its 95% interval. */
+export interface PairedMedian {
+  readonly pairs: number;
+  readonly median: number;
+  readonly low: number;
+  readonly high: number;
+}
+
+/**
+ * The median of paired differences (one proxy's time less kubectl's for the same fetch, asked in
+ * the same turn) and its distribution-free 95% interval: the order statistics at ranks j and n+1-j,
+ * j the largest rank with P(Binomial(n, 1/2) < j) <= 2.5%, which assume nothing about the spread
+ * (for 100 pairs, ranks 40 and 61). Below 6 pairs there is no such interval (NaN). Pairing cancels
+ * what drifts between turns (the upstream's speed), which a ratio of medians keeps.
+ */
+export function pairedMedian(differences: readonly number[]): PairedMedian {
+  const sorted = differences.filter((difference) => !Number.isNaN(difference)).sort((a, b) => a - b);
+  const pairs = sorted.length;
+  if (pairs === 0) return { pairs, median: NaN, low: NaN, high: NaN };
+  const rank = intervalRank(pairs);
+  const at = (oneBased: number): number => (rank === 0 ? NaN : (sorted[oneBased - 1] as number));
+  return { pairs, median: percentile(sorted, 50), low: at(rank), high: at(pairs + 1 - rank) };
+}
+
+/** j for pairedMedian: summed binomial terms, each from the one before (2^-n underflows past 1,074 pairs: the normal approximation there). */
+function intervalRank(pairs: number): number {
+  if (pairs > 1000) return Math.floor(pairs / 2 - 0.98 * Math.sqrt(pairs));
+  let term = 0.5 ** pairs;
+  let below = 0;
+  let rank = 0;
+  while (rank < pairs && below + term <= 0.025) {
+    below += term;
+    term *= (pairs - rank) / (rank + 1);
+    rank++;
+  }
+  return rank;
+}
+
+const signed = (value: number): string => `${value >= 0 ? '+' : ''}${formatNumber(value)}`;
+
+/** `+0.70 ms (95%: -0.54 to +2.07)`. */
+export function formatPaired(paired: PairedMedian): string {
+  if (paired.pairs === 0) return '-';
+  const interval = Number.isNaN(paired.low) ? `too few pairs (${paired.pairs}) for a 95% interval` : `95%: ${signed(paired.low)} to ${signed(paired.high)}`;
+  return `${signed(paired.median)} ms (${interval})`;
+}
+
 /** The floors table: one column per member (kubectl, kubegate, each floor), one row per metric. */
 export function formatFloorTable(samples: Readonly<Record<string, readonly Sample[]>>): string {
   const members = Object.keys(samples);

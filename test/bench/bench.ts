@@ -58,6 +58,7 @@ function readFlags() {
     for (const name of NUMERIC_FLAGS) {
       if (!(Number(values[name]) >= 0)) throw new Error(`--${name} must be a number, not "${values[name]}"`);
     }
+    if (!Number.isInteger(Number(values['wan-fetches']))) throw new Error(`--wan-fetches must be a whole number, not "${values['wan-fetches']}"`);
     if (!(Number(values['wan-piece-bytes']) >= 1)) throw new Error(`--wan-piece-bytes must be 1 or more, not "${values['wan-piece-bytes']}"`);
     return values;
   } catch (error) {
@@ -402,8 +403,10 @@ async function timedList(port: number, headers: Record<string, string>): Promise
 }
 
 /**
- * The WAN LISTs in pairs, over all rounds: each proxy's time less kubectl's for the same fetch in the
- * same turn. Printed under the table (a median and its interval, `pairedMedian`).
+ * The WAN LISTs in pairs, over all rounds: each proxy's time less kubectl's for the same fetch (the
+ * same pass over the proxies). Printed under the table (a median and its interval, `pairedMedian`).
+ * Kept here rather than in the samples: a sample holds one number per metric and round, and the
+ * interval needs every pair of every round.
  */
 const wanPairs: Partial<Record<ProxyName, { plain: number[]; gzip: number[] }>> = { kubegate: { plain: [], gzip: [] }, 'kubectl-again': { plain: [], gzip: [] } };
 
@@ -827,9 +830,12 @@ async function runAll(setup: Setup): Promise<{ samples: Record<string, Record<Pr
 
 /** The lines under the table for `wan`: kubegate and kubectl-again against kubectl, fetch by fetch. */
 function wanPairedText(paired: Readonly<Record<string, { readonly plain: PairedMedian; readonly gzip: PairedMedian }>>): string {
-  const line = (kind: 'plain' | 'gzip'): string =>
-    `wan ${kind}: kubegate ${formatPaired(paired.kubegate?.[kind] ?? pairedMedian([]))}, kubectl again ${formatPaired(paired['kubectl-again']?.[kind] ?? pairedMedian([]))}; ${paired.kubegate?.[kind].pairs ?? 0} pairs`;
-  return `wan in pairs (each LIST less kubectl's for the same fetch, in the same turn; median and its 95% interval over all rounds):\n${line('plain')}\n${line('gzip')}`;
+  const figure = (name: ProxyName, kind: 'plain' | 'gzip'): string => {
+    const pairs = paired[name]?.[kind] ?? pairedMedian([]);
+    return `${name} ${formatPaired(pairs)}, ${pairs.pairs} pairs`;
+  };
+  const line = (kind: 'plain' | 'gzip'): string => `wan ${kind}: ${figure('kubegate', kind)}; ${figure('kubectl-again', kind)}`;
+  return `wan in pairs (each LIST less kubectl's for the same fetch, in the same pass over the proxies; median and its 95% interval over all rounds):\n${line('plain')}\n${line('gzip')}`;
 }
 
 async function main(): Promise<void> {

@@ -137,29 +137,33 @@ export interface PairedMedian {
 
 /**
  * The median of paired differences (one proxy's time less kubectl's for the same fetch, asked in
- * the same turn) and its distribution-free 95% interval: the order statistics at ranks j and n+1-j,
- * j the largest rank with P(Binomial(n, 1/2) < j) <= 2.5%, which assume nothing about the spread
- * (for 100 pairs, ranks 40 and 61). Below 6 pairs there is no such interval (NaN). Pairing cancels
- * what drifts between turns (the upstream's speed), which a ratio of medians keeps.
+ * the same pass) and its distribution-free 95% interval: the order statistics at ranks j and n+1-j,
+ * j the largest rank with P(Binomial(n, 1/2) < j) <= 2.5% (for 100 pairs, ranks 40 and 61). Below 6
+ * pairs there is no such interval (NaN). Pairing cancels what drifts between passes (the upstream's
+ * speed), which a ratio of medians keeps; the interval takes the pairs as independent, which
+ * collections every few LISTs make only nearly so.
  */
 export function pairedMedian(differences: readonly number[]): PairedMedian {
   const sorted = differences.filter((difference) => !Number.isNaN(difference)).sort((a, b) => a - b);
   const pairs = sorted.length;
   if (pairs === 0) return { pairs, median: NaN, low: NaN, high: NaN };
+  const at = (oneBased: number): number => sorted[oneBased - 1] as number;
+  const median = pairs % 2 === 1 ? at((pairs + 1) / 2) : (at(pairs / 2) + at(pairs / 2 + 1)) / 2;
   const rank = intervalRank(pairs);
-  const at = (oneBased: number): number => (rank === 0 ? NaN : (sorted[oneBased - 1] as number));
-  return { pairs, median: percentile(sorted, 50), low: at(rank), high: at(pairs + 1 - rank) };
+  return { pairs, median, low: rank === 0 ? NaN : at(rank), high: rank === 0 ? NaN : at(pairs + 1 - rank) };
 }
 
-/** j for pairedMedian: summed binomial terms, each from the one before (2^-n underflows past 1,074 pairs: the normal approximation there). */
+/**
+ * j for pairedMedian: the binomial terms summed from the lowest, each from the one before. In logs,
+ * because 2^-n underflows past 1,074 pairs; the terms too small for a double add nothing anyway.
+ */
 function intervalRank(pairs: number): number {
-  if (pairs > 1000) return Math.floor(pairs / 2 - 0.98 * Math.sqrt(pairs));
-  let term = 0.5 ** pairs;
+  let logTerm = pairs * Math.log(0.5);
   let below = 0;
   let rank = 0;
-  while (rank < pairs && below + term <= 0.025) {
-    below += term;
-    term *= (pairs - rank) / (rank + 1);
+  while (rank < pairs && below + Math.exp(logTerm) <= 0.025) {
+    below += Math.exp(logTerm);
+    logTerm += Math.log((pairs - rank) / (rank + 1));
     rank++;
   }
   return rank;

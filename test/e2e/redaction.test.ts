@@ -74,6 +74,8 @@ t.test('the search for credentials finds one when a kubegate prints it', async (
   t.match(failures, [new RegExp(`the kubegate this test started \\(pid \\d+\\) printed a credential \\(\\d+ hits\\):\\n${SECRETS.flagToken} in: `)], 'the end-of-test search fails the test, naming the credential and the line');
 });
 
+const MINTED_JWT = `${Buffer.from('{"alg":"RS256"}').toString('base64url')}.${Buffer.from('{"sub":"dana"}').toString('base64url')}.c2ln`;
+
 t.test('the search finds a credential in base64 wherever it starts, and nothing in ordinary output', async (t) => {
   const b64 = (text: string): string => Buffer.from(text).toString('base64');
   const found: readonly (readonly [string, string])[] = [
@@ -84,10 +86,15 @@ t.test('the search finds a credential in base64 wherever it starts, and nothing 
     ['a token in base64url (a WebSocket subprotocol)', Buffer.from(`k8s:${SECRETS.userToken}?`).toString('base64url')],
     ['a PEM key in client-key-data', b64('-----BEGIN PRIVATE KEY-----\nMIIE\n')],
     ['an RSA key in client-key-data', b64('-----BEGIN RSA PRIVATE KEY-----\nMIIE\n')],
-    ['a JWT no test named (an id-token an issuer minted while the test ran)', `id-token: ${Buffer.from('{"alg":"RS256"}').toString('base64url')}.${Buffer.from('{"sub":"dana"}').toString('base64url')}.c2ln`],
+    ['a JWT no test named (an id-token an issuer minted while the test ran)', `id-token: ${MINTED_JWT}`],
+    ['a JWT in a WebSocket bearer subprotocol (base64url)', `Sec-WebSocket-Protocol: base64url.bearer.authorization.k8s.io.${Buffer.from(MINTED_JWT).toString('base64url')}`],
+    ['a JWT after "Bearer " in base64', b64(`Bearer ${MINTED_JWT}`)],
   ];
   for (const [what, line] of found) t.not(credentialLeaks(`ok\n${line}\n`).length, 0, what);
   t.same(credentialLeaks('{"kind":"PodList","apiVersion":"v1","items":[]}\nStarting to serve on 127.0.0.1:8001\n'), [], 'ordinary output has none');
+  // Not a JWT: base64'd JSON alone (a header or a payload, no dot), a JWT as kubegate redacts it, certificate data.
+  const notLeaks = [`{"data":"${Buffer.from('{"alg":"none","typ":"JWT"}').toString('base64url')}"}`, 'exec plugin printed: id token [REDACTED]', `certificate-authority-data: ${b64('-----BEGIN CERTIFICATE-----\nMIIBkTCB+wIJAKHHIG\n-----END CERTIFICATE-----\n')}`];
+  t.same(credentialLeaks(notLeaks.join('\n')), [], 'a lone base64 JSON, a redacted JWT and a CA bundle are no leak');
 });
 
 t.test(`${Object.keys(CREDENTIAL_SUITES).length} credential-carrying e2e suites at -v=9 write no credential to any log line`, async (t) => {

@@ -28,11 +28,11 @@ export interface InflateSource {
  * zlib's output chunk. Each chunk zlib fills is one more round trip to libuv's thread pool, one
  * more Buffer and one more chunked write to the client, on top of one of each per piece of input
  * (what a piece inflates to goes out as it is): the bench's 2,000-pod LIST (7.1 MB) fills some 450
- * chunks at zlib's default, 16 KiB, about 110 at 64 KiB and 28 at 256 KiB. Measured (that LIST
- * gzipped at level 1, fed in 16 KiB pieces as TLS hands them over, one core, the process's CPU per
- * LIST): 12.8 ms at 16 KiB, 7.0 at 64, 5.3 at 256. Across the bench's slow link the difference is
- * below the noise. The cost is one 256 KiB buffer per answer being inflated, and only large answers
- * are (kube-apiserver gzips answers of 128 KiB and more).
+ * chunks at zlib's default, 16 KiB, about 110 at 64 KiB and 28 at 256 KiB. Measured (`taskset -c 0
+ * node dist/test/bench/inflate-cpu.js`: that LIST gzipped at level 1, fed in 16 KiB pieces, the
+ * process's CPU per LIST): 12.3 ms at 16 KiB, 6.5–6.7 at 64, 5.1 at 256. Across the bench's slow
+ * link the difference is below the noise. The cost is one 256 KiB buffer per answer being inflated,
+ * and only large answers are (kube-apiserver gzips answers of 128 KiB and more).
  */
 export const INFLATED_CHUNK_BYTES = 256 * 1024;
 

@@ -42,7 +42,8 @@ const DRIVER_CORE = '1';
 
 /** Every scenario, in the order they run; `--only` takes a comma-separated subset. */
 const ALL_SCENARIOS = ['startup', 'get', 'get-wrk', 'list', 'list-wrk', 'watch1k', 'watch10k', 'wan', 'wan-idle', 'wan-watch1k', 'single', 'floors'] as const;
-const NUMERIC_FLAGS = ['rounds', 'duration', 'hold', 'watches', 'wan-rate-mbit', 'wan-delay-ms', 'wan-piece-bytes', 'wan-fetches', 'wan-idle-s'] as const;
+const NUMERIC_FLAGS = ['rounds', 'duration', 'hold', 'watches', 'wan-rate-mbit', 'wan-delay-ms', 'wan-piece-bytes', 'wan-fetches', 'wan-gap-ms', 'wan-idle-s'] as const;
+const WAN_KINDS = ['plain', 'gzip'] as const;
 
 /** The command line, or a usage error on stderr and exit 2 (a typo is not a stack trace). */
 function readFlags() {
@@ -59,6 +60,8 @@ function readFlags() {
       if (!(Number(values[name]) >= 0)) throw new Error(`--${name} must be a number, not "${values[name]}"`);
     }
     if (!Number.isInteger(Number(values['wan-fetches']))) throw new Error(`--wan-fetches must be a whole number, not "${values['wan-fetches']}"`);
+    const kinds = values['wan-kinds'].split(',');
+    if (kinds.length === 0 || kinds.some((kind) => !(WAN_KINDS as readonly string[]).includes(kind))) throw new Error(`--wan-kinds takes ${WAN_KINDS.join(', ')} or both, comma-separated, not "${values['wan-kinds']}"`);
     if (!(Number(values['wan-piece-bytes']) >= 1)) throw new Error(`--wan-piece-bytes must be 1 or more, not "${values['wan-piece-bytes']}"`);
     return values;
   } catch (error) {
@@ -93,6 +96,10 @@ const BENCH_OPTIONS = {
   'wan-piece-bytes': { type: 'string', default: String(DEFAULT_LINK.pieceBytes) },
   /** LISTs fetched per round and encoding in the WAN scenario (the round's figure is their median). */
   'wan-fetches': { type: 'string', default: '8' },
+  /** Which LISTs each proxy fetches per pass, in this order (`gzip` alone: no plain LIST's aftermath before it). */
+  'wan-kinds': { type: 'string', default: WAN_KINDS.join(',') },
+  /** A pause before each of a proxy's LISTs after its first in a pass (what one LIST leaves behind settles first). */
+  'wan-gap-ms': { type: 'string', default: '0' },
   /** The pause before the `wan-idle` scenario's GET, in seconds. */
   'wan-idle-s': { type: 'string', default: '40' },
 } as const satisfies ParseArgsConfig['options'];
@@ -408,7 +415,7 @@ async function timedList(port: number, headers: Record<string, string>): Promise
  * Kept here rather than in the samples: a sample holds one number per metric and round, and the
  * interval needs every pair of every round.
  */
-const wanPairs: Partial<Record<ProxyName, { plain: number[]; gzip: number[] }>> = { kubegate: { plain: [], gzip: [] }, 'kubectl-again': { plain: [], gzip: [] } };
+const wanPairs: Partial<Record<ProxyName, Record<(typeof WAN_KINDS)[number], number[]>>> = { kubegate: { plain: [], gzip: [] }, 'kubectl-again': { plain: [], gzip: [] } };
 
 /**
  * The WAN scenario (issue 15): the proxies reach the upstream through the link emulator; the client
@@ -420,33 +427,35 @@ const wanPairs: Partial<Record<ProxyName, { plain: number[]; gzip: number[] }>> 
  */
 async function scenarioWan(proxies: readonly RunningProxy[]): Promise<Sample[]> {
   const fetches = Number(flags['wan-fetches']);
-  // byFetch: each counted fetch's time in its turn (NaN when it failed), for pairing with kubectl's.
-  const own = proxies.map(() => ({ plain: [] as number[], gzip: [] as number[], firstByte: { plain: [] as number[], gzip: [] as number[] }, byFetch: { plain: new Array<number>(fetches).fill(NaN), gzip: new Array<number>(fetches).fill(NaN) }, bytes: { plain: 0, gzip: 0 }, errors: 0 }));
+  const gapMs = Number(flags['wan-gap-ms']);
+  const kinds = flags['wan-kinds'].split(',') as (typeof WAN_KINDS)[number][];
+  // Each counted fetch's time, by fetch (NaN when it failed or was not asked): medians skip the NaNs, pairs need the places.
+  const byFetch = (): number[] => new Array<number>(fetches).fill(NaN);
+  const own = proxies.map(() => ({ ms: { plain: byFetch(), gzip: byFetch() }, firstByte: { plain: byFetch(), gzip: byFetch() }, bytes: { plain: 0, gzip: 0 }, errors: 0 }));
   // The first pass warms each proxy's connection to the upstream and its JIT; it is not counted.
   for (let fetch = 0; fetch <= fetches; fetch++) {
     for (const index of rotated(proxies.length, fetch)) {
       const mine = own[index] as (typeof own)[number];
-      for (const [kind, headers] of [['plain', {}], ['gzip', { 'accept-encoding': 'gzip' }]] as const) {
-        const result = await timedList((proxies[index] as RunningProxy).port, headers);
+      for (const [position, kind] of kinds.entries()) {
+        if (position > 0 && gapMs > 0) await new Promise((resolve) => setTimeout(resolve, gapMs));
+        const result = await timedList((proxies[index] as RunningProxy).port, kind === 'gzip' ? { 'accept-encoding': 'gzip' } : {});
         if (!result.ok) mine.errors++;
         // A failed LIST's time is not a LIST's time: it is counted in `errors` only.
         if (fetch === 0 || !result.ok) continue;
-        mine[kind].push(result.ms);
-        mine.byFetch[kind][fetch - 1] = result.ms;
-        mine.firstByte[kind].push(result.firstByteMs);
+        mine.ms[kind][fetch - 1] = result.ms;
+        mine.firstByte[kind][fetch - 1] = result.firstByteMs;
         mine.bytes[kind] = result.bytes;
       }
     }
   }
   const kubectl = own[proxies.findIndex((proxy) => proxy.name === 'kubectl')];
   proxies.forEach((proxy, index) => {
-    const mine = own[index] as (typeof own)[number];
     const pairs = wanPairs[proxy.name as ProxyName];
-    if (!kubectl || proxy.name === 'kubectl' || !pairs) return;
-    for (const kind of ['plain', 'gzip'] as const) pairs[kind].push(...mine.byFetch[kind].map((ms, fetch) => ms - (kubectl.byFetch[kind][fetch] ?? NaN)));
+    if (!kubectl || !pairs) return;
+    for (const kind of WAN_KINDS) pairs[kind].push(...(own[index] as (typeof own)[number]).ms[kind].map((ms, fetch) => ms - (kubectl.ms[kind][fetch] as number)));
   });
   // The first body byte: the request's way out and the API server's work; the rest is the body crossing the link.
-  return own.map((mine) => ({ plainMs: percentile(mine.plain, 50), gzipMs: percentile(mine.gzip, 50), plainFirstByteMs: percentile(mine.firstByte.plain, 50), gzipFirstByteMs: percentile(mine.firstByte.gzip, 50), plainMB: mine.bytes.plain / 1e6, gzipMB: mine.bytes.gzip / 1e6, errors: mine.errors }));
+  return own.map((mine) => ({ plainMs: percentile(mine.ms.plain, 50), gzipMs: percentile(mine.ms.gzip, 50), plainFirstByteMs: percentile(mine.firstByte.plain, 50), gzipFirstByteMs: percentile(mine.firstByte.gzip, 50), plainMB: mine.bytes.plain / 1e6, gzipMB: mine.bytes.gzip / 1e6, errors: mine.errors }));
 }
 
 /** One small GET through the proxy: milliseconds from the request to its last byte. */
@@ -657,7 +666,7 @@ function machine(): Record<string, string | number> {
     wrk,
     upstream: MODE ?? 'unknown',
     pinning: `proxy on core ${PROXY_CORE} (wan, wan-idle, single: a round's proxies together, asked in turns); driver, load generators, upstream and link emulator on core ${DRIVER_CORE}`,
-    wan: `${flags['wan-rate-mbit']} Mbit/s and ${flags['wan-delay-ms']} ms each way in pieces of ${flags['wan-piece-bytes']} bytes; wan-idle pause ${flags['wan-idle-s']} s`,
+    wan: `${flags['wan-rate-mbit']} Mbit/s and ${flags['wan-delay-ms']} ms each way in pieces of ${flags['wan-piece-bytes']} bytes; LISTs ${flags['wan-kinds']}, ${flags['wan-gap-ms']} ms apart; wan-idle pause ${flags['wan-idle-s']} s`,
   };
 }
 

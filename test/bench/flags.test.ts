@@ -24,6 +24,8 @@ const CASES: readonly Case[] = [
   { args: ['--bogus'], has: ['bench', 'soak'], status: 2, says: /^(bench|soak): Unknown option '--bogus'/, on: 'stderr' },
   { args: ['--rounds', 'many'], has: ['bench'], status: 2, says: /--rounds must be a number, not "many"/, on: 'stderr' },
   { args: ['--wan-fetches', '2.5'], has: ['bench'], status: 2, says: /--wan-fetches must be a whole number, not "2.5"/, on: 'stderr' },
+  { args: ['--wan-kinds', 'gz'], has: ['bench'], status: 2, says: /--wan-kinds takes plain, gzip or both, comma-separated, not "gz"/, on: 'stderr' },
+  { args: ['--wan-gap-ms', 'soon'], has: ['bench'], status: 2, says: /--wan-gap-ms must be a number, not "soon"/, on: 'stderr' },
   { args: ['--wan-piece-bytes', '0'], has: ['bench'], status: 2, says: /--wan-piece-bytes must be 1 or more, not "0"/, on: 'stderr' },
   { args: ['--only', 'lst'], has: ['bench'], status: 2, says: /--only: no scenario "lst"; the scenarios are startup, /, on: 'stderr' },
   { args: ['--minutes', 'x'], has: ['soak'], status: 2, says: /--minutes must be a number above 0, not "x"/, on: 'stderr' },

@@ -1,7 +1,7 @@
 // The bench's paired WAN figure: the median of per-fetch differences and its 95% interval, from order
 // statistics (the binomial ranks a statistics table gives: 40 and 61 of 100, 1 and 6 of 6; none for 5).
 import t from 'tap';
-import { formatPaired, pairedMedian } from './report.js';
+import { buildRows, formatPaired, pairedMedian } from './report.js';
 
 t.test('a hundred differences: the median (between the 50th and 51st) and the ranks of its 95% interval (40th and 61st)', async (t) => {
   const differences = Array.from({ length: 100 }, (_, index) => index + 1);
@@ -35,4 +35,13 @@ t.test('printed with signs, in milliseconds', async (t) => {
   t.equal(formatPaired({ pairs: 120, median: 0.7, low: -0.54, high: 2.07 }), '+0.70 ms (95%: -0.54 to +2.07)');
   t.equal(formatPaired({ pairs: 120, median: -1.25, low: -3, high: 0 }), '-1.25 ms (95%: -3.00 to +0.00)');
   t.equal(formatPaired(pairedMedian([])), '-');
+});
+
+t.test('a metric nobody measured (a LIST kind --wan-kinds left out) gets no verdict, one measured does', async (t) => {
+  const sample = (plainMs: number, gzipMs: number) => [{ plainMs, gzipMs }];
+  const rows = buildRows({ wan: { kubectl: sample(Number.NaN, 150), kubegate: sample(Number.NaN, 149), 'kubectl-again': [] } }, { wan: 'bench client' }, [
+    { scenario: 'wan', metric: 'plainMs', kind: '<=', want: 1 },
+    { scenario: 'wan', metric: 'gzipMs', kind: '<=', want: 1 },
+  ], 0);
+  t.same(rows.map((row) => [row.metric, row.target, row.holds]), [['plainMs', '<= 1', null], ['gzipMs', '<= 1', true]]);
 });

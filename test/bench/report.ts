@@ -52,7 +52,9 @@ export function spreadOf(values: readonly number[]): Spread {
 export const ratioOf = (value: number, base: number): number => (value === 0 && base === 0 ? 1 : value / base);
 
 function judge(target: Target | undefined, kubegate: number, ratio: number, allWant: number): { text: string; holds: boolean | null } {
+  // No target, or nothing measured (a scenario's LIST kind not asked for): no verdict either way.
   if (!target) return { text: '', holds: null };
+  if (Number.isNaN(kubegate)) return { text: `${target.kind === 'all' ? '=' : target.kind} ${target.want}`, holds: null };
   if (target.kind === 'all') {
     const want = Number.isNaN(target.want) ? allWant : target.want;
     return { text: `= ${want}`, holds: kubegate >= want };

@@ -92,6 +92,7 @@ export function forwardRequest(context: ForwardContext, forward: ForwardRequest)
     if (error !== undefined) {
       // No relay will be made: the exchange ends with this answer.
       response.once('close', () => closeExchange(context, exchange));
+      stampAuditId(response, exchange.id);
       exchange.status = reportFailure(failureSink(context), error, { kind: 'response', response }, { what: 'Error while proxying request', requestId: exchange.id });
       return;
     }
@@ -131,11 +132,20 @@ function openExchange(context: ForwardContext, forward: ForwardRequest): Exchang
     bytesIn: 0,
     bytesOut: 0,
   };
-  // The id reaches the API server's audit log (kube-apiserver adopts a client's Audit-ID) and the client.
-  response.setHeader('audit-id', exchange.id);
+  // The id reaches the API server's audit log (kube-apiserver adopts a client's Audit-ID) and the
+  // client: in the head onResponseStart writes, or by stampAuditId on an answer kubegate writes itself.
   context.metrics.requestStarted();
   if (exchange.streaming) context.metrics.watchOpened();
   return exchange;
+}
+
+/**
+ * The Audit-Id on an answer kubegate writes itself (an error, a shutdown's 503). Set only there: a
+ * header set before writeHead makes Node merge the API server's head into it with one setHeader per
+ * line, each validated again when the head is written; without one, writeHead takes the head as it is.
+ */
+function stampAuditId(response: ServerResponse, id: string): void {
+  if (!response.headersSent) response.setHeader('audit-id', id);
 }
 
 function closeExchange(context: ForwardContext, exchange: Exchange): void {
@@ -238,7 +248,10 @@ class ForwardRelay implements Dispatcher.DispatchHandler {
     this.#inflater?.destroy();
     this.#controller?.abort(new Error('kubegate is shutting down'));
     if (this.#started) this.forward.response.end();
-    else writeStatus(this.forward.response, 503, 'kubegate is shutting down');
+    else {
+      stampAuditId(this.forward.response, this.exchange.id);
+      writeStatus(this.forward.response, 503, 'kubegate is shutting down');
+    }
   }
 
   onRequestStart(controller: Dispatcher.DispatchController): void {
@@ -345,6 +358,7 @@ class ForwardRelay implements Dispatcher.DispatchHandler {
     if (this.#clientGone || this.#finished) return;
     this.#finished = true;
     this.#inflater?.destroy();
+    stampAuditId(this.forward.response, this.exchange.id);
     const status = reportFailure(failureSink(this.context), error, { kind: 'response', response: this.forward.response }, { what: 'Error while proxying request', requestId: this.exchange.id });
     if (status !== 0) this.exchange.status = status;
   }

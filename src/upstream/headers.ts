@@ -46,26 +46,46 @@ export function clientAddress(request: IncomingMessage): string | undefined {
  * What httputil.ReverseProxy sends upstream: client headers minus hop-by-hop, Host replaced, XFF
  * appended, and the identity headers (Authorization, Impersonate-*, User-Agent) exactly as decided
  * by decideIdentity: no client line of those reaches upstream any other way. Repeated client lines
- * stay separate lines, in order (Node's headersDistinct, not the comma-joined `headers`, which also
- * drops repeats of Content-Type, Referer and the like): Go forwards every line of a header.
+ * stay separate lines, in order (not Node's comma-joined `headers`, which also drops repeats of
+ * Content-Type, Referer and the like): Go forwards every line of a header. Read from `rawHeaders`
+ * in one pass, not from Node's `headersDistinct`, which would build every line's array first.
  */
 export function buildUpstreamHeaders(request: IncomingMessage, target: UpstreamTarget, identity: IdentityHeaders): HeaderMap {
-  const incoming = request.headersDistinct;
-  const listed = connectionListed(incoming.connection);
+  const raw = request.rawHeaders;
+  const listed = connectionListed(linesNamed(raw, 'connection'));
   const headers: HeaderMap = {};
-  for (const name in incoming) {
-    const lines = incoming[name];
-    if (lines === undefined || REQUEST_HEADERS_NOT_FORWARDED.has(name) || listed?.has(name) || isIdentityHeader(name)) continue;
-    headers[name] = oneOrMany(lines);
+  let te: string[] | undefined;
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = (raw[i] as string).toLowerCase();
+    const value = raw[i + 1] as string;
+    if (name === 'te') (te ??= []).push(value);
+    if (REQUEST_HEADERS_NOT_FORWARDED.has(name) || listed?.has(name) || isIdentityHeader(name)) continue;
+    // Own lines only: a name like `constructor` finds Object.prototype's member, not an earlier line.
+    const prior = Object.hasOwn(headers, name) ? headers[name] : undefined;
+    if (prior === undefined) headers[name] = value;
+    else if (typeof prior === 'string') headers[name] = [prior, value];
+    else prior.push(value);
   }
   // Go re-adds `TE: trailers` when the client's TE lists that token (gRPC needs it); other TE values are dropped.
-  if (connectionListed(incoming.te)?.has('trailers')) headers.te = 'trailers';
+  if (connectionListed(te)?.has('trailers')) headers.te = 'trailers';
   headers.host = target.host;
   for (const [name, lines] of Object.entries(identity)) headers[name] = oneOrMany(lines);
-  // A client that names X-Forwarded-For in Connection made its own value hop-by-hop: Go starts afresh then.
-  const xff = forwardedFor(request, listed?.has('x-forwarded-for') ? undefined : incoming['x-forwarded-for']);
+  // A client that names X-Forwarded-For in Connection made its own value hop-by-hop: Go starts afresh
+  // then (the loop above left its lines out).
+  const xff = forwardedFor(request, headers['x-forwarded-for']);
   if (xff !== undefined) headers['x-forwarded-for'] = xff;
   return headers;
+}
+
+/** Every value of one (lower-case) header in a raw [name, value, ...] list, or undefined for none. */
+function linesNamed(raw: readonly string[], lowerName: string): string[] | undefined {
+  let lines: string[] | undefined;
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = raw[i] as string;
+    // Compared by length first: this runs for every header of every request.
+    if (name.length === lowerName.length && name.toLowerCase() === lowerName) (lines ??= []).push(raw[i + 1] as string);
+  }
+  return lines;
 }
 
 /** One line as a string (undici and node:http take either), several as a list: each becomes a line of its own. */

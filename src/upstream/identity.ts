@@ -70,16 +70,23 @@ export function decideIdentity(rawHeaders: readonly string[], options: IdentityO
 
 /** The client's identity lines that count: Connection-listed names skipped, absent and empty ones removed. */
 function identityLines(rawHeaders: readonly string[], dropConnectionListed: boolean): Map<string, string[]> {
-  const listed = dropConnectionListed ? connectionNames(rawHeaders) : new Set<string>();
+  // One pass: Connection may come after the lines it names, so those are dropped at the end.
+  let listed: Set<string> | undefined;
   const lines = new Map<string, string[]>();
   for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
     const name = (rawHeaders[i] as string).toLowerCase();
-    if (!isIdentityHeader(name) || listed.has(name)) continue;
     const value = rawHeaders[i + 1] as string;
-    lines.set(name, [...(lines.get(name) ?? []), value]);
+    if (name === 'connection') {
+      if (dropConnectionListed) for (const listedName of value.split(',')) (listed ??= new Set()).add(listedName.trim().toLowerCase());
+      continue;
+    }
+    if (!isIdentityHeader(name)) continue;
+    const prior = lines.get(name);
+    if (prior === undefined) lines.set(name, [value]);
+    else prior.push(value);
   }
   for (const [name, values] of lines) {
-    const kept = SINGLE_VALUED.has(name) ? (isEmpty(values[0]) ? [] : values) : values.filter((value) => !isEmpty(value));
+    const kept = listed?.has(name) ? [] : SINGLE_VALUED.has(name) ? (isEmpty(values[0]) ? [] : values) : values.filter((value) => !isEmpty(value));
     if (kept.length === 0) lines.delete(name);
     else lines.set(name, kept);
   }
@@ -89,15 +96,6 @@ function identityLines(rawHeaders: readonly string[], dropConnectionListed: bool
 /** Go's textproto trims spaces and tabs around a value, so a value of only those is empty. */
 function isEmpty(value: string | undefined): boolean {
   return value === undefined || /^[ \t]*$/.test(value);
-}
-
-function connectionNames(rawHeaders: readonly string[]): Set<string> {
-  const names = new Set<string>();
-  for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
-    if ((rawHeaders[i] as string).toLowerCase() !== 'connection') continue;
-    for (const name of (rawHeaders[i + 1] as string).split(',')) names.add(name.trim().toLowerCase());
-  }
-  return names;
 }
 
 /**

@@ -175,7 +175,15 @@ class Attempt implements Dispatcher.DispatchHandler {
   }
 }
 
-/** Dispatches through `dispatch`, retrying once after a 401 as described above. */
+/**
+ * Dispatches through `dispatch`, retrying once after a 401 as described above. A request that
+ * carries no credential of kubegate's (a client certificate does the authenticating, or the
+ * client sent its own Authorization) has nothing to refresh: it goes out with the caller's handler.
+ */
 export function dispatchRefreshingOn401(dispatch: Dispatch, options: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler, refresh: RefreshOn401): void {
+  if (refresh.used === undefined) {
+    dispatch(options, handler);
+    return;
+  }
   new RefreshOn401Request(dispatch, options, handler, refresh).start();
 }

@@ -9,13 +9,13 @@
 import autocannon from 'autocannon';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent, get, type IncomingMessage } from 'node:http';
 import { createServer, type AddressInfo } from 'node:net';
 import { cpus, release, tmpdir, totalmem } from 'node:os';
 import { join, resolve as resolvePath } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { createPki } from '../../src/demo-cluster/pki.js';
 import { DEFAULT_LINK } from './link-emulator.js';
 import { PROXIES, buildRows, floorGaps, formatFloorTable, formatPaired, formatTable, pairedMedian, percentile, type PairedMedian, type ProxyName, type Sample, type Target } from './report.js';
@@ -32,6 +32,7 @@ import {
   type UpstreamMode,
   type UpstreamReply,
 } from './upstream.js';
+import { formatTimeline, parseTimelineLog, requestSpans, summariseSpans, type TimelineSummary } from './timeline.js';
 import { WRK_HINT, runWrk, wrkAvailable } from './wrk.js';
 import { KUBEGATE_BIN } from '../fixtures/processes.js';
 
@@ -85,6 +86,12 @@ const BENCH_OPTIONS = {
   'kubegate-node-args': { type: 'string', default: '' },
   /** Write a V8 CPU profile of every kubegate run into this directory (for finding where time goes). */
   profile: { type: 'string' },
+  /**
+   * Time each request's socket events inside kubegate (socket-timeline.ts, loaded with --import) and
+   * print the medians: where a cold request's time goes, to tens of microseconds. Meant for the
+   * scenarios that send one request per connection (wan, single); it adds a few µs per event.
+   */
+  timeline: { type: 'boolean', default: false },
   /** `precomputed` (answers built once: never the limit) or `apiserver` (JSON encoded per request, real pods, real watch changes). */
   upstream: { type: 'string', default: 'precomputed' },
   /** `off` skips the second kubectl run of each round (and the noise column). */
@@ -112,6 +119,9 @@ const ONLY = new Set(flags.only.split(','));
 const MODE = UPSTREAM_MODES.find((mode) => mode === flags.upstream);
 const RUN_PROXIES: readonly ProxyName[] = flags['kubectl-again'] === 'off' ? PROXIES.filter((name) => name !== 'kubectl-again') : PROXIES;
 const HAS_WRK = wrkAvailable();
+/** Where each timed kubegate process writes its events (--timeline), read after the run. */
+const TIMELINE_DIR = flags.timeline ? mkdtempSync(join(tmpdir(), 'kubegate-timeline-')) : undefined;
+const TIMELINE_RECORDER = pathToFileURL(fileURLToPath(new URL('./socket-timeline.js', import.meta.url))).href;
 
 // ---------------------------------------------------------------- processes
 
@@ -191,12 +201,14 @@ function proxyCommand(name: ProxyName, kubeconfig: string, port: number): string
   const extra = flags['kubegate-args'] ? flags['kubegate-args'].split(' ') : [];
   const profile = flags.profile ? ['--cpu-prof', `--cpu-prof-dir=${flags.profile}`] : [];
   const nodeArgs = flags['kubegate-node-args'] ? flags['kubegate-node-args'].split(' ') : [];
-  return [process.execPath, ...nodeArgs, ...profile, resolvePath(flags['kubegate-bin']), `--kubeconfig=${kubeconfig}`, `--port=${port}`, ...extra];
+  const timeline = TIMELINE_DIR !== undefined ? [`--import=${TIMELINE_RECORDER}`] : [];
+  return [process.execPath, ...nodeArgs, ...profile, ...timeline, resolvePath(flags['kubegate-bin']), `--kubeconfig=${kubeconfig}`, `--port=${port}`, ...extra];
 }
 
 async function startProxy(name: ProxyName, kubeconfig: string): Promise<RunningProxy> {
   const port = await freePort();
-  return startPinned(name, proxyCommand(name, kubeconfig, port), port, { KUBECONFIG: kubeconfig });
+  const timeline: Record<string, string> = name === 'kubegate' && TIMELINE_DIR !== undefined ? { KUBEGATE_TIMELINE_DIR: TIMELINE_DIR } : {};
+  return startPinned(name, proxyCommand(name, kubeconfig, port), port, { KUBECONFIG: kubeconfig, ...timeline });
 }
 
 /** Starts a command on the proxy core, listening (once up) on `port`. */
@@ -216,8 +228,9 @@ function startPinned(name: string, command: readonly string[], port: number, env
     spawnedAt,
     stop: async () => {
       if (child.exitCode !== null) throw new Error(`${name} exited early:\n${stderr}`);
-      // A profiled kubegate stops cleanly (SIGINT) so V8 writes the profile; otherwise no grace needed.
-      child.kill(flags.profile && name === 'kubegate' ? 'SIGINT' : 'SIGKILL');
+      // A profiled or timed kubegate stops cleanly (SIGINT) so V8 writes the profile and the recorder
+      // its events; otherwise no grace needed.
+      child.kill((flags.profile || TIMELINE_DIR !== undefined) && name === 'kubegate' ? 'SIGINT' : 'SIGKILL');
       await exited;
     },
   };
@@ -869,15 +882,27 @@ async function main(): Promise<void> {
   const results = buildRows(run.samples, run.generators, TARGETS, MANY_WATCHES);
   const settings = { rounds: ROUNDS, durationSeconds: DURATION_S, holdSeconds: HOLD_S, manyWatches: MANY_WATCHES, upstream: MODE, proxies: RUN_PROXIES, podsInWanList: POD_COUNT, kubegateNodeArgs: flags['kubegate-node-args'] };
   const wanPaired = Object.fromEntries(Object.entries(wanPairs).map(([name, pairs]) => [name, { plain: pairedMedian(pairs.plain), gzip: pairedMedian(pairs.gzip) }]));
-  const report = { machine: machine(), settings, upstreamDirectRps, results, samples: run.samples, wanPaired, floors: run.floors ?? null };
+  const timeline = readTimeline();
+  const report = { machine: machine(), settings, upstreamDirectRps, results, samples: run.samples, wanPaired, floors: run.floors ?? null, timeline: timeline ?? null };
   const headroom = Object.entries(upstreamDirectRps)
     .map(([what, rps]) => `upstream alone (${MODE}, ${what}): ${rps.toFixed(rps < 100 ? 1 : 0)} requests/s\n`)
     .join('');
   const legend = 'each figure: median over rounds (min–max); ratio = kubegate/kubectl; noise = kubectl-again/kubectl (two runs of kubectl)';
   const floors = run.floors ? `\n\n${FLOORS_LEGEND}\n${formatFloorTable(run.floors)}\n${floorGaps(run.floors, 'kubegate', 'fastify+undici')}` : '';
   const paired = run.samples.wan ? `\n\n${wanPairedText(report.wanPaired)}` : '';
-  process.stdout.write(`\n${Object.entries(report.machine).map(([key, value]) => `${key}: ${value}`).join('\n')}\n${headroom}\n${legend}\n${formatTable(results)}${paired}${floors}\n\nJSON: ${flags.out}\n`);
+  const timed = timeline ? `\n\n${formatTimeline(timeline)}` : '';
+  process.stdout.write(`\n${Object.entries(report.machine).map(([key, value]) => `${key}: ${value}`).join('\n')}\n${headroom}\n${legend}\n${formatTable(results)}${paired}${floors}${timed}\n\nJSON: ${flags.out}\n`);
   writeFileSync(flags.out, `${JSON.stringify(report, null, 2)}\n`);
+}
+
+/** The --timeline medians over every timed kubegate process of the run; undefined without --timeline. */
+function readTimeline(): TimelineSummary | undefined {
+  if (TIMELINE_DIR === undefined) return undefined;
+  const logs = readdirSync(TIMELINE_DIR).filter((name) => name.endsWith('.log'));
+  const spans = logs.flatMap((name) => requestSpans(parseTimelineLog(readFileSync(join(TIMELINE_DIR, name), 'utf8'))));
+  rmSync(TIMELINE_DIR, { recursive: true, force: true });
+  if (spans.length === 0) throw new Error(`--timeline: no request was timed in ${logs.length} kubegate log(s); it needs a scenario that forwards requests (wan, single)`);
+  return summariseSpans(spans);
 }
 
 main().then(

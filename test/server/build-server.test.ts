@@ -211,6 +211,7 @@ t.test('an unreachable API server answers 502 with a Status naming the cause and
   t.equal(status.reason, 'ServiceUnavailable');
   t.match(status.message, url);
   t.match(status.message, /connection refused/);
+  t.match(answer.headers['audit-id'], /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/, 'an answer kubegate writes itself carries the request id too');
 });
 
 t.test('a credential that cannot be produced answers 500 with the cause and nothing is sent', async (t) => {
@@ -227,6 +228,24 @@ t.test('a credential that cannot be produced answers 500 with the cause and noth
   const status = JSON.parse(answer.body) as { message: string; reason: string };
   t.equal(status.reason, 'InternalError');
   t.equal(status.message, 'cannot read token file /x/token: permission denied');
+  t.match(answer.headers['audit-id'], /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+});
+
+t.test('Audit-Id: the id sent upstream comes back once, the API server\'s own when it answers with one, the client\'s when it sent one', async (t) => {
+  const upstream = await startUpstream(t, (req, res) => {
+    const own = req.url === '/api/v1/echo' ? { 'Audit-Id': 'from-the-server' } : {};
+    res.writeHead(200, { 'content-type': 'application/json', ...own });
+    res.end('{}');
+  });
+  const proxy = await startProxy(t, upstream.url);
+  const fresh = await send(proxy, 'GET', '/api/v1/pods');
+  t.match(fresh.headers['audit-id'], /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+  t.equal(upstream.seen[0]?.headers['audit-id'], fresh.headers['audit-id'], 'the API server saw the id the client got');
+  const echoed = await send(proxy, 'GET', '/api/v1/echo');
+  t.equal(echoed.headers['audit-id'], 'from-the-server', 'one line: the server\'s, not kubegate\'s as well');
+  const chosen = await send(proxy, 'GET', '/api/v1/pods', { 'audit-id': 'client-chosen' });
+  t.equal(upstream.seen[2]?.headers['audit-id'], 'client-chosen');
+  t.equal(chosen.headers['audit-id'], 'client-chosen');
 });
 
 t.test('over http:// no credentials are asked for or sent (client-go rule)', async (t) => {

@@ -214,6 +214,11 @@ export function createCredentials(config: RestConfig, options: CredentialOptions
       source.invalidate();
       material.invalidate();
     },
+    certificateRejected() {
+      if (source.certificate() === undefined) return false;
+      source.invalidate();
+      return true;
+    },
     close() {},
     inHand: () => !(tls && (config.auth.kind === 'exec' || config.auth.kind === 'oidc')) || source.current() !== undefined || source.certificate() !== undefined,
     ...(source.login ? { login: source.login } : {}),

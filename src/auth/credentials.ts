@@ -29,6 +29,13 @@ export interface Credentials {
   expiresAt(): number | undefined;
   /** The upstream answered 401: drop cached secrets so the next call re-reads or re-runs. */
   invalidate(): void;
+  /**
+   * The upstream answered 401 to a request only the client certificate authenticated. A
+   * certificate an exec plugin handed out is dropped, so the next request runs the plugin again
+   * (client-go's exec authenticator refreshes on a 401 whatever the plugin gave); certificate files
+   * are left to their own recheck, as client-go leaves them. True when something was dropped.
+   */
+  certificateRejected(): boolean;
   /** Stop watchers and timers. */
   close(): void;
 }

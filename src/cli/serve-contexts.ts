@@ -104,6 +104,7 @@ function checkFor(live: LiveContext, create: typeof createReadinessCheck): Retur
     certificateAuthority: () => credentials.certificateAuthority(),
     expiresAt: () => credentials.expiresAt(),
     invalidate: () => credentials.invalidate(),
+    certificateRejected: () => credentials.certificateRejected(),
     close: () => credentials.close(),
   };
   return create({ agent: live.upstream.agent, target: live.upstream.target, credentials: lazy, problems: () => credentials.problems() });

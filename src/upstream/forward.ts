@@ -102,7 +102,9 @@ export function forwardRequest(context: ForwardContext, forward: ForwardRequest)
     if (context.traceHeaders) {
       context.logger.trace({ reqId: exchange.id, method: exchange.method, url: redactUrl(path), headers: redactHeaders(headers) }, `Request headers: ${exchange.method} ${redactUrl(path)}`);
     }
-    const relay = new ForwardRelay(context, forward, exchange, headers, askedGzip);
+    // No token of kubegate's and none of the client's: kubegate's client certificate, if any, is what a 401 rejects.
+    const certificateOnly = target.tls && authorization === undefined && !identity.clientAuthorization;
+    const relay = new ForwardRelay(context, forward, exchange, headers, askedGzip, certificateOnly);
     const dispatch: Dispatch = (options, handler) => (forward.streaming ? context.pools.dispatchStream(options, handler) : context.pools.dispatch(options, handler));
     dispatchRefreshingOn401(dispatch, relay.dispatchOptions(path), relay, {
       credentials: context.credentials,
@@ -194,6 +196,8 @@ class ForwardRelay implements Dispatcher.DispatchHandler {
     private readonly headers: HeaderMap,
     /** kubegate added `Accept-Encoding: gzip` (the client sent none): a gzip answer is kubegate's to inflate. */
     private readonly askedGzip: boolean,
+    /** Only a client certificate of kubegate's can have authenticated the request (see #certificateRejected). */
+    private readonly certificateOnly: boolean,
   ) {
     this.#sample = context.traceBodies && !exchange.streaming ? new BodySample() : undefined;
     const { request, response } = forward;
@@ -268,6 +272,7 @@ class ForwardRelay implements Dispatcher.DispatchHandler {
     }
     this.exchange.upstreamMs = performance.now() - this.#dispatchedAt;
     this.#started = true;
+    if (statusCode === 401 && this.certificateOnly) this.#certificateRejected();
     this.exchange.status = statusCode;
     const responseHeaders = buildResponseHeaders(upstreamHeaders);
     if (this.askedGzip && answerIsGzip(statusCode, upstreamHeaders)) {
@@ -284,6 +289,17 @@ class ForwardRelay implements Dispatcher.DispatchHandler {
     this.#responseEncoding = headerText(responseHeaders['content-encoding']);
     response.writeHead(statusCode, responseHead(responseHeaders));
     this.#sendHeadSoon();
+  }
+
+  /**
+   * The API server refused kubegate's client certificate. As client-go's exec authenticator does on
+   * a 401 (plugin/pkg/client/auth/exec: RoundTrip → maybeRefreshCreds), a plugin's certificate is
+   * dropped so the next request runs the plugin again and gets a pool with the new certificate; the
+   * 401 itself goes to the client, as in client-go: the request is not replayed. A token of
+   * kubegate's is handled before this, by retry-401.ts.
+   */
+  #certificateRejected(): void {
+    if (this.context.credentials.certificateRejected()) this.context.metrics.credentialRefresh('api-401', 'failure');
   }
 
   /**

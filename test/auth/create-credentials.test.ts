@@ -66,6 +66,24 @@ t.test('exec: a client certificate from the plugin is used for TLS', async (t) =
   t.equal(credentials.clientCertificate()?.cert.toString(), 'PLUGIN CERT');
 });
 
+t.test('a 401 to the client certificate: a plugin\'s is dropped and the plugin runs again; certificate files are kept', async (t) => {
+  const plugin = writeTestPlugin(t, { clientCertificates: [{ cert: 'OLD CERT', key: 'OLD KEY' }, { cert: 'NEW CERT', key: 'NEW KEY' }] });
+  const fromPlugin = createCredentials(restConfig(HTTPS, { kind: 'exec', exec: plugin.config() }), options);
+  await fromPlugin.authorization();
+  t.equal(fromPlugin.clientCertificate()?.cert.toString(), 'OLD CERT');
+  t.equal(fromPlugin.certificateRejected(), true);
+  await fromPlugin.authorization();
+  t.equal(plugin.runs(), 2);
+  t.equal(fromPlugin.clientCertificate()?.cert.toString(), 'NEW CERT');
+
+  const cert = tempFile(t, 'c.crt', 'CERT');
+  const key = tempFile(t, 'c.key', 'KEY');
+  const fromFiles = createCredentials(restConfig(HTTPS, { kind: 'none' }, { clientCertificate: { cert: { kind: 'file', path: cert }, key: { kind: 'file', path: key } } }), options);
+  const first = fromFiles.clientCertificate();
+  t.equal(fromFiles.certificateRejected(), false, 'nothing of a plugin\'s to drop');
+  t.equal(fromFiles.clientCertificate(), first, 'the same object: the pool and its connections are kept');
+});
+
 t.test('client certificate and CA come from their sources, the same object while unchanged', async (t) => {
   const cert = tempFile(t, 'c.crt', 'CERT');
   const key = tempFile(t, 'c.key', 'KEY');

@@ -1,4 +1,5 @@
 import t from 'tap';
+import { createPki } from '../../src/demo-cluster/pki.js';
 import { RequestLog } from '../../src/demo-cluster/request-log.js';
 import { startTestCluster, SECRETS, type TestCluster } from '../fixtures/cluster.js';
 import { writeTestPlugin, type PluginBehaviour, type TestPlugin } from '../fixtures/exec-plugins.js';
@@ -13,8 +14,8 @@ interface Setup {
   readonly proxy: RunningProxy;
 }
 
-async function setup(t: Teardown, behaviour: PluginBehaviour, flags: readonly string[] = [], installHint = ''): Promise<Setup> {
-  const cluster = await startTestCluster(t);
+async function setup(t: Teardown, behaviour: PluginBehaviour, flags: readonly string[] = [], installHint = '', given?: TestCluster): Promise<Setup> {
+  const cluster = given ?? (await startTestCluster(t));
   const plugin = writeTestPlugin(t, behaviour);
   const kubeconfig = cluster.kubeconfig('none', {
     name: 'exec',
@@ -75,6 +76,20 @@ t.test('401: the plugin is re-run once and the request retried, the client never
   t.equal(s.plugin.runs(), 2);
   const seen = s.cluster.api.requests.all.map((entry) => RequestLog.header(entry, 'authorization'));
   t.same(seen, [`Bearer ${SECRETS.revokedToken}`, `Bearer ${SECRETS.userToken}`]);
+});
+
+t.test('401 to a plugin\'s client certificate: the plugin is re-run and the next request uses the new certificate; the 401 itself is passed on, as client-go does', async (t) => {
+  const cluster = await startTestCluster(t);
+  // A certificate the API server's CA never signed: the handshake passes (it asks for, not requires, one) and the request is a 401.
+  const stranger = await (await createPki()).ca.issueClientCertificate('stranger');
+  const renewed = await cluster.api.pki.ca.issueClientCertificate('alice-renewed', ['system:masters']);
+  const s = await setup(t, { clientCertificates: [{ cert: stranger.certPem, key: stranger.keyPem }, { cert: renewed.certPem, key: renewed.keyPem }] }, [], '', cluster);
+  t.equal((await list(s.proxy)).status, 401, 'a certificate is not replayed: the client sees the 401 (client-go returns it too)');
+  t.equal(s.plugin.runs(), 1);
+  const next = await list(s.proxy);
+  t.equal(next.status, 200, next.body);
+  t.equal(s.plugin.runs(), 2, 'the 401 dropped the plugin\'s output');
+  t.equal(s.cluster.api.requests.last()?.user?.name, 'alice-renewed', 'on a connection made with the new certificate');
 });
 
 t.test('a failing plugin: its exit code reaches the error response, its stderr only the log', async (t) => {

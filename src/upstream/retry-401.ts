@@ -179,6 +179,8 @@ class Attempt implements Dispatcher.DispatchHandler {
  * Dispatches through `dispatch`, retrying once after a 401 as described above. A request that
  * carries no credential of kubegate's (a client certificate does the authenticating, or the
  * client sent its own Authorization) has nothing to refresh: it goes out with the caller's handler.
+ * A 401 to kubegate's client certificate is not replayed (client-go does not either); the relay
+ * reports it to the credentials when it sees the status (forward.ts, #certificateRejected).
  */
 export function dispatchRefreshingOn401(dispatch: Dispatch, options: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler, refresh: RefreshOn401): void {
   if (refresh.used === undefined) {

@@ -15,7 +15,7 @@ import { createServer, type AddressInfo } from 'node:net';
 import { cpus, release, tmpdir, totalmem } from 'node:os';
 import { join, resolve as resolvePath } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { createPki } from '../../src/demo-cluster/pki.js';
 import { DEFAULT_LINK } from './link-emulator.js';
 import { PROXIES, buildRows, floorGaps, formatFloorTable, formatPaired, formatTable, pairedMedian, percentile, type PairedMedian, type ProxyName, type Sample, type Target } from './report.js';
@@ -121,7 +121,7 @@ const RUN_PROXIES: readonly ProxyName[] = flags['kubectl-again'] === 'off' ? PRO
 const HAS_WRK = wrkAvailable();
 /** Where each timed kubegate process writes its events (--timeline), read after the run. */
 const TIMELINE_DIR = flags.timeline ? mkdtempSync(join(tmpdir(), 'kubegate-timeline-')) : undefined;
-const TIMELINE_RECORDER = pathToFileURL(fileURLToPath(new URL('./socket-timeline.js', import.meta.url))).href;
+const TIMELINE_RECORDER = new URL('./socket-timeline.js', import.meta.url).href;
 
 // ---------------------------------------------------------------- processes
 

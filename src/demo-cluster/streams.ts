@@ -78,20 +78,38 @@ export interface StreamServer {
 /** Remembers an upgraded socket until it closes (the registry counts and cuts them). */
 type Track = (socket: Duplex) => void;
 
+/** How long the demo's container runtime takes to start an exec'd process (see runExec). */
+const EXEC_START_MS = 50;
+
 function runExec(ws: WebSocket, target: UpgradeTarget, files: ContainerFiles): void {
   const v5 = ws.protocol === 'v5.channel.k8s.io';
   const withStdin = target.query.get('stdin') === 'true' || target.query.get('stdin') === '1';
   const argv = target.subresource === 'attach' ? (withStdin ? ['cat'] : ['attach-idle']) : target.query.getAll('command');
   let command: RunningCommand | undefined;
+  // kubectl before 1.34 starts reading the WebSocket before it has registered its streams, and drops
+  // what arrives in between ("Unknown stream id 1, discarding message"; fixed in client-go 2f016580e).
+  // A real container runtime takes milliseconds to start the process, so a real API server rarely hits
+  // that window; the demo answers in microseconds and did. It holds its first frames as long as a
+  // runtime's start would, then sends them in order.
+  let held: Buffer[] | undefined = [];
+  let closeWhenReleased = false;
+  setTimeout(() => {
+    const frames = held ?? [];
+    held = undefined;
+    for (const data of frames) if (ws.readyState === ws.OPEN) ws.send(data);
+    if (closeWhenReleased) ws.close(1000);
+  }, EXEC_START_MS);
   const send = (channel: number, data: Buffer | string): void => {
-    if (ws.readyState === ws.OPEN) ws.send(frame(channel, data));
+    if (held !== undefined) held.push(frame(channel, data));
+    else if (ws.readyState === ws.OPEN) ws.send(frame(channel, data));
   };
   const io = {
     stdout: (data: Buffer) => send(CHANNEL.stdout, data),
     stderr: (data: Buffer) => send(CHANNEL.stderr, data),
     exit: (code: number) => {
       send(CHANNEL.error, code === 0 ? successStatus() : exitStatus(argv, code));
-      ws.close(1000);
+      if (held !== undefined) closeWhenReleased = true;
+      else ws.close(1000);
     },
   };
   if (argv[0] === 'attach-idle') {

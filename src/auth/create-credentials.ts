@@ -219,6 +219,12 @@ export function createCredentials(config: RestConfig, options: CredentialOptions
       source.invalidate();
       return true;
     },
+    recheck() {
+      // current() is the I/O-free look: a token file's stat when due, a plugin's cached answer.
+      source.current();
+      material.certificateAuthority();
+      material.clientCertificate();
+    },
     close() {},
     inHand: () => !(tls && (config.auth.kind === 'exec' || config.auth.kind === 'oidc')) || source.current() !== undefined || source.certificate() !== undefined,
     ...(source.login ? { login: source.login } : {}),

@@ -36,6 +36,13 @@ export interface Credentials {
    * are left to their own recheck, as client-go leaves them. True when something was dropped.
    */
   certificateRejected(): boolean;
+  /**
+   * Makes now the file checks (token, certificate, CA files) that the next request would make because
+   * their recheck interval ran out; nothing else, no plugin run. Called after an answer has gone out,
+   * so the next request after a long answer (a LIST over a slow link takes longer than the interval)
+   * does not wait for the stats. What a request is handed is checked no less often than before.
+   */
+  recheck(): void;
   /** Stop watchers and timers. */
   close(): void;
 }

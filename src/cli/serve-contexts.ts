@@ -105,6 +105,7 @@ function checkFor(live: LiveContext, create: typeof createReadinessCheck): Retur
     expiresAt: () => credentials.expiresAt(),
     invalidate: () => credentials.invalidate(),
     certificateRejected: () => credentials.certificateRejected(),
+    recheck: () => credentials.recheck(),
     close: () => credentials.close(),
   };
   return create({ agent: live.upstream.agent, target: live.upstream.target, credentials: lazy, problems: () => credentials.problems() });

@@ -5,6 +5,7 @@
 // high-water marks: a slow client pauses the inflater, a full inflater pauses the upstream.
 
 import { createGunzip, type Gunzip } from 'node:zlib';
+import { inflatedBuffers, type BufferReclaimer } from './young-buffers.js';
 
 /** Where the inflated bytes go (the client response). */
 export interface InflateSink {
@@ -45,11 +46,14 @@ export class GzipInflater {
   #fed = false;
   readonly #sink: InflateSink;
 
-  constructor(sink: InflateSink) {
+  /** `reclaimer` is told each chunk's size: the chunks are fresh buffers, garbage once written (young-buffers.ts). */
+  constructor(sink: InflateSink, reclaimer: BufferReclaimer = inflatedBuffers) {
     this.#sink = sink;
     const gunzip = this.#gunzip;
     gunzip.on('data', (chunk: Buffer) => {
-      if (this.#done || sink.write(chunk)) return;
+      if (this.#done) return;
+      reclaimer.handedOut(chunk.length);
+      if (sink.write(chunk)) return;
       gunzip.pause();
       sink.onceDrained(() => gunzip.resume());
     });

@@ -115,3 +115,48 @@ t.test('exec: a start-up login only when the plugin may prompt on a terminal', a
   t.equal(createCredentials(restConfig('http://127.0.0.1:8080', { kind: 'exec', exec: plugin.config({ interactiveMode: 'Always' }) }), withTerminal).login, undefined, 'plain http: no credential at all');
   t.equal(createCredentials(restConfig(HTTPS, { kind: 'token', token: 'abc' }), withTerminal).login, undefined, 'not a plugin');
 });
+
+t.test('recheck() makes the due file checks now, so the next request finds them made', async (t) => {
+  let clock = 0;
+  const checks = { recheckMs: 100, now: () => clock };
+  const cert = tempFile(t, 'c.crt', 'CERT');
+  const key = tempFile(t, 'c.key', 'KEY');
+  const ca = tempFile(t, 'ca.crt', 'CA');
+  const token = tempFile(t, 'token', 'one\n');
+  let rotated: () => void = () => {};
+  const tokenRotated = new Promise<void>((resolve) => (rotated = resolve));
+  const credentials = createCredentials(
+    restConfig(HTTPS, { kind: 'token-file', path: token }, { ca: { kind: 'file', path: ca }, clientCertificate: { cert: { kind: 'file', path: cert }, key: { kind: 'file', path: key } } }),
+    { ...options, fileChecks: checks, onRefresh: (_source, outcome) => outcome === 'success' && rotated() },
+  );
+  t.equal(await credentials.authorization(), 'Bearer one');
+  t.equal(credentials.clientCertificate()?.cert.toString(), 'CERT');
+  t.equal(credentials.certificateAuthority()?.toString(), 'CA');
+
+  const replace = (path: string, text: string): void => {
+    writeFileSync(`${path}.new`, text);
+    renameSync(`${path}.new`, path);
+  };
+  replace(cert, 'CERT2');
+  replace(ca, 'CA2');
+  clock += 100;
+  credentials.recheck();
+  // Rotated again with no time passing: what recheck() saw is what a request now gets, with no stat of its own.
+  replace(cert, 'CERT3');
+  replace(ca, 'CA3');
+  t.equal(credentials.clientCertificate()?.cert.toString(), 'CERT2', 'the certificate recheck() read');
+  t.equal(credentials.certificateAuthority()?.toString(), 'CA2', 'the CA recheck() read');
+
+  clock += 99;
+  credentials.recheck();
+  t.equal(credentials.clientCertificate()?.cert.toString(), 'CERT2', 'nothing is due before the interval: no extra checks');
+  clock += 1;
+  t.equal(credentials.clientCertificate()?.cert.toString(), 'CERT3', 'and a request still checks once it is due');
+
+  replace(token, 'two\n');
+  clock += 100;
+  credentials.recheck();
+  // Nothing else asks for the token until recheck()'s look has read the new one.
+  await tokenRotated;
+  t.equal(credentials.authorization(), 'Bearer two', 'the token recheck() read is in hand at once, no look of its own');
+});

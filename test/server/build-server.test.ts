@@ -7,6 +7,7 @@ import { Writable } from 'node:stream';
 import type { Teardown } from '../fixtures/teardown.js';
 import type { Credentials } from '../../src/auth/credentials.js';
 import { noCredentials } from '../fixtures/credentials.js';
+import { waitUntil } from '../fixtures/processes.js';
 import { KubegateError } from '../../src/errors.js';
 import type { RestConfig } from '../../src/kubeconfig/rest-config.js';
 import { createLogger } from '../../src/log.js';
@@ -257,6 +258,26 @@ t.test('over http:// no credentials are asked for or sent (client-go rule)', asy
   t.equal(answer.status, 200);
   t.equal(asked, 0);
   t.equal(upstream.seen[0]?.headers.authorization, undefined);
+});
+
+t.test('the credentials make their due file checks after an answer has gone out, not before', async (t) => {
+  let finish: () => void = () => {};
+  const upstream = await startUpstream(t, (_req, res) => {
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.write('{"items":[');
+    finish = () => res.end(']}');
+  });
+  let rechecks = 0;
+  const counting: Credentials = { ...noCredentials, recheck: () => void rechecks++ };
+  const proxy = await startProxy(t, upstream.url, {}, { credentials: counting });
+  const answer = send(proxy, 'GET', '/api/v1/pods');
+  await waitUntil(() => upstream.seen.length === 1, 'the request reached the upstream');
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  t.equal(rechecks, 0, 'none while the answer is still under way');
+  finish();
+  t.equal((await answer).body, '{"items":[]}');
+  await waitUntil(() => rechecks > 0, 'a recheck after the answer');
+  t.equal(rechecks, 1, 'one recheck for the answer');
 });
 
 t.test('impersonation applies even over http://, as in client-go', async (t) => {

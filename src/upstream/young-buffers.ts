@@ -1,0 +1,72 @@
+// Frees the buffers of inflated answers with a minor collection while the body is still arriving,
+// instead of leaving them to the full collection V8's external-memory limit forces.
+
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+
+/**
+ * Each chunk zlib inflates is a fresh ArrayBuffer (inflate.ts: the bench's 2,000-pod LIST makes 28
+ * of 256 KiB, 7 MB). They are garbage once the client has them, but kubegate makes so few JavaScript
+ * objects that V8's young generation seldom fills, so no scavenge frees them; their bytes count as
+ * external memory, and its growth makes V8 start a full mark-compact ("external memory pressure" in
+ * --trace-gc). On the bench's WAN run that was one full collection every 4 or so plain LISTs: a 5 to
+ * 8 ms pause plus marking steps of up to 16 ms with one CPU, often inside the next request. A minor
+ * collection (a scavenge of a young generation holding little else) frees them in about 0.5 ms, and
+ * it is made while the answer is still crossing the link, when the proxy is waiting anyway.
+ * Measured (`node dist/test/bench/bench.js --upstream precomputed --only wan --rounds 1 --wan-fetches
+ * 30 --kubectl-again off --kubegate-node-args=--trace-gc`, kubegate's stdout): 14 mark-compacts in 60
+ * LISTs before, 1 after; README "Performance" has the WAN pairs.
+ */
+export const RECLAIM_STEP_BYTES = 2 * 1024 * 1024;
+
+/** Runs one minor collection (a scavenge), synchronously. */
+export type MinorCollection = () => void;
+
+export interface BufferReclaimer {
+  /** `bytes` more of short-lived buffers were handed out (and written on). */
+  handedOut(bytes: number): void;
+}
+
+/**
+ * V8's own collector, reached the documented way (`--expose-gc`, here set at run time: the flag is
+ * read when a context is created, so only the throwaway context gets `gc`, and the flag is unset
+ * again). Undefined if this V8 refuses, and kubegate then leaves collection to V8 as before.
+ */
+export function v8MinorCollection(): MinorCollection | undefined {
+  try {
+    setFlagsFromString('--expose-gc');
+    const gc: unknown = runInNewContext('gc');
+    setFlagsFromString('--no-expose-gc');
+    if (typeof gc !== 'function') return undefined;
+    return () => (gc as (options: { type: 'minor' }) => void)({ type: 'minor' });
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * One collection per `stepBytes` handed out, queued with setImmediate so that it runs after the
+ * chunk that crossed the step was written to the client; several steps in one turn of the event
+ * loop (many answers inflating at once) queue one.
+ */
+export function createBufferReclaimer(collect: MinorCollection | undefined, stepBytes = RECLAIM_STEP_BYTES): BufferReclaimer {
+  let since = 0;
+  let queued = false;
+  return {
+    handedOut(bytes) {
+      if (collect === undefined) return;
+      since += bytes;
+      if (since < stepBytes || queued) return;
+      queued = true;
+      setImmediate(() => {
+        // What was handed out until now is written by now, and this collection frees it too.
+        since = 0;
+        queued = false;
+        collect();
+      });
+    },
+  };
+}
+
+/** The process's reclaimer for inflated answers. */
+export const inflatedBuffers: BufferReclaimer = createBufferReclaimer(v8MinorCollection());

@@ -32,7 +32,7 @@ import {
   type UpstreamMode,
   type UpstreamReply,
 } from './upstream.js';
-import { formatTimeline, parseTimelineLog, requestSpans, summariseSpans, type TimelineSummary } from './timeline.js';
+import { countCollections, formatTimeline, parseTimelineLog, requestSpans, summariseSpans, type TimelineSummary } from './timeline.js';
 import { WRK_HINT, runWrk, wrkAvailable } from './wrk.js';
 import { KUBEGATE_BIN } from '../fixtures/processes.js';
 
@@ -899,10 +899,12 @@ async function main(): Promise<void> {
 function readTimeline(): TimelineSummary | undefined {
   if (TIMELINE_DIR === undefined) return undefined;
   const logs = readdirSync(TIMELINE_DIR).filter((name) => name.endsWith('.log'));
-  const spans = logs.flatMap((name) => requestSpans(parseTimelineLog(readFileSync(join(TIMELINE_DIR, name), 'utf8'))));
+  const events = logs.map((name) => parseTimelineLog(readFileSync(join(TIMELINE_DIR, name), 'utf8')));
   rmSync(TIMELINE_DIR, { recursive: true, force: true });
+  const spans = events.flatMap((log) => requestSpans(log));
   if (spans.length === 0) throw new Error(`--timeline: no request was timed in ${logs.length} kubegate log(s); it needs a scenario that forwards requests (wan, single)`);
-  return summariseSpans(spans);
+  const counts = events.map((log) => countCollections(log));
+  return summariseSpans(spans, { minor: counts.reduce((sum, c) => sum + c.minor, 0), full: counts.reduce((sum, c) => sum + c.full, 0) });
 }
 
 main().then(

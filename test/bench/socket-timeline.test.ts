@@ -32,3 +32,15 @@ t.test('the recorder, loaded with --import, writes the events of this Node versi
   t.ok(events.filter((event) => event === 'client-write').length >= 2);
   t.ok(events.indexOf('connection') < events.indexOf('request'));
 });
+
+t.test("the recorder writes V8's collections, minor and full, by kind", async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'timeline-test-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  // The observer is told on a later turn: the process waits one before it exits.
+  const collect = "gc({ type: 'minor' }); gc({ type: 'minor' }); gc(); setTimeout(() => {}, 50);";
+  const run = spawnSync(process.execPath, ['--expose-gc', `--import=${RECORDER}`, '-e', collect], { env: { ...process.env, KUBEGATE_TIMELINE_DIR: dir }, encoding: 'utf8', timeout: 20_000 });
+  t.equal(run.status, 0, run.stderr);
+  const events = parseTimelineLog(readFileSync(join(dir, readdirSync(dir)[0] as string), 'utf8')).map(({ event }) => event);
+  t.ok(events.filter((event) => event === 'gc-minor').length >= 2, 'both minor collections');
+  t.ok(events.includes('gc-full'), 'and the full one');
+});

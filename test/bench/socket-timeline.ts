@@ -6,7 +6,7 @@
 import { writeFileSync } from 'node:fs';
 import { Server, Socket } from 'node:net';
 import { join } from 'node:path';
-import { performance } from 'node:perf_hooks';
+import { PerformanceObserver, constants, performance } from 'node:perf_hooks';
 import { TIMELINE_EVENTS, type TimelineEvent } from './timeline-events.js';
 
 const dir = process.env.KUBEGATE_TIMELINE_DIR;
@@ -16,9 +16,9 @@ const times = new Float64Array(CAPACITY);
 const kinds = new Uint8Array(CAPACITY);
 let count = 0;
 
-function mark(event: TimelineEvent): void {
+function mark(event: TimelineEvent, at = performance.now()): void {
   if (count === CAPACITY) return;
-  times[count] = performance.now();
+  times[count] = at;
   kinds[count] = TIMELINE_EVENTS.indexOf(event);
   count++;
 }
@@ -51,6 +51,14 @@ if (dir !== undefined) {
   wrap(Socket.prototype, 'push', (socket, [chunk]) => {
     if (chunk !== null && upstream(socket)) mark('upstream-read');
   });
+  // V8's collections, told after the fact (the observer's own entries allocate: a few per collection).
+  new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) {
+      const kind = (entry as unknown as { detail?: { kind?: number } }).detail?.kind;
+      if (kind === constants.NODE_PERFORMANCE_GC_MINOR) mark('gc-minor', entry.startTime);
+      else if (kind === constants.NODE_PERFORMANCE_GC_MAJOR) mark('gc-full', entry.startTime);
+    }
+  }).observe({ entryTypes: ['gc'] });
   process.on('exit', () => {
     const lines: string[] = [];
     for (let i = 0; i < count; i++) lines.push(`${(times[i] as number).toFixed(3)} ${TIMELINE_EVENTS[kinds[i] as number]}`);

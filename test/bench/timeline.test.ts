@@ -1,5 +1,5 @@
 import t from 'tap';
-import { formatTimeline, parseTimelineLog, requestSpans, summariseSpans } from './timeline.js';
+import { countCollections, formatTimeline, parseTimelineLog, requestSpans, summariseSpans } from './timeline.js';
 
 const LOG = [
   '5.0 upstream-read', // before any connection: not a request's
@@ -14,7 +14,9 @@ const LOG = [
   '200.0 connection', // answered without the API server (a readiness probe): no spans
   '200.2 request',
   '200.5 client-write',
+  '250.0 gc-minor', // collections between requests: counted, and no part of any span
   '300.0 connection',
+  '300.1 gc-full',
   '300.25 request',
   '300.75 upstream-write',
   '323.75 upstream-read',
@@ -40,6 +42,12 @@ t.test('medians per span, and the line the bench prints', async (t) => {
   t.equal(summary.requests, 2);
   t.equal(summary.connectionToRequest, 250, 'the lower middle of two');
   t.match(formatTimeline(summary), /medians over 2 requests, µs\): connection → request 250, request → upstream write 500/);
+  t.match(formatTimeline(summariseSpans(requestSpans(parseTimelineLog(LOG)), { minor: 3, full: 1 })), /V8 collections in those processes: 3 minor, 1 full$/);
+});
+
+t.test("V8's collections are counted by kind", async (t) => {
+  t.same(countCollections(parseTimelineLog(LOG)), { minor: 1, full: 1 });
+  t.same(countCollections(parseTimelineLog('1 connection\n2 gc-minor\n3 gc-minor\n')), { minor: 2, full: 0 });
 });
 
 t.test('a line that is not an event is an error naming it', async (t) => {

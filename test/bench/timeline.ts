@@ -59,13 +59,30 @@ export function requestSpans(events: readonly TimedEvent[]): RequestSpans[] {
   return spans;
 }
 
-export type TimelineSummary = { readonly requests: number } & RequestSpans;
+/** V8's collections in a log: what a full one costs a cold request is what the spans cannot show. */
+export interface Collections {
+  readonly minor: number;
+  readonly full: number;
+}
 
-/** The median of each span, in microseconds. */
-export function summariseSpans(spans: readonly RequestSpans[]): TimelineSummary {
+export function countCollections(events: readonly TimedEvent[]): Collections {
+  let minor = 0;
+  let full = 0;
+  for (const { event } of events) {
+    if (event === 'gc-minor') minor++;
+    else if (event === 'gc-full') full++;
+  }
+  return { minor, full };
+}
+
+export type TimelineSummary = { readonly requests: number; readonly collections: Collections } & RequestSpans;
+
+/** The median of each span, in microseconds, and the collections of the same processes. */
+export function summariseSpans(spans: readonly RequestSpans[], collections: Collections = { minor: 0, full: 0 }): TimelineSummary {
   const median = (pick: (spans: RequestSpans) => number): number => percentile(spans.map(pick), 50);
   return {
     requests: spans.length,
+    collections,
     connectionToRequest: median((s) => s.connectionToRequest),
     requestToUpstreamWrite: median((s) => s.requestToUpstreamWrite),
     upstreamWriteToRead: median((s) => s.upstreamWriteToRead),
@@ -77,6 +94,7 @@ export function formatTimeline(summary: TimelineSummary): string {
   return (
     `kubegate's cold-request timeline (--timeline; medians over ${summary.requests} requests, µs): ` +
     `connection → request ${summary.connectionToRequest}, request → upstream write ${summary.requestToUpstreamWrite}, ` +
-    `upstream write → read ${summary.upstreamWriteToRead}, upstream read → client write ${summary.upstreamReadToClientWrite}`
+    `upstream write → read ${summary.upstreamWriteToRead}, upstream read → client write ${summary.upstreamReadToClientWrite}; ` +
+    `V8 collections in those processes: ${summary.collections.minor} minor, ${summary.collections.full} full`
   );
 }

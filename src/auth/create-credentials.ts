@@ -79,6 +79,8 @@ interface AuthorizationSource {
    */
   readonly current: () => string | undefined;
   readonly invalidate: () => void;
+  /** The due file check of a token file in use (Credentials.recheck); nothing for the other kinds. */
+  readonly recheck: () => void;
   /** What the credential itself says about its end of life (plugins report it; tokens may be JWTs). */
   readonly expiry: () => number | undefined;
   /** An exec plugin may hand out a client certificate instead of (or besides) a token. */
@@ -91,6 +93,7 @@ interface AuthorizationSource {
 
 const NOTHING = {
   invalidate: (): void => {},
+  recheck: (): void => {},
   expiry: (): number | undefined => undefined,
   certificate: (): ClientCertificate | undefined => undefined,
   problem: (): string | undefined => undefined,
@@ -114,6 +117,7 @@ function tokenFileSource(path: string, options: CredentialOptions): Authorizatio
       return typeof value === 'string' ? value : undefined;
     },
     invalidate: () => source.invalidate(),
+    recheck: () => source.recheck(),
     problem: () => source.problem,
   };
 }
@@ -220,10 +224,11 @@ export function createCredentials(config: RestConfig, options: CredentialOptions
       return true;
     },
     recheck() {
-      // current() is the I/O-free look: a token file's stat when due, a plugin's cached answer.
-      source.current();
+      source.recheck();
       material.certificateAuthority();
-      material.clientCertificate();
+      // Not with an exec plugin: its certificate, when it gives one, takes precedence over the files,
+      // and even asking for it may start a run near its expiry (a request's business, not this one's).
+      if (config.auth.kind !== 'exec') material.clientCertificate();
     },
     close() {},
     inHand: () => !(tls && (config.auth.kind === 'exec' || config.auth.kind === 'oidc')) || source.current() !== undefined || source.certificate() !== undefined,

@@ -67,6 +67,8 @@ export function createFileReader(path: string, options: FileCheckOptions = {}): 
   const recheckMs = options.recheckMs ?? RECHECK_INTERVAL_MS;
   const now = options.now ?? (() => performance.now());
   let cached: { readonly print: string; readonly data: Buffer; checkedAt: number } | undefined;
+  /** After invalidate(): the bytes last read, so a re-read that finds them again hands back the same Buffer. */
+  let dropped: Buffer | undefined;
   return {
     read() {
       const time = now();
@@ -76,11 +78,15 @@ export function createFileReader(path: string, options: FileCheckOptions = {}): 
         cached.checkedAt = time;
         return cached.data;
       }
-      const data = readRegularFile(path);
+      const read = readRegularFile(path);
+      // The same object for the same bytes: the pool is rebuilt (new TLS handshakes) only for new material.
+      const data = dropped?.equals(read) ? dropped : read;
+      dropped = undefined;
       cached = { print, data, checkedAt: time };
       return data;
     },
     invalidate() {
+      dropped = cached?.data ?? dropped;
       cached = undefined;
     },
   };

@@ -12,6 +12,11 @@ export interface TokenFileSource {
    * is unchanged; a Promise for one asynchronous read when it changed (or could not be used).
    */
   authorization(): string | Promise<string>;
+  /**
+   * The check authorization() would make once the interval ran out, made now and only then, and
+   * only for a token in use (one read before and no look under way): never the first read.
+   */
+  recheck(): void;
   invalidate(): void;
   /** The last problem reading the file, while the last good token is still being used. */
   readonly problem: string | undefined;
@@ -137,6 +142,11 @@ export function createTokenFileSource(path: string, options: TokenFileOptions = 
 
   return {
     authorization,
+    recheck() {
+      if (lastGood === undefined || looking !== undefined || now() - checkedAt < recheckMs) return;
+      // Synchronous when unchanged; a changed file starts the look a request would have started.
+      void authorization();
+    },
     // After a 401 the file is looked at again at once; an unchanged one keeps its token synchronously,
     // so the proxy sees "same credential" and does not retry a token the server just refused.
     invalidate: () => {

@@ -87,13 +87,14 @@ function runExec(ws: WebSocket, target: UpgradeTarget, files: ContainerFiles): v
   const argv = target.subresource === 'attach' ? (withStdin ? ['cat'] : ['attach-idle']) : target.query.getAll('command');
   let command: RunningCommand | undefined;
   // kubectl before 1.34 starts reading the WebSocket before it has registered its streams, and drops
-  // what arrives in between ("Unknown stream id 1, discarding message"; fixed in client-go 2f016580e).
-  // A real container runtime takes milliseconds to start the process, so a real API server rarely hits
-  // that window; the demo answers in microseconds and did. It holds its first frames as long as a
-  // runtime's start would, then sends them in order.
+  // what arrives in between ("Unknown stream id 1, discarding message"; client-go fixed it in 1.34,
+  // commit 2f016580e, "make sure all streams are created before starting demux websocket"). A real
+  // container runtime takes milliseconds to start the process, so a real API server rarely hits that
+  // window; the demo answers in microseconds and did. It holds its first frames as long as a
+  // runtime's start would (in memory, without backpressure: 50 ms of output), then sends them in order.
   let held: Buffer[] | undefined = [];
   let closeWhenReleased = false;
-  setTimeout(() => {
+  const release = setTimeout(() => {
     const frames = held ?? [];
     held = undefined;
     for (const data of frames) if (ws.readyState === ws.OPEN) ws.send(data);
@@ -124,8 +125,12 @@ function runExec(ws: WebSocket, target: UpgradeTarget, files: ContainerFiles): v
     if (channel === CHANNEL.stdin) command?.stdin(message.subarray(1));
     else if (v5 && channel === CHANNEL.close && message[1] === CHANNEL.stdin) command?.stdinEnd();
   });
-  ws.on('close', () => command?.kill());
-  ws.on('error', () => command?.kill());
+  const stop = (): void => {
+    clearTimeout(release);
+    command?.kill();
+  };
+  ws.on('close', stop);
+  ws.on('error', stop);
 }
 
 function runPortForwardEcho(ws: WebSocket): void {

@@ -17,6 +17,12 @@ export function reportUnhandledRejection(logger: Logger, onReport?: () => void):
   };
 }
 
+/** Work kubegate queued for itself (no request waits for it) threw: a bug; logged, and serving goes on. */
+export function reportBackgroundError(logger: Logger, what: string, error: unknown): void {
+  const stack = error instanceof Error ? (error.stack ?? error.message) : String(error);
+  logger.error({ stack }, `internal error in kubegate (please report it): ${what} threw; still serving`);
+}
+
 /**
  * A request handler threw (a bug): Go's net/http logs `http: panic serving ADDR: ...` with the stack
  * and closes that connection, and so does kubegate (the caller drops the connection). Only that

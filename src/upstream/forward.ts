@@ -22,6 +22,7 @@ import { decideIdentity, type HeaderMap } from './identity.js';
 import { GzipInflater } from './inflate.js';
 import { dispatchRefreshingOn401, type Dispatch } from './retry-401.js';
 import type { UpstreamTarget } from './target.js';
+import { recheckAfterAnswer } from './recheck-after-answer.js';
 import { BodySample, describeBody, headerText } from './trace.js';
 
 /** The two ways to the API server; the caller picks one per request, nothing here re-reads the path. */
@@ -368,7 +369,7 @@ class ForwardRelay implements Dispatcher.DispatchHandler {
       this.context.logger.trace({ reqId: this.exchange.id, bytes: sample.total, body: text }, `Response body (${sample.total} bytes)`);
     }
     this.forward.response.end();
-    recheckAfterAnswer(this.context.credentials);
+    recheckAfterAnswer(this.context.credentials, this.context.logger);
   }
 
   onResponseError(_controller: Dispatcher.DispatchController, error: Error): void {
@@ -379,27 +380,6 @@ class ForwardRelay implements Dispatcher.DispatchHandler {
     const status = reportFailure(failureSink(this.context), error, { kind: 'response', response: this.forward.response }, { what: 'Error while proxying request', requestId: this.exchange.id });
     if (status !== 0) this.exchange.status = status;
   }
-}
-
-/** Credentials with a recheck already queued: one per turn of the event loop, however many answers ended in it. */
-const recheckQueued = new WeakSet<Credentials>();
-
-/**
- * The file checks a request makes once their interval ran out (3 stats with a certificate, key and
- * CA: some 60 µs on a cold CPU) are made right after an answer instead, while the client reads it:
- * over a slow link each LIST outlasts the interval, so otherwise every next request paid for them.
- */
-function recheckAfterAnswer(credentials: Credentials): void {
-  if (recheckQueued.has(credentials)) return;
-  recheckQueued.add(credentials);
-  setImmediate(() => {
-    recheckQueued.delete(credentials);
-    try {
-      credentials.recheck();
-    } catch {
-      // The next request meets the same problem and reports it where it belongs.
-    }
-  });
 }
 
 /**

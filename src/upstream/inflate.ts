@@ -5,7 +5,7 @@
 // high-water marks: a slow client pauses the inflater, a full inflater pauses the upstream.
 
 import { createGunzip, type Gunzip } from 'node:zlib';
-import { inflatedBuffers, type BufferReclaimer } from './young-buffers.js';
+import { inflatedBufferReclaimer, type BufferReclaimer } from './buffer-reclaimer.js';
 
 /** Where the inflated bytes go (the client response). */
 export interface InflateSink {
@@ -46,8 +46,8 @@ export class GzipInflater {
   #fed = false;
   readonly #sink: InflateSink;
 
-  /** `reclaimer` is told each chunk's size: the chunks are fresh buffers, garbage once written (young-buffers.ts). */
-  constructor(sink: InflateSink, reclaimer: BufferReclaimer = inflatedBuffers) {
+  /** `reclaimer` is told each chunk's size: the chunks are fresh buffers, garbage once written (buffer-reclaimer.ts). */
+  constructor(sink: InflateSink, reclaimer: BufferReclaimer = inflatedBufferReclaimer()) {
     this.#sink = sink;
     const gunzip = this.#gunzip;
     gunzip.on('data', (chunk: Buffer) => {

@@ -65,6 +65,26 @@ t.test('invalidate forces a read from disk', async (t) => {
   t.equal(reader.read().toString(), 'b', 'invalidate skips the recheck interval (after a 401)');
 });
 
+t.test('a re-read after invalidate that finds the same bytes hands back the same Buffer', async (t) => {
+  const dir = tempDir(t);
+  const path = join(dir, 'ca.crt');
+  writeFileSync(path, 'same');
+  const reader = createFileReader(path, { now: manualClock().now });
+  const first = reader.read();
+  reader.invalidate();
+  t.equal(reader.read(), first, 'the same object: the pool built on it is kept (no new TLS handshakes after a 401)');
+  writeFileSync(join(dir, 'next'), 'same');
+  renameSync(join(dir, 'next'), path);
+  reader.invalidate();
+  reader.invalidate();
+  t.equal(reader.read(), first, 'a new file with the same bytes, invalidated twice: still the same object');
+  writeFileSync(path, 'other');
+  reader.invalidate();
+  const changed = reader.read();
+  t.equal(changed.toString(), 'other', 'new bytes are new material');
+  t.not(changed, first);
+});
+
 t.test('inline data never changes; a missing file throws', async (t) => {
   const data = Buffer.from('inline');
   t.equal(createMaterialReader({ kind: 'data', data, origin: 'x' }).read(), data);

@@ -130,6 +130,38 @@ t.test('within the recheck interval the cached token is returned synchronously (
   t.equal(await source.authorization(), 'Bearer rotated', 'the first call after the interval sees the rotation');
 });
 
+t.test('recheck() makes only a due check of a token in use, never the first read', async (t) => {
+  const path = tokenPath(t, 'first');
+  let clock = 0;
+  let looks = 0;
+  const source = createTokenFileSource(path, {
+    recheckMs: 100,
+    now: () => clock,
+    readFileForTest: async (file, known) => {
+      looks++;
+      const { readFile, stat } = await import('node:fs/promises');
+      const stats = await stat(file);
+      const print = `${stats.ino}:${stats.size}:${stats.mtimeMs}:${stats.ctimeMs}`;
+      return { print, data: print === known ? undefined : await readFile(file) };
+    },
+  });
+  source.recheck();
+  t.equal(looks, 0, 'no token read yet: recheck() leaves the first read to a request');
+  t.equal(await source.authorization(), 'Bearer first');
+  t.equal(looks, 1);
+  replace(path, 'second');
+  clock = 99;
+  source.recheck();
+  t.equal(looks, 0 + 1, 'not due yet: nothing');
+  clock = 100;
+  source.recheck();
+  t.equal(looks, 2, 'due, and the file changed: the look a request would have started');
+  await new Promise((resolve) => setTimeout(resolve, 0));
+  for (let i = 0; i < 100 && source.authorization() !== 'Bearer second'; i++) await new Promise((resolve) => setTimeout(resolve, 5));
+  t.equal(source.authorization(), 'Bearer second', 'in hand, synchronously, for the next request');
+  t.equal(looks, 2, 'and that request made no look of its own');
+});
+
 t.test('concurrent calls share one look at the file', async (t) => {
   const path = tokenPath(t, 'shared');
   const source = createTokenFileSource(path, EVERY_READ);

@@ -1,7 +1,7 @@
 import t from 'tap';
 import { PerformanceObserver, constants } from 'node:perf_hooks';
 import { gzipSync } from 'node:zlib';
-import { createBufferReclaimer, v8MinorCollection, RECLAIM_STEP_BYTES } from '../../src/upstream/young-buffers.js';
+import { createBufferReclaimer, v8MinorCollection, RECLAIM_STEP_BYTES } from '../../src/upstream/buffer-reclaimer.js';
 import { GzipInflater } from '../../src/upstream/inflate.js';
 
 const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
@@ -24,11 +24,20 @@ t.test('one collection per step handed out, after the turn that crossed it', asy
   t.equal(collections, 2, 'the count starts again after a queued collection');
 });
 
-t.test('without a collector (a V8 that refused the flag) nothing is queued', async (t) => {
+t.test('without a collector (a V8 that refused the flag) nothing is queued; one that throws is dropped', async (t) => {
   const reclaimer = createBufferReclaimer(undefined, 1);
   reclaimer.handedOut(10);
   await turn();
-  t.pass('no collector, no error');
+  let calls = 0;
+  const throwing = createBufferReclaimer(() => {
+    calls++;
+    throw new Error('no collector after all');
+  }, 1);
+  throwing.handedOut(10);
+  await turn();
+  throwing.handedOut(10);
+  await turn();
+  t.equal(calls, 1, 'called once, its error kept inside, never again');
 });
 
 t.test("V8's minor collection is reached, is a scavenge, and frees dead buffers", async (t) => {

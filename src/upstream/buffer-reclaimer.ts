@@ -28,45 +28,62 @@ export interface BufferReclaimer {
 }
 
 /**
- * V8's own collector, reached the documented way (`--expose-gc`, here set at run time: the flag is
- * read when a context is created, so only the throwaway context gets `gc`, and the flag is unset
- * again). Undefined if this V8 refuses, and kubegate then leaves collection to V8 as before.
+ * V8's own collector: the program's `gc` when node runs with --expose-gc, else reached the way that
+ * flag does, set at run time for one throwaway context (the flag is read when a context is made, so
+ * nothing else gets `gc`) and unset again. Undefined if this V8 refuses: kubegate then leaves
+ * collection to V8, as before.
  */
 export function v8MinorCollection(): MinorCollection | undefined {
+  const own: unknown = (globalThis as { gc?: unknown }).gc;
+  let gc: unknown = own;
   try {
-    setFlagsFromString('--expose-gc');
-    const gc: unknown = runInNewContext('gc');
-    setFlagsFromString('--no-expose-gc');
-    if (typeof gc !== 'function') return undefined;
-    return () => (gc as (options: { type: 'minor' }) => void)({ type: 'minor' });
+    if (typeof gc !== 'function') {
+      setFlagsFromString('--expose-gc');
+      gc = runInNewContext('gc');
+      setFlagsFromString('--no-expose-gc');
+    }
   } catch {
     return undefined;
   }
+  if (typeof gc !== 'function') return undefined;
+  const collect = gc as (options: { type: 'minor' }) => void;
+  return () => collect({ type: 'minor' });
 }
 
 /**
  * One collection per `stepBytes` handed out, queued with setImmediate so that it runs after the
- * chunk that crossed the step was written to the client; several steps in one turn of the event
- * loop (many answers inflating at once) queue one.
+ * chunk that crossed the step was handed to the client's socket (over a slow client it may still be
+ * queued there, and then survives this collection); several steps in one turn of the event loop
+ * (many answers inflating at once) queue one. A collector that throws is not called again.
  */
 export function createBufferReclaimer(collect: MinorCollection | undefined, stepBytes = RECLAIM_STEP_BYTES): BufferReclaimer {
+  let collector = collect;
   let since = 0;
   let queued = false;
   return {
     handedOut(bytes) {
-      if (collect === undefined) return;
+      if (collector === undefined) return;
       since += bytes;
       if (since < stepBytes || queued) return;
       queued = true;
       setImmediate(() => {
-        // What was handed out until now is written by now, and this collection frees it too.
+        // What was handed out until now goes with this collection too.
         since = 0;
         queued = false;
-        collect();
+        try {
+          collector?.();
+        } catch {
+          collector = undefined;
+        }
       });
     },
   };
 }
 
-/** The process's reclaimer for inflated answers. */
-export const inflatedBuffers: BufferReclaimer = createBufferReclaimer(v8MinorCollection());
+let processReclaimer: BufferReclaimer | undefined;
+
+/** The process's reclaimer for inflated answers, set up by the first one (importing touches no V8 flag). */
+export function inflatedBufferReclaimer(): BufferReclaimer {
+  processReclaimer ??= createBufferReclaimer(v8MinorCollection());
+  return processReclaimer;
+}

@@ -225,7 +225,8 @@ export function createCredentials(config: RestConfig, options: CredentialOptions
     },
     recheck() {
       source.recheck();
-      material.certificateAuthority();
+      // The CA as a new connection would take it (dial.ts currentTlsOptions): none when verification is off.
+      if (!config.tls.insecureSkipTlsVerify) material.certificateAuthority();
       // Not with an exec plugin: its certificate, when it gives one, takes precedence over the files,
       // and even asking for it may start a run near its expiry (a request's business, not this one's).
       if (config.auth.kind !== 'exec') material.clientCertificate();

@@ -34,8 +34,7 @@ export interface BufferReclaimer {
  * collection to V8, as before.
  */
 export function v8MinorCollection(): MinorCollection | undefined {
-  const own: unknown = (globalThis as { gc?: unknown }).gc;
-  let gc: unknown = own;
+  let gc: unknown = (globalThis as { gc?: unknown }).gc;
   try {
     if (typeof gc !== 'function') {
       setFlagsFromString('--expose-gc');

@@ -160,3 +160,27 @@ t.test('recheck() makes the due file checks now, so the next request finds them 
   await tokenRotated;
   t.equal(credentials.authorization(), 'Bearer two', 'the token recheck() read is in hand at once, no look of its own');
 });
+
+t.test('recheck() leaves alone what no connection would use: the CA with verification off, files an exec plugin overrides', async (t) => {
+  const problems: string[] = [];
+  const ca = tempFile(t, 'ca.crt', 'not a certificate');
+  const insecure = createCredentials(restConfig(HTTPS, { kind: 'none' }, { insecureSkipTlsVerify: true, ca: { kind: 'file', path: ca } }), {
+    ...options,
+    onMaterialProblem: (message) => problems.push(message),
+  });
+  insecure.recheck();
+  t.same(problems, [], 'the unused CA file is not read, so its problem is not reported');
+  insecure.certificateAuthority();
+  t.equal(problems.length, 1, 'while asking for it does read it (the check above can fail)');
+
+  const plugin = writeTestPlugin(t, { tokens: ['from-plugin'] });
+  const cert = tempFile(t, 'c.crt', 'garbage');
+  const key = tempFile(t, 'c.key', 'garbage');
+  const viaPlugin = createCredentials(restConfig(HTTPS, { kind: 'exec', exec: plugin.config() }, { clientCertificate: { cert: { kind: 'file', path: cert }, key: { kind: 'file', path: key } } }), {
+    ...options,
+    onMaterialProblem: (message) => problems.push(message),
+  });
+  viaPlugin.recheck();
+  t.equal(problems.length, 1, 'with an exec plugin the certificate files are left to the request path');
+  t.equal(plugin.runs(), 0, 'and the plugin is not run');
+});
